@@ -1,0 +1,220 @@
+"""Turn a validated spec and its data into the plain, display-ready dict the templates see.
+
+Everything a template prints is decided here, in plain Python: the "Số: 05/BC-UBND" line, the
+date line with Nghị định 30's leading zeros, Kính gửi and Nơi nhận with their dashes and
+closing punctuation, heading numbers (I., 1., 1.1., a)) and the spec's ``{{ … }}`` text
+expressions evaluated against the data. The templates only place and style these strings.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import jinja2
+
+from engine.errors import Location, Problem, SpecError
+from engine.kinds import KINDS
+from engine.render.environment import compile_text
+from engine.spec import models
+from engine.spec.loader import LoadedSpec
+from engine.vn.dates import BLANK, place_and_date
+from engine.vn.numbers import roman, two_digits
+from engine.vn.text import nfc, upper_vi
+
+# Vietnamese alphabet order for điểm a), b), c), d), đ), … (Nghị định 30, Phụ lục I, II.6.đ).
+DIEM_LETTERS = "a b c d đ e g h i k l m n o p q r s t u v x y".split()
+
+# Blank number in a draft: room for the văn thư to write it by hand ("Số:      /BC-UBND").
+BLANK_NUMBER = BLANK
+
+
+@dataclass(frozen=True)
+class SignatureImage:
+    """A signature picture to place between the chức vụ and the name (resolved at render)."""
+
+    path: Path
+
+
+def build_context(loaded: LoadedSpec, data: dict[str, Any]) -> dict[str, Any]:
+    """Build the render context: ``van_ban`` (the document) plus each data set by name."""
+    spec = loaded.spec
+    kind = KINDS[spec.loai]
+    van_ban: dict[str, Any] = {
+        "loai": spec.loai,
+        "ten_loai": kind.ten_loai or "",
+        "so": two_digits(spec.so) if spec.so is not None else "",
+        "ky_hieu": spec.symbol(),
+        "so_ky_hieu": number_line(spec),
+        "dia_danh": spec.dia_danh,
+        "ngay": spec.date,
+        "dia_danh_ngay": place_and_date(spec.dia_danh, spec.date),
+        "co_quan_chu_quan": upper_vi(spec.co_quan_chu_quan) if spec.co_quan_chu_quan else "",
+        "co_quan_ban_hanh": upper_vi(spec.co_quan_ban_hanh.ten) if spec.co_quan_ban_hanh else "",
+    }
+    expr = _Expressions(loaded, {**data, "van_ban": dict(van_ban)})
+    trich_yeu = expr.text(spec.trich_yeu, ("trich_yeu",)) if spec.trich_yeu else ""
+    van_ban["trich_yeu"] = trich_yeu
+    # A công văn has no tên loại: its trích yếu is the "V/v …" line under the number.
+    van_ban["vv"] = f"V/v {trich_yeu}" if trich_yeu and not kind.ten_loai else ""
+
+    recipients = [expr.text(r, ("kinh_gui", i)) for i, r in enumerate(spec.kinh_gui)]
+    van_ban["kinh_gui_mot"] = recipients[0] if len(recipients) == 1 else ""
+    van_ban["kinh_gui_nhieu"] = dash_list(recipients) if len(recipients) > 1 else []
+    van_ban["can_cu"] = closing_list([expr.text(c, ("can_cu", i)) for i, c in enumerate(spec.can_cu)])
+    van_ban["noi_dung"] = list(_blocks(spec.noi_dung, ("noi_dung",), expr, parent_number=""))
+    van_ban["noi_nhan"] = noi_nhan_lines(
+        [expr.text(r, ("noi_nhan", "cac_noi", i)) for i, r in enumerate(spec.noi_nhan.cac_noi)],
+        spec.noi_nhan.luu,
+    )
+    van_ban["nguoi_ky"] = signer(spec.nguoi_ky, loaded)
+    return {**data, "van_ban": van_ban}
+
+
+def number_line(spec: models.Spec) -> str:
+    """The "Số: 205/BC-UBND" line, with a hand-fill gap when the number is still blank."""
+    number = two_digits(spec.so) if spec.so is not None else BLANK_NUMBER
+    return f"Số: {number}/{spec.symbol()}"
+
+
+def _strip_end(text: str) -> str:
+    return re.sub(r"[\s;.,]+$", "", text)
+
+
+def closing_list(items: list[str]) -> list[str]:
+    """End every item with ";" and the last with "." (căn cứ lines, Nghị định 30 II.6.a)."""
+    items = [_strip_end(i) for i in items]
+    return [i + (";" if n < len(items) - 1 else ".") for n, i in enumerate(items)]
+
+
+def dash_list(items: list[str]) -> list[str]:
+    """Several Kính gửi addressees: "- X;" each, the last ending "."."""
+    return ["- " + re.sub(r"^[-–]\s*", "", i) for i in closing_list(items)]
+
+
+def noi_nhan_lines(recipients: list[str], storage_units: list[str]) -> list[str]:
+    """Nơi nhận items "- X;" ending with "- Lưu: VT, <units>." (Nghị định 30, II.9.d)."""
+    luu = "Lưu: " + ", ".join(["VT", *storage_units])
+    return dash_list([*recipients, luu])
+
+
+def signer(nguoi_ky: models.NguoiKy, loaded: LoadedSpec) -> dict[str, Any]:
+    """The signature block: quyền hạn line, chức vụ, optional signature image and name."""
+    authority = f"{nguoi_ky.quyen_han} {upper_vi(nguoi_ky.thay)}" if nguoi_ky.quyen_han else ""
+    image = None
+    if nguoi_ky.chu_ky:
+        path = (loaded.base_dir / nguoi_ky.chu_ky).resolve()
+        if not path.is_file() or path.suffix.lower() != ".png":
+            raise SpecError(Problem(
+                "SPEC_VALUE", f"không thấy ảnh chữ ký PNG '{nguoi_ky.chu_ky}'",
+                loaded.source.location(("nguoi_ky", "chu_ky"), field="nguoi_ky.chu_ky"),
+                hint="Đường dẫn tính từ thư mục của tệp đặc tả; ảnh phải là PNG nền trong suốt.",
+            ))
+        image = SignatureImage(path)
+    return {
+        "quyen_han": authority,
+        "chuc_vu": upper_vi(nguoi_ky.chuc_vu) if nguoi_ky.chuc_vu else "",
+        "ho_ten": nguoi_ky.ho_ten,
+        "chu_ky": image,
+    }
+
+
+# ----- body -----------------------------------------------------------------------------
+
+
+def _heading_number(level: str, index: int, parent_number: str) -> str:
+    if level == "muc":
+        return f"{roman(index)}."
+    if level == "khoan":
+        return f"{index}."
+    if level == "tieu_khoan":
+        # "2.1." under khoản 2; a tiểu khoản with no khoản above it counts on its own.
+        base = parent_number.rstrip(".")
+        return f"{base}.{index}." if base.isdigit() else f"{index}."
+    if index > len(DIEM_LETTERS):
+        raise ValueError(f"quá {len(DIEM_LETTERS)} điểm trong một khoản")
+    return f"{DIEM_LETTERS[index - 1]})"
+
+
+def _blocks(blocks: list[Any], path: tuple[Any, ...], expr: _Expressions, parent_number: str):
+    counters: dict[str, int] = {}
+    for i, block in enumerate(blocks):
+        here = (*path, i)
+        if isinstance(block, models.Doan):
+            yield {"kieu": "doan", "tieu_de": "", "noi_dung": expr.text(block.doan, (*here, "doan"))}
+        elif isinstance(block, (models.Gach, models.Cong)):
+            key, mark = ("gach", "-") if isinstance(block, models.Gach) else ("cong", "+")
+            for j, item in enumerate(getattr(block, key)):
+                text = expr.text(item, (*here, key, j) if len(getattr(block, key)) > 1 else (*here, key))
+                yield {"kieu": "doan", "tieu_de": "", "noi_dung": f"{mark} {text}"}
+        else:
+            level = block.level
+            counters[level] = counters.get(level, 0) + 1
+            number = block.so or _heading_number(level, counters[level], parent_number)
+            title = expr.text(block.title, (*here, level))
+            after = expr.text(block.doan, (*here, "doan")) if block.doan else ""
+            yield {
+                "kieu": level,
+                "tieu_de": f"{number} {title}",
+                "noi_dung": f" {after}" if after else "",
+            }
+            yield from _blocks(block.noi_dung, (*here, "noi_dung"), expr, number)
+
+
+# ----- spec text expressions ------------------------------------------------------------
+
+
+class _Expressions:
+    """Evaluate ``{{ … }}`` in spec text against the data, with errors at the spec line."""
+
+    def __init__(self, loaded: LoadedSpec, names: dict[str, Any]):
+        self.loaded = loaded
+        self.names = names
+
+    def text(self, source: str, path: tuple[Any, ...]) -> str:
+        if "{{" not in source and "{%" not in source:
+            return source
+        where = self.loaded.source.location(path, field=_dotted(path))
+        try:
+            return nfc(compile_text(source).render(self.names))
+        except jinja2.TemplateSyntaxError as exc:
+            raise SpecError(Problem(
+                "SPEC_EXPRESSION", f"biểu thức sai cú pháp: {exc.message}", where,
+                hint="Biểu thức viết dạng {{ ten_du_lieu.truong | so(2) }}.",
+            )) from None
+        except jinja2.UndefinedError as exc:
+            raise SpecError(Problem("SPEC_EXPRESSION", *self._undefined(exc), location=where)) from None
+        except (TypeError, ValueError, ArithmeticError, jinja2.TemplateError) as exc:
+            raise SpecError(Problem(
+                "SPEC_EXPRESSION", f"không tính được biểu thức: {exc}", where,
+            )) from None
+
+    def _undefined(self, exc: jinja2.UndefinedError) -> tuple[str, str]:
+        raw = str(exc.message or exc)
+        m = re.search(r"'([^']+)' is undefined", raw)
+        if m:
+            name = m[1]
+            known = sorted(self.names)
+            guess = difflib.get_close_matches(name, known, n=1)
+            hint = f"Có phải ý bạn là '{guess[0]}'? " if guess else ""
+            return (f"biểu thức dùng '{name}' nhưng không có dữ liệu tên này",
+                    hint + f"Các tên có: {', '.join(known)} (khai trong 'du_lieu').")
+        m = re.search(r"has no attribute '([^']+)'", raw)
+        if m:
+            return (f"biểu thức dùng trường '{m[1]}' nhưng dữ liệu không có trường này",
+                    "Kiểm tra tên trường trong tệp dữ liệu.")
+        return (f"biểu thức dùng giá trị không có ({raw})", "Kiểm tra tên dữ liệu và tên trường.")
+
+
+def _dotted(path: tuple[Any, ...]) -> str:
+    out = ""
+    for part in path:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out
+
+
+__all__ = ["build_context", "SignatureImage", "number_line", "closing_list", "dash_list",
+           "noi_nhan_lines", "Location"]

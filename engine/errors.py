@@ -1,0 +1,167 @@
+"""Turn every failure into one exception tree that carries its place, its code and a fix.
+
+All errors a user can cause derive from :class:`EngineError`. Each carries one or more
+:class:`Problem` items (so a bad spec reports every problem at once), and each problem has a
+stable code from :data:`ERROR_CODES`, a :class:`Location` (file:line:column for YAML, template
+and paragraph for .docx) and a Vietnamese message with what to do. The CLI (and later the HTTP
+adapter) maps the exception class to an exit code through :data:`EXIT_CODES`; docs/errors.md
+documents the same codes and a test keeps the two equal.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class Location:
+    """Where a problem is: a file with line and column, or a template with its paragraph."""
+
+    file: str | None = None
+    line: int | None = None
+    column: int | None = None
+    field: str | None = None  # dotted path inside the spec, e.g. "nguoi_ky.quyen_han"
+    part: str | None = None  # part of a .docx template: "thân văn bản", "đầu trang", ...
+    paragraph: str | None = None  # text of the template paragraph around a tag
+
+    def __str__(self) -> str:
+        pieces: list[str] = []
+        if self.file:
+            where = self.file
+            if self.line is not None:
+                where += f":{self.line}"
+                if self.column is not None:
+                    where += f":{self.column}"
+            pieces.append(where)
+        if self.field:
+            pieces.append(f"trường '{self.field}'")
+        if self.part:
+            pieces.append(self.part)
+        if self.paragraph is not None:
+            pieces.append(f'đoạn "{_shorten(self.paragraph)}"')
+        return ", ".join(pieces) if pieces else "(không rõ vị trí)"
+
+
+def _shorten(text: str, limit: int = 80) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing that is wrong: its code, where it is, what is wrong and how to fix it."""
+
+    code: str
+    message: str
+    location: Location = field(default_factory=Location)
+    hint: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.code not in ERROR_CODES:
+            raise ValueError(f"undocumented error code {self.code!r}")
+
+    def __str__(self) -> str:
+        text = f"{self.location}: {self.message} [{self.code}]"
+        if self.hint:
+            text += f"\n    → {self.hint}"
+        return text
+
+    def as_dict(self) -> dict[str, object]:
+        loc = self.location
+        return {
+            "code": self.code,
+            "message": self.message,
+            "hint": self.hint,
+            "file": loc.file,
+            "line": loc.line,
+            "column": loc.column,
+            "field": loc.field,
+            "part": loc.part,
+            "paragraph": loc.paragraph,
+        }
+
+
+class EngineError(Exception):
+    """Root of every error the engine reports to a user; holds one or more problems."""
+
+    title = "Lỗi"
+
+    def __init__(self, problems: Problem | list[Problem]):
+        self.problems: list[Problem] = [problems] if isinstance(problems, Problem) else problems
+        if not self.problems:
+            raise ValueError("an EngineError needs at least one problem")
+        super().__init__(str(self))
+
+    def __str__(self) -> str:
+        count = len(self.problems)
+        head = f"{self.title} ({count} vấn đề):" if count > 1 else f"{self.title}:"
+        return "\n".join([head, *("  " + str(p).replace("\n", "\n  ") for p in self.problems)])
+
+
+class SpecError(EngineError):
+    """The document spec (YAML) is malformed or invalid."""
+
+    title = "Tệp đặc tả văn bản không hợp lệ"
+
+
+class DataError(EngineError):
+    """A data file that the spec refers to is missing or invalid."""
+
+    title = "Dữ liệu không hợp lệ"
+
+
+class TemplateError(EngineError):
+    """A .docx template is broken or uses a value the context does not have."""
+
+    title = "Lỗi mẫu văn bản (.docx)"
+
+
+class OutputError(EngineError):
+    """The output file cannot be written (exists without --force, bad folder, bad suffix)."""
+
+    title = "Không ghi được tệp kết quả"
+
+
+# Stable codes: never renumber or reuse; docs/errors.md lists exactly these (tested).
+ERROR_CODES: dict[str, str] = {
+    "SPEC_FILE": "không đọc được tệp đặc tả",
+    "SPEC_YAML": "cú pháp YAML sai",
+    "SPEC_DUPLICATE_KEY": "một khóa xuất hiện hai lần",
+    "SPEC_UNKNOWN_KEY": "khóa không có trong đặc tả (gõ sai?)",
+    "SPEC_MISSING": "thiếu trường bắt buộc",
+    "SPEC_TYPE": "giá trị sai kiểu",
+    "SPEC_VALUE": "giá trị không hợp lệ",
+    "SPEC_DATE": "ngày tháng không có thật hoặc sai dạng",
+    "SPEC_KIND": "loại văn bản chưa được hỗ trợ",
+    "SPEC_EXPRESSION": "biểu thức {{ … }} trong nội dung sai hoặc dùng giá trị không có",
+    "SPEC_TOO_LARGE": "tệp đặc tả quá lớn hoặc lồng quá sâu",
+    "DATA_FILE": "không đọc được tệp dữ liệu",
+    "DATA_FORMAT": "tệp dữ liệu sai định dạng",
+    "TEMPLATE_FILE": "không mở được tệp mẫu .docx",
+    "TEMPLATE_SYNTAX": "thẻ Jinja trong mẫu sai cú pháp",
+    "TEMPLATE_UNDEFINED": "mẫu dùng một giá trị không có trong dữ liệu",
+    "TEMPLATE_RENDER": "lỗi khi điền mẫu",
+    "TEMPLATE_OUTPUT": "kết quả điền mẫu không phải XML hợp lệ",
+    "OUTPUT_EXISTS": "tệp kết quả đã có",
+    "OUTPUT_PATH": "không ghi được vào đường dẫn kết quả",
+    "INTERNAL": "lỗi nội bộ của chương trình",
+}
+
+# Exit codes of the CLI, one per error class (documented in docs/errors.md).
+EXIT_OK = 0
+EXIT_CODES: dict[type[EngineError], int] = {
+    SpecError: 3,
+    DataError: 4,
+    TemplateError: 5,
+    OutputError: 6,
+}
+EXIT_USAGE = 2  # click's own code for a wrong command line
+EXIT_INTERNAL = 70  # a bug: the message asks the user to report it
+
+
+def exit_code_for(error: EngineError) -> int:
+    """Map an engine error to the CLI exit code of its class."""
+    for cls in type(error).__mro__:
+        if cls in EXIT_CODES:
+            return EXIT_CODES[cls]
+    return EXIT_INTERNAL

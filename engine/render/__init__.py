@@ -1,0 +1,1 @@
+"""The render stage: Jinja environments, .docx templates and package checks (the only XML layer)."""

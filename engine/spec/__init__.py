@@ -1,0 +1,1 @@
+"""The document spec: its YAML loader (with line marks) and its validated models."""

@@ -1,0 +1,168 @@
+"""Turn a spec file into a validated :class:`LoadedSpec`, reporting every problem at once.
+
+Each pydantic error becomes a :class:`Problem` with the file:line:column of the offending
+YAML node, a Vietnamese message and, for a misspelt key, the closest valid key.
+"""
+
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+
+from engine.errors import Problem, SpecError
+from engine.spec import models
+from engine.spec.yamlload import LoadedYaml, load_yaml_file, load_yaml_text
+from engine.vn.text import nfc_tree
+
+
+@dataclass(frozen=True)
+class LoadedSpec:
+    """A validated spec with where it came from (for relative paths and error places)."""
+
+    spec: models.Spec
+    source: LoadedYaml
+    base_dir: Path
+
+    @property
+    def file(self) -> str:
+        return self.source.file
+
+
+def load_spec(path: str | Path) -> LoadedSpec:
+    """Read, parse and validate a spec file; raise SpecError listing every problem."""
+    path = Path(path)
+    source = load_yaml_file(path)
+    return _validate(source, path.parent)
+
+
+def load_spec_text(text: str, *, name: str = "<spec>", base_dir: str | Path = ".") -> LoadedSpec:
+    """Validate a spec given as YAML text (for callers that hold the spec in memory)."""
+    return _validate(load_yaml_text(text, name), Path(base_dir))
+
+
+def spec_from_mapping(data: dict[str, Any], *, name: str = "<spec>", base_dir: str | Path = ".") -> LoadedSpec:
+    """Validate a spec given as a Python mapping (the API for other programs)."""
+    source = LoadedYaml(data=nfc_tree(data), file=name, marks={}, key_marks={})
+    return _validate(source, Path(base_dir))
+
+
+def _validate(source: LoadedYaml, base_dir: Path) -> LoadedSpec:
+    if not isinstance(source.data, dict):
+        raise SpecError(Problem(
+            "SPEC_TYPE", "tệp đặc tả phải là một bảng khóa: giá trị (loai:, dia_danh:, …)",
+            source.location(()), hint="Xem ví dụ trong docs/spec.md.",
+        ))
+    try:
+        spec = models.Spec.model_validate(source.data)
+    except ValidationError as exc:
+        raise SpecError([_problem(source, err) for err in exc.errors(include_url=False)]) from None
+    return LoadedSpec(spec=spec, source=source, base_dir=base_dir)
+
+
+# ----- error translation ----------------------------------------------------------------
+
+_TYPE_MESSAGES = {
+    "string_type": "phải là một chuỗi văn bản",
+    "int_type": "phải là một số nguyên",
+    "int_parsing": "phải là một số nguyên",
+    "int_from_float": "phải là một số nguyên",
+    "list_type": "phải là một danh sách (mỗi mục một dòng bắt đầu bằng '- ')",
+    "dict_type": "phải là một bảng khóa: giá trị",
+    "model_type": "phải là một bảng khóa: giá trị",
+    "model_attributes_type": "phải là một bảng khóa: giá trị",
+    "bool_type": "phải là true hoặc false",
+}
+
+
+def _code_for(kind: str) -> str:
+    if kind == "missing" or kind.startswith("spec_missing"):
+        return "SPEC_MISSING"
+    if kind == "extra_forbidden":
+        return "SPEC_UNKNOWN_KEY"
+    if kind == "spec_date":
+        return "SPEC_DATE"
+    if kind == "spec_kind":
+        return "SPEC_KIND"
+    if kind in _TYPE_MESSAGES or kind in ("spec_type", "spec_block"):
+        return "SPEC_TYPE"
+    return "SPEC_VALUE"
+
+
+def _resolve(data: Any, loc: tuple[Any, ...]) -> tuple[tuple[Any, ...], Any]:
+    """Follow a pydantic loc through the raw data, skipping union tags that are not keys."""
+    path: list[Any] = []
+    node = data
+    last = None
+    for i, part in enumerate(loc):
+        if isinstance(node, dict) and part in node:
+            path.append(part)
+            node = node[part]
+        elif isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node):
+            path.append(part)
+            node = node[part]
+        elif i == len(loc) - 1:
+            last = part  # a key that is missing from the data
+    return tuple(path), last
+
+
+def _dotted(path: tuple[Any, ...]) -> str:
+    out = ""
+    for part in path:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out
+
+
+def _all_field_names() -> set[str]:
+    names: set[str] = set()
+    for obj in vars(models).values():
+        if isinstance(obj, type) and issubclass(obj, BaseModel) and obj is not BaseModel:
+            names.update(obj.model_fields)
+    return names
+
+
+def _show(value: Any) -> str:
+    text = repr(value) if not isinstance(value, str) else f"'{value}'"
+    return text if len(text) <= 60 else text[:59] + "…"
+
+
+def _problem(source: LoadedYaml, err: dict[str, Any]) -> Problem:
+    kind = err["type"]
+    path, missing_key = _resolve(source.data, tuple(err["loc"]))
+    code = _code_for(kind)
+    hint = None
+    if kind == "extra_forbidden":
+        key = path[-1]
+        location = source.location(path, at_key=True, field=_dotted(path))
+        message = f"khóa '{key}' không có trong đặc tả"
+        guess = difflib.get_close_matches(str(key), sorted(_all_field_names()), n=1, cutoff=0.6)
+        hint = (f"Có phải ý bạn là '{guess[0]}'?" if guess
+                else "Xóa khóa này hoặc xem các khóa hợp lệ trong docs/spec.md.")
+    elif kind == "missing":
+        field = _dotted((*path, missing_key)) if missing_key is not None else _dotted(path)
+        location = source.location(path, field=field)
+        message = f"thiếu trường bắt buộc '{missing_key}'"
+        hint = f"Thêm '{missing_key}: …' (xem docs/spec.md)."
+    else:
+        location = source.location(path, field=_dotted(path) or None)
+        if kind in _TYPE_MESSAGES:
+            message = f"{_TYPE_MESSAGES[kind]}, nhận được {_show(err.get('input'))}"
+        elif kind == "literal_error":
+            expected = err.get("ctx", {}).get("expected", "")
+            message = f"giá trị {_show(err.get('input'))} không hợp lệ; phải là một trong: {expected}"
+        elif kind in ("string_too_short", "too_short"):
+            message = "không được để trống"
+        elif kind in ("greater_than_equal", "greater_than"):
+            message = f"phải lớn hơn hoặc bằng {err.get('ctx', {}).get('ge', err.get('ctx', {}).get('gt'))}"
+        elif kind in ("less_than_equal", "less_than"):
+            message = f"phải nhỏ hơn hoặc bằng {err.get('ctx', {}).get('le', err.get('ctx', {}).get('lt'))}"
+        elif kind.startswith("spec_"):
+            message = err["msg"]
+        elif kind == "value_error":
+            message = str(err.get("ctx", {}).get("error", err["msg"]))
+        else:
+            message = f"giá trị không hợp lệ ({err['msg']})"
+    return Problem(code, message, location, hint=hint)

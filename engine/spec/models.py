@@ -1,0 +1,328 @@
+"""Turn raw spec data into validated document models (pydantic, unknown keys forbidden).
+
+The field names are the domain's own words without diacritics (co_quan_ban_hanh, trich_yeu,
+noi_nhan, nguoi_ky …) so that spec keys, template variables and docs/spec.md say the same
+thing. Validators raise :class:`pydantic_core.PydanticCustomError` with a Vietnamese message;
+``engine.spec.loader`` turns each error into a Problem with its file:line:column.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, field_validator, model_validator
+from pydantic_core import PydanticCustomError
+
+from engine.kinds import KINDS
+from engine.vn.dates import PartialDate
+
+QuyenHan = Literal["TM.", "KT.", "TL.", "TUQ.", "Q."]
+
+# Academic titles that Nghị định 30 (Phụ lục I, II.7.c) forbids before the signer's name.
+_ACADEMIC_TITLES = re.compile(r"^(GS|PGS|TS|ThS|KS|BS|CN|TSKH|Tiến sĩ|Thạc sĩ|Giáo sư)\.?\s", re.IGNORECASE)
+_SYMBOL = re.compile(r"^[0-9A-Za-zĐđ&.]+(-[0-9A-Za-zĐđ&.]+)*$")
+
+
+def _err(kind: str, message: str, **ctx: Any) -> PydanticCustomError:
+    return PydanticCustomError(kind, message, ctx or None)
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, frozen=True)
+
+
+def _lines(value: Any) -> Any:
+    """Accept a name written on several lines either as a YAML list or with line breaks."""
+    if isinstance(value, list) and all(isinstance(v, str) for v in value):
+        return "\n".join(v.strip() for v in value)
+    return value
+
+
+class CoQuan(_Model):
+    """Cơ quan ban hành: its name as printed (line breaks allowed) and its abbreviation."""
+
+    ten: str = Field(min_length=1)
+    viet_tat: str | None = None
+
+    _ten_lines = field_validator("ten", mode="before")(_lines)
+
+    @field_validator("viet_tat")
+    @classmethod
+    def _abbreviation_has_no_spaces(cls, v: str | None) -> str | None:
+        if v is not None and not _SYMBOL.match(v):
+            raise _err("spec_value", "chữ viết tắt '{v}' chỉ gồm chữ, số và dấu '-' liền nhau", v=v)
+        return v
+
+
+class Ngay(_Model):
+    """Ngày ban hành; the day, or the day and month, may be left blank in a draft."""
+
+    nam: int
+    thang: int | None = None
+    ngay: int | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _from_text(cls, value: Any) -> Any:
+        if isinstance(value, int):
+            return {"nam": value}
+        if isinstance(value, str):
+            m = re.fullmatch(r"(\d{4})-(\d{1,2})-(\d{1,2})", value.strip())
+            if m:
+                return {"nam": int(m[1]), "thang": int(m[2]), "ngay": int(m[3])}
+            m = re.fullmatch(r"(\d{1,2})/(\d{1,2})/(\d{4})", value.strip())
+            if m:
+                return {"nam": int(m[3]), "thang": int(m[2]), "ngay": int(m[1])}
+            raise _err(
+                "spec_date",
+                "ngày '{v}' sai dạng; viết 2023-06-22 hoặc 22/6/2023, hoặc ghi riêng nam:, thang:, "
+                "ngay: khi còn để trống ngày hoặc tháng",
+                v=value,
+            )
+        return value
+
+    @model_validator(mode="after")
+    def _is_a_real_date(self) -> Ngay:
+        try:
+            self.as_partial()
+        except ValueError as exc:
+            raise _err("spec_date", "{msg}", msg=str(exc)) from None
+        return self
+
+    def as_partial(self) -> PartialDate:
+        return PartialDate(self.nam, self.thang, self.ngay)
+
+
+class NguoiKy(_Model):
+    """Người ký: quyền hạn (TM., KT., TL., TUQ., Q. or none), chức vụ, họ tên, chữ ký."""
+
+    quyen_han: QuyenHan | None = None
+    thay: str | None = Field(default=None, description="tập thể (TM.) hoặc chức vụ người đứng đầu")
+    chuc_vu: str | None = None
+    ho_ten: str = Field(min_length=1)
+    chu_ky: str | None = Field(default=None, description="ảnh chữ ký PNG, đường dẫn tính từ tệp đặc tả")
+
+    @field_validator("quyen_han", mode="before")
+    @classmethod
+    def _normalise_authority(cls, v: Any) -> Any:
+        if isinstance(v, str):
+            v = v.strip().upper()
+            if v in ("", "KHONG", "KHÔNG"):
+                return None
+            return v if v.endswith(".") else v + "."
+        return v
+
+    @field_validator("ho_ten")
+    @classmethod
+    def _no_academic_title(cls, v: str) -> str:
+        if _ACADEMIC_TITLES.match(v):
+            raise _err(
+                "spec_value",
+                "không ghi học hàm, học vị trước họ tên người ký ('{v}'); Nghị định 30 chỉ ghi họ và tên",
+                v=v,
+            )
+        return v
+
+    @model_validator(mode="after")
+    def _authority_needs_whom(self) -> NguoiKy:
+        if self.quyen_han and not self.thay:
+            raise _err(
+                "spec_missing_thay",
+                "quyền hạn '{q}' cần 'thay': tên tập thể (TM. ỦY BAN NHÂN DÂN) hoặc chức vụ "
+                "người đứng đầu (KT. CHỦ TỊCH)",
+                q=self.quyen_han,
+            )
+        if not self.quyen_han and self.thay:
+            raise _err("spec_value", "'thay' chỉ dùng khi có 'quyen_han' (TM., KT., TL., TUQ., Q.)")
+        if not self.quyen_han and not self.chuc_vu:
+            raise _err("spec_missing_chuc_vu", "người ký không có quyền hạn thì phải có 'chuc_vu'")
+        return self
+
+
+class NoiNhan(_Model):
+    """Nơi nhận: the recipients, then the "Lưu: VT, …" line (VT is always first)."""
+
+    cac_noi: list[str] = Field(default_factory=list)
+    luu: list[str] = Field(default_factory=list)
+
+    @field_validator("luu", mode="before")
+    @classmethod
+    def _one_unit_is_a_list(cls, v: Any) -> Any:
+        return [v] if isinstance(v, str) else v
+
+    @field_validator("luu")
+    @classmethod
+    def _vt_is_added_by_the_engine(cls, v: list[str]) -> list[str]:
+        return [unit for unit in v if unit.upper() != "VT"]
+
+
+# ----- body blocks ----------------------------------------------------------------------
+
+HEADING_LEVELS = ("muc", "khoan", "tieu_khoan", "diem")
+
+
+def _items(v: Any) -> Any:
+    return [v] if isinstance(v, str) else v
+
+
+class Doan(_Model):
+    """A body paragraph."""
+
+    doan: str
+
+
+class Gach(_Model):
+    """One or more "- …" list paragraphs."""
+
+    gach: list[str] = Field(min_length=1)
+    _as_list = field_validator("gach", mode="before")(_items)
+
+
+class Cong(_Model):
+    """One or more "+ …" list paragraphs."""
+
+    cong: list[str] = Field(min_length=1)
+    _as_list = field_validator("cong", mode="before")(_items)
+
+
+class TieuDe(_Model):
+    """A numbered heading (mục I., khoản 1., tiểu khoản 1.1., điểm a)) with its children."""
+
+    muc: str | None = None
+    khoan: str | None = None
+    tieu_khoan: str | None = None
+    diem: str | None = None
+    so: str | None = Field(default=None, description="số đề mục viết tay, thay số tự động")
+    doan: str | None = Field(default=None, description="đoạn văn viết tiếp trên cùng dòng đề mục")
+    noi_dung: list[Block] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _exactly_one_level(self) -> TieuDe:
+        given = [level for level in HEADING_LEVELS if getattr(self, level) is not None]
+        if len(given) != 1:
+            raise _err("spec_value", "một đề mục có đúng một trong các khóa: muc, khoan, tieu_khoan, diem")
+        return self
+
+    @property
+    def level(self) -> str:
+        return next(level for level in HEADING_LEVELS if getattr(self, level) is not None)
+
+    @property
+    def title(self) -> str:
+        return getattr(self, self.level)
+
+
+def _block_tag(value: Any) -> str | None:
+    if isinstance(value, dict):
+        if any(k in value for k in HEADING_LEVELS):
+            return "tieu_de"
+        for key in ("gach", "cong", "doan"):
+            if key in value:
+                return key
+    if isinstance(value, BaseModel):
+        return {Doan: "doan", Gach: "gach", Cong: "cong", TieuDe: "tieu_de"}.get(type(value))
+    return None
+
+
+Block = Annotated[
+    Annotated[TieuDe, Tag("tieu_de")] | Annotated[Doan, Tag("doan")] | Annotated[Gach, Tag("gach")] | Annotated[Cong, Tag("cong")],
+    Discriminator(
+        _block_tag,
+        custom_error_type="spec_block",
+        custom_error_message=(
+            "mỗi khối nội dung là một trong: doan, gach, cong, muc, khoan, tieu_khoan, diem"
+        ),
+    ),
+]
+TieuDe.model_rebuild()
+
+
+# ----- the document ---------------------------------------------------------------------
+
+
+class Spec(_Model):
+    """One document: its kind, header, body, Nơi nhận and signatory."""
+
+    loai: str
+    mau: str | None = Field(default=None, description="mẫu .docx riêng, thay mẫu của loại văn bản")
+    co_quan_chu_quan: str | None = None
+    co_quan_ban_hanh: CoQuan | None = None
+    so: int | None = Field(default=None, ge=1, le=999_999)
+    ky_hieu: str | None = None
+    don_vi_soan_thao: str | None = None
+    dia_danh: str = Field(min_length=1)
+    ngay: Ngay
+    trich_yeu: str | None = None
+    kinh_gui: list[str] = Field(default_factory=list)
+    can_cu: list[str] = Field(default_factory=list)
+    du_lieu: dict[str, Any] = Field(default_factory=dict)
+    noi_dung: list[Block] = Field(default_factory=list)
+    noi_nhan: NoiNhan
+    nguoi_ky: NguoiKy
+
+    _chu_quan_lines = field_validator("co_quan_chu_quan", mode="before")(_lines)
+    _kinh_gui_list = field_validator("kinh_gui", mode="before")(_items)
+
+    @field_validator("loai")
+    @classmethod
+    def _known_kind(cls, v: str) -> str:
+        if v not in KINDS:
+            raise _err("spec_kind", "loại văn bản '{v}' chưa có; các loại có: {known}",
+                       v=v, known=", ".join(sorted(KINDS)))
+        return v
+
+    @field_validator("ky_hieu", "don_vi_soan_thao")
+    @classmethod
+    def _symbol_shape(cls, v: str | None) -> str | None:
+        if v is not None and not _SYMBOL.match(v):
+            raise _err("spec_value", "ký hiệu '{v}' chỉ gồm chữ, số, '&' và dấu '-' liền nhau, "
+                       "không có dấu cách (ví dụ BC-UBND)", v=v)
+        return v
+
+    @field_validator("du_lieu")
+    @classmethod
+    def _data_names_are_identifiers(cls, v: dict[str, Any]) -> dict[str, Any]:
+        for name, source in v.items():
+            if not (isinstance(name, str) and name.isidentifier()) or name in RESERVED_NAMES:
+                raise _err("spec_value", "tên dữ liệu '{n}' phải là một từ không dấu, không dấu cách "
+                           "và khác {r}", n=name, r=", ".join(sorted(RESERVED_NAMES)))
+            if not isinstance(source, (str, dict, list)):
+                raise _err("spec_type", "dữ liệu '{n}' phải là đường dẫn tệp hoặc một bảng khóa-giá trị",
+                           n=name)
+        return v
+
+    @model_validator(mode="after")
+    def _symbol_can_be_built(self) -> Spec:
+        kind = KINDS[self.loai]
+        if self.ky_hieu is None:
+            if self.co_quan_ban_hanh is None or not self.co_quan_ban_hanh.viet_tat:
+                raise _err("spec_missing_symbol", "cần 'co_quan_ban_hanh.viet_tat' (ví dụ UBND) để lập "
+                           "ký hiệu, hoặc ghi thẳng 'ky_hieu'")
+            if kind.viet_tat is None and not self.don_vi_soan_thao:
+                raise _err("spec_missing_symbol", "công văn cần 'don_vi_soan_thao' (ví dụ VP) để lập ký hiệu "
+                           "dạng UBND-VP, hoặc ghi thẳng 'ky_hieu'")
+        if kind.ten_loai and not self.trich_yeu:
+            raise _err("spec_missing_trich_yeu", "văn bản '{k}' cần 'trich_yeu' (dòng tên văn bản dưới tên loại)",
+                       k=self.loai)
+        return self
+
+    @property
+    def date(self) -> PartialDate:
+        return self.ngay.as_partial()
+
+    def symbol(self) -> str:
+        """Ký hiệu per Nghị định 30: "BC-UBND" for a named type, "UBND-VP" for a công văn."""
+        if self.ky_hieu:
+            return self.ky_hieu
+        kind = KINDS[self.loai]
+        agency = self.co_quan_ban_hanh.viet_tat if self.co_quan_ban_hanh else ""
+        if kind.viet_tat:
+            return f"{kind.viet_tat}-{agency}"
+        return f"{agency}-{self.don_vi_soan_thao}"
+
+
+RESERVED_NAMES = frozenset({"van_ban", "loop", "range", "true", "false", "none"})
+
+__all__ = ["Spec", "Block", "TieuDe", "Doan", "Gach", "Cong", "NguoiKy", "NoiNhan", "CoQuan", "Ngay",
+           "HEADING_LEVELS", "RESERVED_NAMES"]

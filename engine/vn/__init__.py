@@ -1,0 +1,1 @@
+"""Vietnamese text, numbers, dates and words: pure functions used as template filters."""
