@@ -156,9 +156,10 @@ def _blocks(blocks: list[Any], path: tuple[Any, ...], expr: _Expressions, parent
             number = block.so or _heading_number(level, counters[level], parent_number)
             title = expr.text(block.title, (*here, level))
             after = expr.text(block.doan, (*here, "doan")) if block.doan else ""
+            # A heading may be only a number ("1." followed by its paragraph on the same line).
             yield {
                 "kieu": level,
-                "tieu_de": f"{number} {title}",
+                "tieu_de": f"{number} {title}" if title else number,
                 "noi_dung": f" {after}" if after else "",
             }
             yield from _blocks(block.noi_dung, (*here, "noi_dung"), expr, number)

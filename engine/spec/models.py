@@ -226,7 +226,10 @@ def _block_tag(value: Any) -> str | None:
 
 
 Block = Annotated[
-    Annotated[TieuDe, Tag("tieu_de")] | Annotated[Doan, Tag("doan")] | Annotated[Gach, Tag("gach")] | Annotated[Cong, Tag("cong")],
+    Annotated[TieuDe, Tag("tieu_de")]
+    | Annotated[Doan, Tag("doan")]
+    | Annotated[Gach, Tag("gach")]
+    | Annotated[Cong, Tag("cong")],
     Discriminator(
         _block_tag,
         custom_error_type="spec_block",

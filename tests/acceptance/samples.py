@@ -1,0 +1,96 @@
+"""Compare a rendered document's text with the text of its hand-typed sample.
+
+Every non-empty line of the sample's main document (up to the signer's name) must appear in
+the rendered text, in order, after whitespace is collapsed; a line may differ only through a
+deviation listed in the fixture's README.md table (sample text → rendered text → reason).
+Every listed deviation must be used, so the list cannot go stale.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+CASES = {
+    "tua_chua_2023_04": "000_d1d31abaec2f3672.txt",
+    "dien_bien_2021_q2": "001_1190d90055d5923e.txt",
+    "luc_binh_2023_10": "002_dd182f460dc5c702.txt",
+    "son_la_2023_q1": "003_08b48e67c976b758.txt",
+    "tien_lu_2024_08": "004_f5570a6a7a3c459c.txt",
+}
+
+OMITTED = "—"  # in the rendered column: the sample's text is left out on purpose
+
+
+@dataclass(frozen=True)
+class Deviation:
+    sample: str
+    rendered: str
+    reason: str
+
+
+def collapse(text: str) -> str:
+    return " ".join(text.split())
+
+
+def clean_sample_line(line: str) -> str:
+    """Drop the Markdown and HTML that text extraction added to the sample."""
+    line = re.sub(r"^#+\s*", "", line.strip())
+    line = line.replace("<b>", "").replace("</b>", "").replace("**", "").replace("*", "")
+    line = re.sub(r"<(https?://[^>]+)>", r"\1", line)
+    return collapse(line)
+
+
+def sample_main_lines(sample_file: Path, signer: str) -> list[str]:
+    """The sample's lines up to and including the signer's name (the appendix is later)."""
+    lines = []
+    for raw in sample_file.read_text(encoding="utf-8").splitlines():
+        line = clean_sample_line(raw)
+        if not line or line == "Handwritten signature":
+            continue
+        lines.append(line)
+        if line == collapse(signer):
+            return lines
+    raise AssertionError(f"signer {signer!r} not found in {sample_file.name}")
+
+
+def read_deviations(readme: Path) -> list[Deviation]:
+    """Rows of the README table under the heading '## Sai khác so với mẫu'."""
+    text = readme.read_text(encoding="utf-8")
+    section = text.split("## Sai khác so với mẫu", 1)
+    if len(section) < 2:
+        return []
+    rows = []
+    for line in section[1].splitlines():
+        if line.startswith("## "):
+            break
+        cells = [c.strip() for c in line.strip().strip("|").split("|")]
+        if len(cells) != 3 or set(cells[0]) <= {"-", " ", ":"} or cells[0] == "Mẫu ghi":
+            continue
+        sample, rendered = (c.strip("`") for c in cells[:2])
+        rows.append(Deviation(collapse(sample), collapse(rendered), cells[2]))
+    return rows
+
+
+def unmatched_lines(sample: list[str], rendered_text: str, deviations: list[Deviation]) -> tuple[list[str], set[int]]:
+    """Sample lines not found in order in the rendered text; and the deviations that were used."""
+    text = collapse(rendered_text)
+    cursor = 0
+    missing: list[str] = []
+    used: set[int] = set()
+    for line in sample:
+        expected = line
+        for index, dev in enumerate(deviations):
+            if dev.sample and dev.sample in expected:
+                expected = expected.replace(dev.sample, "" if dev.rendered == OMITTED else dev.rendered)
+                used.add(index)
+        expected = collapse(expected)
+        if not expected:
+            continue
+        found = text.find(expected, cursor)
+        if found < 0:
+            missing.append(line if expected == line else f"{line}\n      (sau sai khác: {expected})")
+            continue
+        cursor = found + len(expected)
+    return missing, used

@@ -1,0 +1,70 @@
+"""Every fixture renders through the CLI; its text matches its golden file and its sample."""
+
+from __future__ import annotations
+
+import difflib
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from engine.cli import main
+from engine.render.outline import document_text
+from engine.spec.loader import load_spec
+from tests.acceptance.samples import CASES, read_deviations, sample_main_lines, unmatched_lines
+from tests.conftest import FIXTURES, GOLDEN, SEEDS
+
+
+class _RenderedThroughCli(dict):
+    """Each fixture rendered once per test session through the real CLI."""
+
+    def __init__(self, folder: Path):
+        super().__init__()
+        self.folder = folder
+
+    def __missing__(self, case: str) -> bytes:
+        target = self.folder / f"{case}.docx"
+        run = CliRunner().invoke(main, ["render", str(FIXTURES / case / "spec.yaml"), "-o", str(target)])
+        assert run.exit_code == 0, f"{case}: {run.output}"
+        self[case] = target.read_bytes()
+        return self[case]
+
+
+@pytest.fixture(scope="module")
+def rendered(tmp_path_factory: pytest.TempPathFactory) -> dict[str, bytes]:
+    return _RenderedThroughCli(tmp_path_factory.mktemp("rendered"))
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_fixture_text_matches_its_golden_file(case: str, rendered: dict[str, bytes], regen_golden: bool) -> None:
+    text = document_text(rendered[case])
+    golden = GOLDEN / f"{case}.txt"
+    if regen_golden:
+        golden.write_text(text, encoding="utf-8")
+    assert golden.exists(), f"no golden file {golden}; run pytest --regen-golden and check it by eye"
+    expected = golden.read_text(encoding="utf-8")
+    diff = "\n".join(difflib.unified_diff(expected.splitlines(), text.splitlines(), "golden", "rendered", lineterm=""))
+    assert text == expected, diff
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_fixture_text_matches_its_sample_except_listed_deviations(case: str, rendered: dict[str, bytes]) -> None:
+    spec = load_spec(FIXTURES / case / "spec.yaml").spec
+    sample = sample_main_lines(SEEDS / CASES[case], spec.nguoi_ky.ho_ten)
+    deviations = read_deviations(FIXTURES / case / "README.md")
+    missing, used = unmatched_lines(sample, document_text(rendered[case]), deviations)
+    assert not missing, "sample lines not in the rendered text (in order):\n  " + "\n  ".join(missing)
+    stale = [d.sample for i, d in enumerate(deviations) if i not in used]
+    assert not stale, f"deviations listed in README.md that no sample line needs: {stale}"
+
+
+def test_every_fixture_folder_is_an_acceptance_case() -> None:
+    folders = {p.name for p in FIXTURES.iterdir() if (p / "spec.yaml").exists()}
+    assert folders == set(CASES)
+
+
+def test_rendering_twice_gives_identical_bytes(tmp_path: Path) -> None:
+    from engine import render
+
+    spec = FIXTURES / "tua_chua_2023_04" / "spec.yaml"
+    assert render(spec) == render(spec)

@@ -1,0 +1,22 @@
+"""Shared pytest options: ``--regen-golden`` rewrites golden files from the code's output."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+FIXTURES = ROOT / "fixtures"
+GOLDEN = ROOT / "tests" / "golden"
+SEEDS = ROOT.parent / "shared" / "seeds"
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption("--regen-golden", action="store_true",
+                     help="rewrite tests/golden/* from the current output (check them by eye after)")
+
+
+@pytest.fixture
+def regen_golden(request: pytest.FixtureRequest) -> bool:
+    return bool(request.config.getoption("--regen-golden"))
