@@ -187,7 +187,8 @@ class _Expressions:
                 hint="Biểu thức viết dạng {{ ten_du_lieu.truong | so(2) }}.",
             )) from None
         except jinja2.UndefinedError as exc:
-            raise SpecError(Problem("SPEC_EXPRESSION", *self._undefined(exc), location=where)) from None
+            message, hint = self._undefined(exc)
+            raise SpecError(Problem("SPEC_EXPRESSION", message, where, hint=hint)) from None
         except (TypeError, ValueError, ArithmeticError, jinja2.TemplateError) as exc:
             raise SpecError(Problem(
                 "SPEC_EXPRESSION", f"không tính được biểu thức: {exc}", where,

@@ -79,7 +79,7 @@ def template_tags(package: bytes) -> list[TemplateTag]:
 
 def find_paragraphs(package: bytes, needle: str) -> list[TemplateTag]:
     """Tags whose text mentions ``needle`` (a variable name from an error message)."""
-    pattern = re.compile(rf"(?<![\w.]){re.escape(needle)}(?!\w)")
+    pattern = re.compile(rf"(?<!\w){re.escape(needle)}(?!\w)")
     return [t for t in template_tags(package) if pattern.search(t.tag)]
 
 

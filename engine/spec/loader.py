@@ -59,7 +59,9 @@ def _validate(source: LoadedYaml, base_dir: Path) -> LoadedSpec:
     try:
         spec = models.Spec.model_validate(source.data)
     except ValidationError as exc:
-        raise SpecError([_problem(source, err) for err in exc.errors(include_url=False)]) from None
+        problems = [_problem(source, err) for err in exc.errors(include_url=False)]
+        problems.sort(key=lambda p: (p.location.line or 0, p.location.column or 0))
+        raise SpecError(problems) from None
     return LoadedSpec(spec=spec, source=source, base_dir=base_dir)
 
 
@@ -151,7 +153,7 @@ def _problem(source: LoadedYaml, err: dict[str, Any]) -> Problem:
         if kind in _TYPE_MESSAGES:
             message = f"{_TYPE_MESSAGES[kind]}, nhận được {_show(err.get('input'))}"
         elif kind == "literal_error":
-            expected = err.get("ctx", {}).get("expected", "")
+            expected = str(err.get("ctx", {}).get("expected", "")).replace(" or ", ", ")
             message = f"giá trị {_show(err.get('input'))} không hợp lệ; phải là một trong: {expected}"
         elif kind in ("string_too_short", "too_short"):
             message = "không được để trống"

@@ -1,0 +1,48 @@
+"""The shipped templates keep every tag in one run and share identical header and signature blocks."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import pytest
+from docx import Document
+from lxml import etree
+
+from engine.kinds import KINDS, TEMPLATES_DIR
+from engine.render.build_templates import TEMPLATES, build
+from engine.render.inspect import template_tags
+
+SHIPPED = sorted({kind.template for kind in KINDS.values()})
+
+
+@pytest.mark.parametrize("path", SHIPPED, ids=lambda p: p.name)
+def test_every_tag_in_a_shipped_template_is_whole_in_one_run(path: Path) -> None:
+    tags = template_tags(path.read_bytes())
+    assert tags, "a template without tags renders nothing from the spec"
+    assert [t.tag for t in tags if t.split_across_runs] == []
+
+
+def _tables(path: Path) -> list[bytes]:
+    doc = Document(io.BytesIO(path.read_bytes()))
+    return [etree.tostring(t._tbl, method="c14n") for t in doc.tables]
+
+
+def test_bao_cao_and_cong_van_share_the_same_header_and_signature_blocks() -> None:
+    bao_cao = _tables(TEMPLATES_DIR / "bao_cao" / "bao_cao.docx")
+    cong_van = _tables(TEMPLATES_DIR / "bao_cao" / "cong_van.docx")
+    assert len(bao_cao) == len(cong_van) == 2
+    assert bao_cao[0] == cong_van[0], "the header tables have drifted apart"
+    assert bao_cao[1] == cong_van[1], "the Nơi nhận / signature tables have drifted apart"
+
+
+def test_every_kind_points_at_an_existing_template() -> None:
+    for kind in KINDS.values():
+        assert kind.template.is_file(), kind
+
+
+def test_the_template_builder_is_deterministic(tmp_path: Path) -> None:
+    build(tmp_path / "a")
+    build(tmp_path / "b")
+    for name in TEMPLATES:
+        assert (tmp_path / "a" / name).read_bytes() == (tmp_path / "b" / name).read_bytes(), name
