@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import textwrap
 
 import pytest
@@ -156,3 +157,14 @@ def test_an_alias_bomb_is_stopped() -> None:
         bomb += f"{name}: &{name} [*{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}]\n"
     [problem] = problems_of(bomb)
     assert problem.code == "SPEC_TOO_LARGE"
+
+
+def test_the_full_example_in_docs_spec_md_is_a_valid_spec() -> None:
+    from tests.conftest import ROOT
+
+    doc = (ROOT / "docs" / "spec.md").read_text(encoding="utf-8")
+    example = doc.split("```yaml\n", 1)[1].split("```", 1)[0]
+    spec = load_spec_text(example).spec
+    assert spec.symbol() == "BC-UBND"
+    documented = set(re.findall(r"^\| `([a-z_]+)(?:\.[a-z_]+)?` \|", doc, flags=re.MULTILINE))
+    assert set(type(spec).model_fields) <= documented
