@@ -9,16 +9,51 @@ text that the .docx environment escapes once when it is placed in the document.
 
 from __future__ import annotations
 
+import operator
+from decimal import Decimal
 from functools import cache, lru_cache
+from typing import Any
 
 import jinja2
 from jinja2.sandbox import SandboxedEnvironment
 
 from engine.vn.filters import FILTERS
 
+_OPERATORS = {
+    "+": operator.add, "-": operator.sub, "*": operator.mul, "/": operator.truediv,
+    "//": operator.floordiv, "%": operator.mod, "**": operator.pow,
+}
+
+
+def _exact(value: Any) -> Any:
+    if isinstance(value, bool) or not isinstance(value, (int, float, Decimal)):
+        return value
+    return Decimal(str(value)) if isinstance(value, float) else Decimal(value)
+
+
+class ExactEnvironment(SandboxedEnvironment):
+    """A sandbox whose arithmetic on numbers is exact decimal arithmetic.
+
+    Data numbers are Decimals and whole numbers are ints; plain Python would make ``12 / 18``
+    a binary float and ``Decimal + 0.5`` a TypeError. Here every arithmetic operator on two
+    numbers works in Decimal, so ``0.1 + 0.2`` is exactly 0.3 and mixing is always allowed.
+    """
+
+    intercepted_binops = frozenset(_OPERATORS)
+
+    def call_binop(self, context: jinja2.runtime.Context, op: str, left: Any, right: Any) -> Any:
+        a, b = _exact(left), _exact(right)
+        if isinstance(a, Decimal) and isinstance(b, Decimal):
+            result = _OPERATORS[op](a, b)
+            # Keep whole-number results of whole-number operands as ints (counts stay counts).
+            if isinstance(left, int) and isinstance(right, int) and op in ("+", "-", "*"):
+                return int(result)
+            return result
+        return super().call_binop(context, op, left, right)
+
 
 def _make(autoescape: bool) -> SandboxedEnvironment:
-    env = SandboxedEnvironment(
+    env = ExactEnvironment(
         undefined=jinja2.StrictUndefined,
         autoescape=autoescape,
         keep_trailing_newline=False,

@@ -1,0 +1,46 @@
+"""Spec expressions compute with exact decimals, fail on missing names and stay in the sandbox."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import jinja2
+import pytest
+
+from engine.render.environment import compile_text, docx_environment
+
+
+def render(source: str, **names) -> str:
+    return compile_text(source).render(names)
+
+
+def test_point_one_plus_point_two_prints_point_three() -> None:
+    assert render("{{ (0.1 + 0.2) | so }}") == "0,3"
+
+
+def test_dividing_two_whole_numbers_is_exact_decimal_division() -> None:
+    assert Decimal(render("{{ a / b }}", a=12, b=18)) == Decimal(12) / Decimal(18)
+    assert render("{{ ((2 * 1033 + 99) / 1132) | so(2) }}") == "1,91"
+
+
+def test_sums_of_counts_stay_whole_numbers() -> None:
+    assert render("{{ a + b + c }}", a=99, b=1047, c=1) == "1147"
+
+
+def test_decimal_data_mixes_with_literals() -> None:
+    assert render("{{ (x * 0.5) | so }}", x=Decimal("16.74")) == "8,37"
+
+
+def test_a_missing_name_is_an_error_not_a_blank() -> None:
+    with pytest.raises(jinja2.UndefinedError):
+        render("{{ khong_co }}")
+
+
+def test_the_sandbox_refuses_python_internals() -> None:
+    with pytest.raises(jinja2.exceptions.SecurityError):
+        render("{{ x.__class__.__subclasses__() }}", x=1)
+
+
+def test_the_docx_environment_escapes_xml_special_characters() -> None:
+    out = docx_environment().from_string("<w:t>{{ v }}</w:t>").render(v="A & B <C>")
+    assert out == "<w:t>A &amp; B &lt;C&gt;</w:t>"
