@@ -12,6 +12,8 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+# Fixture folder -> the seed it reproduces (shared/seeds/); each folder keeps a copy of the
+# seed's text as mau_goc.txt so that the tests run from a clone without shared/ beside it.
 CASES = {
     "tua_chua_2023_04": "000_d1d31abaec2f3672.txt",
     "dien_bien_2021_q2": "001_1190d90055d5923e.txt",
@@ -19,6 +21,7 @@ CASES = {
     "son_la_2023_q1": "003_08b48e67c976b758.txt",
     "tien_lu_2024_08": "004_f5570a6a7a3c459c.txt",
 }
+SAMPLE_COPY = "mau_goc.txt"
 
 OMITTED = "—"  # in the rendered column: the sample's text is left out on purpose
 

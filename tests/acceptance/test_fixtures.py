@@ -11,7 +11,7 @@ from click.testing import CliRunner
 from engine.cli import main
 from engine.render.outline import document_text
 from engine.spec.loader import load_spec
-from tests.acceptance.samples import CASES, read_deviations, sample_main_lines, unmatched_lines
+from tests.acceptance.samples import CASES, SAMPLE_COPY, read_deviations, sample_main_lines, unmatched_lines
 from tests.conftest import FIXTURES, GOLDEN, SEEDS
 
 
@@ -50,7 +50,7 @@ def test_fixture_text_matches_its_golden_file(case: str, rendered: dict[str, byt
 @pytest.mark.parametrize("case", CASES)
 def test_fixture_text_matches_its_sample_except_listed_deviations(case: str, rendered: dict[str, bytes]) -> None:
     spec = load_spec(FIXTURES / case / "spec.yaml").spec
-    sample = sample_main_lines(SEEDS / CASES[case], spec.nguoi_ky.ho_ten)
+    sample = sample_main_lines(FIXTURES / case / SAMPLE_COPY, spec.nguoi_ky.ho_ten)
     deviations = read_deviations(FIXTURES / case / "README.md")
     missing, used = unmatched_lines(sample, document_text(rendered[case]), deviations)
     assert not missing, "sample lines not in the rendered text (in order):\n  " + "\n  ".join(missing)
@@ -68,3 +68,11 @@ def test_rendering_twice_gives_identical_bytes(tmp_path: Path) -> None:
 
     spec = FIXTURES / "tua_chua_2023_04" / "spec.yaml"
     assert render(spec) == render(spec)
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_the_fixture_keeps_an_exact_copy_of_its_seed(case: str) -> None:
+    seed = SEEDS / CASES[case]
+    if not seed.exists():
+        pytest.skip("shared/seeds is not beside this clone; the copy in the fixture is used as is")
+    assert (FIXTURES / case / SAMPLE_COPY).read_bytes() == seed.read_bytes()
