@@ -16,11 +16,11 @@ from typing import Any
 
 import jinja2
 
-from engine.errors import Location, Problem, SpecError
+from engine.errors import Problem, SpecError
 from engine.kinds import KINDS
 from engine.render.environment import compile_text
 from engine.spec import models
-from engine.spec.loader import LoadedSpec
+from engine.spec.loader import LoadedSpec, dotted_path
 from engine.vn.dates import BLANK, place_and_date
 from engine.vn.numbers import roman, two_digits
 from engine.vn.text import nfc, upper_vi
@@ -178,7 +178,7 @@ class _Expressions:
     def text(self, source: str, path: tuple[Any, ...]) -> str:
         if "{{" not in source and "{%" not in source:
             return source
-        where = self.loaded.source.location(path, field=_dotted(path))
+        where = self.loaded.source.location(path, field=dotted_path(path))
         try:
             return nfc(compile_text(source).render(self.names))
         except jinja2.TemplateSyntaxError as exc:
@@ -211,12 +211,5 @@ class _Expressions:
         return (f"biểu thức dùng giá trị không có ({raw})", "Kiểm tra tên dữ liệu và tên trường.")
 
 
-def _dotted(path: tuple[Any, ...]) -> str:
-    out = ""
-    for part in path:
-        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
-    return out
-
-
 __all__ = ["build_context", "SignatureImage", "number_line", "closing_list", "dash_list",
-           "noi_nhan_lines", "Location"]
+           "noi_nhan_lines"]

@@ -111,7 +111,8 @@ def _resolve(data: Any, loc: tuple[Any, ...]) -> tuple[tuple[Any, ...], Any]:
     return tuple(path), last
 
 
-def _dotted(path: tuple[Any, ...]) -> str:
+def dotted_path(path: tuple[Any, ...]) -> str:
+    """A YAML path as people write it: ``noi_dung[2].doan``."""
     out = ""
     for part in path:
         out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
@@ -138,18 +139,18 @@ def _problem(source: LoadedYaml, err: dict[str, Any]) -> Problem:
     hint = None
     if kind == "extra_forbidden":
         key = path[-1]
-        location = source.location(path, at_key=True, field=_dotted(path))
+        location = source.location(path, at_key=True, field=dotted_path(path))
         message = f"khóa '{key}' không có trong đặc tả"
         guess = difflib.get_close_matches(str(key), sorted(_all_field_names()), n=1, cutoff=0.6)
         hint = (f"Có phải ý bạn là '{guess[0]}'?" if guess
                 else "Xóa khóa này hoặc xem các khóa hợp lệ trong docs/spec.md.")
     elif kind == "missing":
-        field = _dotted((*path, missing_key)) if missing_key is not None else _dotted(path)
+        field = dotted_path((*path, missing_key)) if missing_key is not None else dotted_path(path)
         location = source.location(path, field=field)
         message = f"thiếu trường bắt buộc '{missing_key}'"
         hint = f"Thêm '{missing_key}: …' (xem docs/spec.md)."
     else:
-        location = source.location(path, field=_dotted(path) or None)
+        location = source.location(path, field=dotted_path(path) or None)
         if kind in _TYPE_MESSAGES:
             message = f"{_TYPE_MESSAGES[kind]}, nhận được {_show(err.get('input'))}"
         elif kind == "literal_error":
