@@ -160,10 +160,9 @@ def borderless_table(doc, widths_cm: tuple[float, ...], rows: int):
         element = OxmlElement(f"w:{edge}")
         element.set(qn("w:val"), "nil")
         borders.append(element)
-    tbl_pr.append(borders)
-    layout = OxmlElement("w:tblLayout")
-    layout.set(qn("w:type"), "fixed")
-    tbl_pr.append(layout)
+    # CT_TblPr is a sequence: tblBorders must precede tblLayout (added by autofit=False) and
+    # tblLook, or Word reports the file as damaged.
+    tbl_pr.find(qn("w:tblLayout")).addprevious(borders)
     for col, width in zip(tbl.tblGrid.findall(qn("w:gridCol")), widths_cm, strict=True):
         col.set(qn("w:w"), str(int(Cm(width).twips)))
     for row in table.rows:
