@@ -287,8 +287,33 @@ def page_numbers(section) -> None:
             run.text = text
 
 
+def _times_new_roman_everywhere(doc) -> None:
+    """Replace theme fonts (Calibri, Cambria) in docDefaults and every style by Times New Roman.
+
+    A theme attribute (w:asciiTheme) wins over an explicit w:ascii inherited from another
+    level, so leaving python-docx's default theme fonts would let Word show Calibri wherever
+    a run has no direct font, e.g. in text a clerk types into the finished document.
+    """
+    styles_root = doc.styles.element
+    for r_fonts in styles_root.iter(qn("w:rFonts")):
+        for attr in list(r_fonts.attrib):
+            if attr.endswith("Theme") or attr.endswith("theme"):
+                del r_fonts.attrib[attr]
+        for attr in ("w:ascii", "w:hAnsi", "w:eastAsia", "w:cs"):
+            r_fonts.set(qn(attr), FONT)
+    defaults = styles_root.find(qn("w:docDefaults"))
+    r_pr = defaults.find(qn("w:rPrDefault")).find(qn("w:rPr"))
+    for tag, value in (("w:sz", "28"), ("w:szCs", "28")):
+        r_pr.find(qn(tag)).set(qn("w:val"), value)
+    r_pr.find(qn("w:lang")).set(qn("w:val"), "vi-VN")
+    spacing = defaults.find(qn("w:pPrDefault")).find(qn("w:pPr")).find(qn("w:spacing"))
+    spacing.set(qn("w:after"), "0")
+    spacing.set(qn("w:line"), "240")
+
+
 def new_document():
     doc = Document()
+    _times_new_roman_everywhere(doc)
     styles = doc.styles
     normal = styles["Normal"]
     normal.font.name = FONT

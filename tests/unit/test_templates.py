@@ -46,3 +46,12 @@ def test_the_template_builder_is_deterministic(tmp_path: Path) -> None:
     build(tmp_path / "b")
     for name in TEMPLATES:
         assert (tmp_path / "a" / name).read_bytes() == (tmp_path / "b" / name).read_bytes(), name
+
+
+@pytest.mark.parametrize("path", SHIPPED, ids=lambda p: p.name)
+def test_no_theme_font_can_override_times_new_roman(path: Path) -> None:
+    import zipfile
+
+    with zipfile.ZipFile(path) as z:
+        styles = z.read("word/styles.xml").decode("utf-8")
+    assert "Theme=" not in styles and "theme=" not in styles
