@@ -1,0 +1,130 @@
+"""Turn record counts by status into checked totals and percentages, each on its named base.
+
+For a ``thong_ke_mot_cua`` framework (NĐ 61/2018 one-stop statistics). A status listed with
+``bang_tong`` is the sum of its parts: it is computed when not given, and a given figure that
+differs from its parts is an error. A status with ``co_so`` gets a percentage of that base
+(đã giải quyết on tổng số, trước hạn on đã giải quyết …); a count above its base is an error,
+and a zero base gives no percentage.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from engine.errors import DataError, Location, Problem
+from engine.scoring.figures import Percentage, exact, percentage
+from engine.scoring.loader import expect_kind
+from engine.scoring.models import OneStopFramework
+from engine.vn.numbers import format_number
+
+__all__ = ["OneStopResult", "StatusCount", "one_stop_statistics"]
+
+
+@dataclass(frozen=True)
+class StatusCount:
+    """A status's record count, whether it was computed from its parts, and its percentage."""
+
+    code: str
+    name: str
+    count: int
+    derived: bool
+    percent: Percentage | None
+
+
+@dataclass(frozen=True)
+class OneStopResult:
+    """The statuses known for one unit, in the framework's order."""
+
+    framework: OneStopFramework
+    unit: str | None
+    statuses: tuple[StatusCount, ...]
+
+    def __getitem__(self, code: str) -> StatusCount:
+        for status in self.statuses:
+            if status.code == code:
+                return status
+        raise KeyError(code)
+
+    def __contains__(self, code: object) -> bool:
+        return any(status.code == code for status in self.statuses)
+
+
+def one_stop_statistics(framework: OneStopFramework, counts: Mapping[str, Any], *, unit: str | None = None,
+                        source: str | None = None) -> OneStopResult:
+    """Check and complete ``counts`` (status code → records) and take each percentage on its base."""
+    framework = expect_kind(framework, OneStopFramework)
+    prefix = f"{unit}." if unit else ""
+    statuses = {s.ma: s for s in framework.chi_tieu}
+    problems: list[Problem] = []
+    known: dict[str, int] = {}
+
+    def where(code: str) -> Location:
+        return Location(file=source, field=f"{prefix}{code}")
+
+    for code, value in counts.items():
+        if code not in statuses:
+            problems.append(Problem("DATA_FORMAT", f"chỉ tiêu '{code}' không có trong bộ '{framework.ma}'", where(code),
+                                    hint=f"Các chỉ tiêu: {', '.join(statuses)}."))
+            continue
+        if value is None:
+            continue
+        try:
+            number = exact(value, where(code), f"số hồ sơ '{statuses[code].ten}'")
+        except DataError as exc:
+            problems.extend(exc.problems)
+            continue
+        if number != number.to_integral_value() or number < 0:
+            problems.append(Problem("DATA_FORMAT", f"số hồ sơ '{statuses[code].ten}' phải là số nguyên không âm, "
+                                    f"nhận được {value!r}", where(code),
+                                    hint="Viết số không có dấu chấm ngăn nghìn trong YAML: 13597."))
+            continue
+        known[code] = int(number)
+    if problems:
+        raise DataError(problems)
+
+    derived: set[str] = set()  # computed from parts
+    checked: set[str] = set()  # given and compared with parts
+    changed = True
+    while changed:
+        changed = False
+        for status in framework.chi_tieu:
+            if not status.bang_tong or status.ma in derived | checked or not all(p in known for p in status.bang_tong):
+                continue
+            total = sum(known[p] for p in status.bang_tong)
+            if status.ma not in known:
+                known[status.ma] = total
+                derived.add(status.ma)
+                changed = True
+            else:
+                checked.add(status.ma)
+            if known[status.ma] != total:
+                parts = " + ".join(f"{format_number(known[p])} ({p})" for p in status.bang_tong)
+                problems.append(Problem(
+                    "DATA_FORMAT", f"'{status.ten}' ghi {format_number(known[status.ma])} nhưng các thành phần cộng "
+                    f"lại {parts} = {format_number(total)}", where(status.ma),
+                ))
+
+    decimals = framework.so_thap_phan.ty_le
+    result: list[StatusCount] = []
+    for status in framework.chi_tieu:
+        if status.ma not in known:
+            continue
+        share = None
+        if status.co_so is not None:
+            base = statuses[status.co_so]
+            if status.co_so not in known:
+                problems.append(Problem("DATA_FORMAT", f"thiếu số hồ sơ '{base.ten}', cơ sở để tính tỷ lệ "
+                                        f"'{status.ten}'", where(status.co_so)))
+            elif known[status.ma] > known[status.co_so]:
+                problems.append(Problem("DATA_FORMAT", f"'{status.ten}' ({format_number(known[status.ma])}) lớn hơn "
+                                        f"cơ sở '{base.ten}' ({format_number(known[status.co_so])})", where(status.ma)))
+            elif known[status.co_so] > 0:
+                share = percentage(Decimal(known[status.ma]), Decimal(known[status.co_so]), base_name=status.co_so,
+                                   decimals=decimals, where=where(status.ma))
+        result.append(StatusCount(status.ma, status.ten, known[status.ma], status.ma in derived, share))
+    if problems:
+        raise DataError(problems)
+    return OneStopResult(framework, unit, tuple(result))
