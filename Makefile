@@ -1,6 +1,6 @@
 # Two commands do all the set-up on a fresh machine (Python 3.11+ with venv):
 #   make demo   creates .venv, installs the engine and renders a sample document into out/
-#   make test   creates .venv if needed and runs the whole test suite and the linter
+#   make test   creates .venv if needed and runs the linter and the whole test suite
 VENV ?= .venv
 PY := $(VENV)/bin/python
 SAMPLE ?= tua_chua_2023_04
@@ -19,8 +19,8 @@ demo: $(VENV)/.installed
 	$(PY) -m engine render fixtures/$(SAMPLE)/spec.yaml -o $(OUT)/$(SAMPLE).docx --force
 
 test: $(VENV)/.installed
-	$(PY) -m pytest
 	$(PY) -m ruff check .
+	$(PY) -m pytest
 
 templates: $(VENV)/.installed
 	$(PY) -m engine.render.build_templates
