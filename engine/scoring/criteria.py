@@ -22,7 +22,7 @@ from typing import Any
 
 from engine.errors import DataError, Location, Problem
 from engine.scoring.bands import classify
-from engine.scoring.figures import Figure, exact, exact_divide
+from engine.scoring.figures import Figure, exact, exact_divide, non_negative, record_count
 from engine.scoring.loader import expect_kind, validate_bands
 from engine.scoring.models import Band, Condition, CriteriaFramework, Criterion, Level
 from engine.vn.numbers import Number, format_number
@@ -209,16 +209,6 @@ def _by_number(framework: CriteriaFramework, data: Mapping[Any, Any], what: str,
     return out
 
 
-def _record_count(value: Any, where: Location, what: str) -> int:
-    number = exact(value, where, what)
-    if number != number.to_integral_value():
-        raise DataError(Problem("DATA_FORMAT", f"{what} phải là số nguyên, nhận được {value!r}", where,
-                                hint="Viết số không có dấu chấm ngăn nghìn trong YAML: 1033, không phải 1.033."))
-    if number < 0:
-        raise DataError(Problem("DATA_FORMAT", f"{what} là {format_number(number)}, không được âm", where))
-    return int(number)
-
-
 def _counted(framework: CriteriaFramework, criterion: Criterion, given: Any, source: str | None) -> CriterionScore:
     base = f"so_ho_so.{criterion.so}"
     where = Location(file=source, field=base)
@@ -247,7 +237,7 @@ def _counted(framework: CriteriaFramework, criterion: Criterion, given: Any, sou
     else:
         raise DataError(Problem("DATA_FORMAT", f"số hồ sơ của tiêu chí {criterion.so} phải là bảng điểm: số hồ sơ "
                                 "hoặc danh sách theo thứ tự các mức", where))
-    counts = tuple((level, _record_count(value, loc, f"số hồ sơ mức {format_number(level.diem)} điểm của tiêu chí "
+    counts = tuple((level, record_count(value, loc, f"số hồ sơ mức {format_number(level.diem)} điểm của tiêu chí "
                                          f"{criterion.so}")) for level, value, loc in pairs)
     total = sum(count for _, count in counts)
     if total == 0:
@@ -309,15 +299,9 @@ def _facts(framework: CriteriaFramework, facts: Mapping[str, Any], source: str |
         if value is None:
             continue
         try:
-            number = exact(value, where, f"số liệu '{name}'")
+            out[name] = non_negative(value, where, f"số liệu '{name}'")
         except DataError as exc:
             problems.extend(exc.problems)
-            continue
-        if number < 0:
-            problems.append(Problem("DATA_FORMAT", f"số liệu '{name}' là {format_number(number)}, không được âm",
-                                    where))
-            continue
-        out[name] = number
     if problems:
         raise DataError(problems)
     return out

@@ -116,6 +116,23 @@ def exact(value: object, where: Location, what: str) -> Decimal:
         raise DataError(Problem("DATA_FORMAT", f"{what}: {exc}", where)) from None
 
 
+def non_negative(value: object, where: Location, what: str) -> Decimal:
+    """Turn a score or fact into a Decimal that must not be negative, or raise DataError."""
+    number = exact(value, where, what)
+    if number < 0:
+        raise DataError(Problem("DATA_FORMAT", f"{what} là {format_number(number)}, không được âm", where))
+    return number
+
+
+def record_count(value: object, where: Location, what: str) -> int:
+    """Turn a count of records into a non-negative int, or raise DataError at ``where``."""
+    number = non_negative(value, where, what)
+    if number != number.to_integral_value():
+        raise DataError(Problem("DATA_FORMAT", f"{what} phải là số nguyên, nhận được {value!r}", where,
+                                hint="Viết số không có dấu chấm ngăn nghìn trong YAML: 1033, không phải 1.033."))
+    return int(number)
+
+
 def percentage(part: Number, base: Number, *, base_name: str, decimals: int = 2,
                when_base_is_zero: Number | None = None, where: Location | None = None) -> Percentage:
     """``part ÷ base × 100`` with the base named; a zero base needs an explicit value.

@@ -22,7 +22,7 @@ from typing import Any
 
 from engine.errors import DataError, Location, Problem, SpecError
 from engine.scoring.bands import classify, count_by_band, rank
-from engine.scoring.figures import Figure, exact, exact_divide
+from engine.scoring.figures import Figure, exact, exact_divide, non_negative
 from engine.scoring.loader import expect_kind, validate_bands
 from engine.scoring.models import Band, Index, IndexFramework
 from engine.vn.numbers import Number, format_number
@@ -230,14 +230,11 @@ def _score_one(framework: IndexFramework, unit: str, values: Mapping[str, Any], 
                 indices.append(IndexScore(group.ma, index.ma, index.ten, index.toi_da, None))
                 continue
             try:
-                number = exact(raw, where, f"điểm {label}")
+                number = non_negative(raw, where, f"điểm {label}")
             except DataError as exc:
                 problems.extend(exc.problems)
                 continue
-            if number < 0:
-                problems.append(Problem("DATA_FORMAT", f"điểm {label} là {format_number(number)}, không được âm",
-                                        where))
-            elif number > index.toi_da:
+            if number > index.toi_da:
                 problems.append(Problem("DATA_FORMAT", f"điểm {label} là {format_number(number)}, vượt điểm tối đa "
                                         f"{format_number(index.toi_da)}", where))
             indices.append(IndexScore(group.ma, index.ma, index.ten, index.toi_da, Figure(number, decimals)))

@@ -24,6 +24,7 @@ from engine.scoring.models import (
     IndexFramework,
     OneStopFramework,
 )
+from engine.spec.loader import dotted_path, resolve_loc
 from engine.spec.yamlload import LoadedYaml, load_yaml_file
 from engine.vn.numbers import format_number
 from engine.vn.text import nfc_tree
@@ -126,42 +127,18 @@ def _sorted(problems: list[Problem]) -> list[Problem]:
     return sorted(problems, key=lambda p: (p.location.line or 0, p.location.column or 0))
 
 
-def _walk(data: Any, loc: tuple[Any, ...]) -> tuple[Path_, Any]:
-    """Follow a pydantic loc through the raw data, skipping union tags that are not keys."""
-    path: list[str | int] = []
-    node = data
-    missing = None
-    for i, part in enumerate(loc):
-        if isinstance(node, dict) and part in node:
-            path.append(part)
-            node = node[part]
-        elif isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node):
-            path.append(part)
-            node = node[part]
-        elif i == len(loc) - 1:
-            missing = part
-    return tuple(path), missing
-
-
-def _dotted(path: Iterable[str | int]) -> str:
-    out = ""
-    for part in path:
-        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
-    return out
-
-
 def _pydantic_problem(source: LoadedYaml, loc: tuple[Any, ...], err: dict[str, Any]) -> Problem:
     kind = err["type"]
-    path, missing = _walk(source.data, loc)
+    path, missing = resolve_loc(source.data, loc)
     given = err.get("input")
     if kind == "extra_forbidden":
         return Problem("SPEC_UNKNOWN_KEY", f"khóa '{path[-1]}' không có trong bộ tiêu chí",
-                       source.location(path, at_key=True, field=_dotted(path)),
+                       source.location(path, at_key=True, field=dotted_path(path)),
                        hint="Xóa khóa này hoặc sửa chính tả (xem các tệp trong engine/scoring/frameworks/).")
     if kind == "missing":
-        field = _dotted((*path, missing)) if missing is not None else _dotted(path)
+        field = dotted_path((*path, missing)) if missing is not None else dotted_path(path)
         return Problem("SPEC_MISSING", f"thiếu trường bắt buộc '{missing}'", source.location(path, field=field))
-    where = source.location(path, field=_dotted(path) or None)
+    where = source.location(path, field=dotted_path(path) or None)
     if kind in ("union_tag_invalid", "union_tag_not_found"):
         return Problem("SPEC_VALUE", "'kieu' phải là một trong: bo_chi_so, tieu_chi, thong_ke_mot_cua",
                        source.location((*path, "kieu") if "kieu" in source.data else path, field="kieu"))
@@ -209,7 +186,7 @@ class _Checker:
         self.problems: list[Problem] = []
 
     def add(self, path: Path_, message: str, hint: str | None = None) -> None:
-        self.problems.append(Problem("SPEC_VALUE", message, self.source.location(path, field=_dotted(path)), hint))
+        self.problems.append(Problem("SPEC_VALUE", message, self.source.location(path, field=dotted_path(path)), hint))
 
     def noted(self, obj: Any, path: Path_) -> None:
         if getattr(obj, "chua_xac_minh", False) and not getattr(obj, "ghi_chu", None):

@@ -75,6 +75,15 @@ class _Framework(_Noted):
     can_cu: list[Text] = Field(default_factory=list)
 
 
+class _ScoredFramework(_Framework):
+    """A framework that adds points up to a scale and classifies the total in bands."""
+
+    thang_diem: Annotated[Decimal, Field(gt=0, allow_inf_nan=False)]
+    so_thap_phan: Precision = Field(default_factory=Precision)
+    lam_tron_truoc_khi_so_sanh: StrictBool = True
+    xep_loai: Annotated[list[Band], Field(min_length=1)]
+
+
 # ----- bo_chi_so ------------------------------------------------------------------------------
 
 
@@ -96,14 +105,10 @@ class Group(_Noted):
     chi_so: Annotated[list[Index], Field(min_length=1)]
 
 
-class IndexFramework(_Framework):
+class IndexFramework(_ScoredFramework):
     """Groups of indices scored per unit, converted on the applicable maximum, classified, ranked."""
 
     kieu: Literal["bo_chi_so"]
-    thang_diem: Annotated[Decimal, Field(gt=0, allow_inf_nan=False)]
-    so_thap_phan: Precision = Field(default_factory=Precision)
-    lam_tron_truoc_khi_so_sanh: StrictBool = True
-    xep_loai: Annotated[list[Band], Field(min_length=1)]
     nhom: Annotated[list[Group], Field(min_length=1)]
 
     def indices(self) -> list[tuple[Group, Index]]:
@@ -163,14 +168,10 @@ class Criterion(_Noted):
     khi_khong_co_ho_so: Points | None = None
 
 
-class CriteriaFramework(_Framework):
+class CriteriaFramework(_ScoredFramework):
     """Criteria with sub-criteria, a total on ``thang_diem`` and classification bands."""
 
     kieu: Literal["tieu_chi"]
-    thang_diem: Annotated[Decimal, Field(gt=0, allow_inf_nan=False)]
-    so_thap_phan: Precision = Field(default_factory=Precision)
-    lam_tron_truoc_khi_so_sanh: StrictBool = True
-    xep_loai: Annotated[list[Band], Field(min_length=1)]
     so_lieu: list[Fact] = Field(default_factory=list)
     ty_le: list[Ratio] = Field(default_factory=list)
     tieu_chi: Annotated[list[Criterion], Field(min_length=1)]

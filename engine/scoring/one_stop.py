@@ -15,7 +15,7 @@ from decimal import Decimal
 from typing import Any
 
 from engine.errors import DataError, Location, Problem
-from engine.scoring.figures import Percentage, exact, percentage
+from engine.scoring.figures import Percentage, percentage, record_count
 from engine.scoring.loader import expect_kind
 from engine.scoring.models import OneStopFramework
 from engine.vn.numbers import format_number
@@ -72,16 +72,9 @@ def one_stop_statistics(framework: OneStopFramework, counts: Mapping[str, Any], 
         if value is None:
             continue
         try:
-            number = exact(value, where(code), f"số hồ sơ '{statuses[code].ten}'")
+            known[code] = record_count(value, where(code), f"số hồ sơ '{statuses[code].ten}'")
         except DataError as exc:
             problems.extend(exc.problems)
-            continue
-        if number != number.to_integral_value() or number < 0:
-            problems.append(Problem("DATA_FORMAT", f"số hồ sơ '{statuses[code].ten}' phải là số nguyên không âm, "
-                                    f"nhận được {value!r}", where(code),
-                                    hint="Viết số không có dấu chấm ngăn nghìn trong YAML: 13597."))
-            continue
-        known[code] = int(number)
     if problems:
         raise DataError(problems)
 

@@ -94,7 +94,7 @@ def _code_for(kind: str) -> str:
     return "SPEC_VALUE"
 
 
-def _resolve(data: Any, loc: tuple[Any, ...]) -> tuple[tuple[Any, ...], Any]:
+def resolve_loc(data: Any, loc: tuple[Any, ...]) -> tuple[tuple[Any, ...], Any]:
     """Follow a pydantic loc through the raw data, skipping union tags that are not keys."""
     path: list[Any] = []
     node = data
@@ -134,7 +134,7 @@ def _show(value: Any) -> str:
 
 def _problem(source: LoadedYaml, err: dict[str, Any]) -> Problem:
     kind = err["type"]
-    path, missing_key = _resolve(source.data, tuple(err["loc"]))
+    path, missing_key = resolve_loc(source.data, tuple(err["loc"]))
     code = _code_for(kind)
     hint = None
     if kind == "extra_forbidden":
