@@ -6,7 +6,8 @@ For a ``tieu_chi`` framework (NĐ 61/2018, TT 01/2018 and a province's scoring d
   Σ(points × records) ÷ Σ records: (2 × 1.033 + 1 × 99 + 0 × 0) ÷ 1.132 = 1,91;
 * a ``theo_dieu_kien`` criterion takes the points of one sub-criterion: the first, from the top,
   whose conditions all hold on the figures given (the last one takes the rest). A stated choice
-  (the self-assessment's "x") can be used instead; it is then checked against the rule.
+  (the self-assessment's "x") is used only when the figures cannot decide; otherwise the rule's
+  level counts and the stated one is kept for the audit.
 
 The total adds exact points (16,7376 → 16,74), not the rounded ones (which would give 16,73).
 A rule that needs a figure nobody gave is an error naming the figure, unless an earlier
@@ -277,13 +278,15 @@ def _ruled(framework: CriteriaFramework, criterion: Criterion, stated: Any, valu
                 Location(file=source, field=f"da_chon.{criterion.so}"),
                 hint="Ghi mức đã chọn (điểm) hoặc khai báo các số liệu còn thiếu.",
             ))
-        level = rule_level
+        chosen = None
     else:
-        level = _level_by_points(criterion, stated, Location(file=source, field=f"da_chon.{criterion.so}"))
-    agrees = None if rule_level is None else rule_level.diem == level.diem
+        chosen = _level_by_points(criterion, stated, Location(file=source, field=f"da_chon.{criterion.so}"))
+    # The rule wins when the figures decide it: a self-assessment is a stated figure, checked, not copied.
+    level = rule_level or chosen
+    agrees = None if rule_level is None or chosen is None else rule_level.diem == chosen.diem
     return CriterionScore(criterion.so, criterion.ten, criterion.toi_da, criterion.kieu,
                           Figure(level.diem, _shown_decimals(level.diem)),
-                          chosen=level, rule=rule_level, agrees_with_rule=agrees)
+                          chosen=chosen, rule=rule_level, agrees_with_rule=agrees)
 
 
 def _facts(framework: CriteriaFramework, facts: Mapping[str, Any], source: str | None) -> dict[str, Decimal]:

@@ -320,9 +320,10 @@ def _check_one_stop(fw: OneStopFramework, c: _Checker) -> None:
         c.noted(status, ("chi_tieu", i))
         if status.co_so is not None and (status.co_so not in codes or status.co_so == status.ma):
             c.add(("chi_tieu", i, "co_so"), f"cơ sở '{status.co_so}' phải là mã của một chỉ tiêu khác")
-        for pi, part in enumerate(status.bang_tong):
-            if part not in codes or part == status.ma:
-                c.add(("chi_tieu", i, "bang_tong", pi), f"'{part}' phải là mã của một chỉ tiêu khác")
+        for key in ("bang_tong", "chia_thanh"):
+            for pi, part in enumerate(getattr(status, key)):
+                if part not in codes or part == status.ma:
+                    c.add(("chi_tieu", i, key, pi), f"'{part}' phải là mã của một chỉ tiêu khác")
     parts = {s.ma: s.bang_tong for s in fw.chi_tieu}
     for i, status in enumerate(fw.chi_tieu):
         if _cycles(status.ma, parts):

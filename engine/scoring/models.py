@@ -194,6 +194,7 @@ class Status(_Noted):
     ten: Text
     co_so: Code | None = None
     bang_tong: list[Code] = Field(default_factory=list)
+    chia_thanh: list[Code] = Field(default_factory=list)
 
 
 class OneStopFramework(_Framework):

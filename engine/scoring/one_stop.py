@@ -2,7 +2,9 @@
 
 For a ``thong_ke_mot_cua`` framework (NĐ 61/2018 one-stop statistics). A status listed with
 ``bang_tong`` is the sum of its parts: it is computed when not given, and a given figure that
-differs from its parts is an error. A status with ``co_so`` gets a percentage of that base
+differs from its parts is replaced by their sum and kept in ``stated_totals`` for the audit. A
+status with ``chia_thanh`` should be accounted for by those statuses (every record has one);
+when they do not add up, ``unaccounted`` says so (the audit warns; nothing is invented). A status with ``co_so`` gets a percentage of that base
 (đã giải quyết on tổng số, trước hạn on đã giải quyết …); a count above its base is an error,
 and a zero base gives no percentage.
 """
@@ -10,7 +12,7 @@ and a zero base gives no percentage.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
@@ -41,6 +43,8 @@ class OneStopResult:
     framework: OneStopFramework
     unit: str | None
     statuses: tuple[StatusCount, ...]
+    stated_totals: dict[str, int] = field(default_factory=dict)  # given total ≠ its parts: code → as given
+    unaccounted: tuple[tuple[str, int], ...] = ()  # (code, sum of its chia_thanh parts) when that sum differs
 
     def __getitem__(self, code: str) -> StatusCount:
         for status in self.statuses:
@@ -78,6 +82,7 @@ def one_stop_statistics(framework: OneStopFramework, counts: Mapping[str, Any], 
     if problems:
         raise DataError(problems)
 
+    stated_totals: dict[str, int] = {}  # given totals that differ from their parts
     derived: set[str] = set()  # computed from parts
     checked: set[str] = set()  # given and compared with parts
     changed = True
@@ -94,11 +99,10 @@ def one_stop_statistics(framework: OneStopFramework, counts: Mapping[str, Any], 
             else:
                 checked.add(status.ma)
             if known[status.ma] != total:
-                parts = " + ".join(f"{format_number(known[p])} ({p})" for p in status.bang_tong)
-                problems.append(Problem(
-                    "DATA_FORMAT", f"'{status.ten}' ghi {format_number(known[status.ma])} nhưng các thành phần cộng "
-                    f"lại {parts} = {format_number(total)}", where(status.ma),
-                ))
+                # A stated total that is not the sum of its parts: the parts are the data, the
+                # total is derived; the stated one is kept for the audit.
+                stated_totals[status.ma] = known[status.ma]
+                known[status.ma] = total
 
     decimals = framework.so_thap_phan.ty_le
     result: list[StatusCount] = []
@@ -120,4 +124,10 @@ def one_stop_statistics(framework: OneStopFramework, counts: Mapping[str, Any], 
         result.append(StatusCount(status.ma, status.ten, known[status.ma], status.ma in derived, share))
     if problems:
         raise DataError(problems)
-    return OneStopResult(framework, unit, tuple(result))
+    unaccounted = []
+    for status in framework.chi_tieu:
+        if status.chia_thanh and status.ma in known and all(p in known for p in status.chia_thanh):
+            accounted = sum(known[p] for p in status.chia_thanh)
+            if accounted != known[status.ma]:
+                unaccounted.append((status.ma, accounted))
+    return OneStopResult(framework, unit, tuple(result), stated_totals, tuple(unaccounted))

@@ -1,0 +1,88 @@
+"""Compare every figure someone stated with the figure the engine computes, and say where they differ.
+
+Hand-typed reports get figures wrong: a total that is not the sum of its parts, a percentage
+on the wrong base, a class that does not match its band. The scoring stage and the spec's
+``so_lieu_ghi`` list produce :class:`Finding` items; ``python -m engine audit`` prints them,
+``render`` warns with them and refuses with ``--strict``. A stated figure is compared at its
+own precision: "0,3%" against a computed 0,27% agrees in value to one decimal but is less
+precise than the report's other figures, which is a warning; "1,72%" against 1,60% is an error.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any, Literal
+
+from engine.errors import Location
+from engine.vn.numbers import format_number
+
+__all__ = ["ERROR", "WARNING", "Finding", "compare_number", "shown_decimals"]
+
+ERROR = "error"
+WARNING = "warning"
+Level = Literal["error", "warning"]
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One stated figure that disagrees with its computed value (or its rule, band or parts)."""
+
+    level: Level
+    location: Location
+    stated: str | None
+    computed: str | None
+    message: str
+
+    def as_dict(self) -> dict[str, Any]:
+        """The JSON form: level, location, stated, computed, message (the keys the CLI prints)."""
+        return {"level": self.level, "location": str(self.location), "stated": self.stated,
+                "computed": self.computed, "message": self.message}
+
+    def __str__(self) -> str:
+        label = "LỖI" if self.level == ERROR else "CẢNH BÁO"
+        figures = ""
+        if self.stated is not None or self.computed is not None:
+            figures = f" (ghi: {self.stated if self.stated is not None else '—'}; "
+            figures += f"tính: {self.computed if self.computed is not None else '—'})"
+        return f"{label} {self.location}: {self.message}{figures}"
+
+
+def shown_decimals(value: Decimal) -> int:
+    """How many decimals a stated number was written with (16,70 → 2; 47 → 0).
+
+    >>> shown_decimals(Decimal("0.3")), shown_decimals(Decimal("115213"))
+    (1, 0)
+    """
+    exponent = value.as_tuple().exponent
+    return max(0, -exponent) if isinstance(exponent, int) else 0
+
+
+def _round(value: Decimal, decimals: int) -> Decimal:
+    return value.quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP)
+
+
+def compare_number(stated: Decimal, computed: Decimal, decimals: int, *, where: Location, what: str,
+                   percent: bool = False) -> Finding | None:
+    """A finding when ``stated`` is not ``computed`` as shown with ``decimals`` decimals, else None.
+
+    A stated figure with fewer decimals that agrees once the computed one is rounded the same
+    way is a warning (imprecise, not wrong).
+
+    >>> compare_number(Decimal("1.72"), Decimal("1.5959"), 2, where=Location(), what="tỷ lệ").level
+    'error'
+    >>> compare_number(Decimal("0.3"), Decimal("0.2721"), 2, where=Location(), what="tỷ lệ").level
+    'warning'
+    >>> compare_number(Decimal("16.74"), Decimal("16.7376"), 2, where=Location(), what="tổng") is None
+    True
+    """
+    sign = "%" if percent else ""
+    shown = format_number(computed, decimals) + sign
+    written = format_number(stated) + sign
+    stated_places = shown_decimals(stated)
+    if _round(computed, decimals) == _round(stated, decimals):
+        return None
+    if stated_places < decimals and _round(computed, stated_places) == stated:
+        return Finding(WARNING, where, written, shown,
+                       f"{what} ghi {written}, ít chữ số thập phân hơn giá trị tính được {shown}")
+    return Finding(ERROR, where, written, shown, f"{what} ghi {written} nhưng tính từ số liệu được {shown}")
