@@ -1,9 +1,11 @@
-"""Turn the layout rules of Nghị định 30/2020 into the .docx templates under templates/bao_cao/.
+"""Turn the layout rules of Nghị định 30/2020 into the .docx templates under templates/.
 
-Run ``python -m engine.render.build_templates`` to regenerate ``bao_cao.docx`` and
-``cong_van.docx``. Both are built from the same functions for the shared blocks (the
-two-column header, Kính gửi, căn cứ, body and the Nơi nhận/signature table), so they cannot
-drift apart; a test checks that those blocks stay identical in the committed files. After
+Run ``python -m engine.render.build_templates`` to regenerate ``bao_cao/bao_cao.docx``,
+``bao_cao/cong_van.docx`` and the appendix (phụ lục) templates under ``phu_luc/``. The two
+main templates are built from the same functions for the shared blocks (the two-column
+header, Kính gửi, căn cứ, body and the Nơi nhận/signature table), so they cannot drift apart;
+a test checks that those blocks stay identical in the committed files. The four phụ lục
+templates are one function (:func:`build_phu_luc`) on a portrait or landscape page. After
 generation the templates are ordinary docxtpl templates that can be edited in Word: every
 tag is written as a single run, so Word keeps it whole.
 
@@ -30,6 +32,7 @@ from docx.oxml.ns import qn
 from docx.shared import Cm, Mm, Pt
 
 from engine.kinds import TEMPLATES_DIR
+from engine.render.compose import restore_core_properties_prefix
 from engine.render.package import normalise_package
 
 FONT = "Times New Roman"
@@ -38,6 +41,8 @@ FONT = "Times New Roman"
 PAGE_WIDTH, PAGE_HEIGHT = Mm(210), Mm(297)
 MARGIN_TOP, MARGIN_BOTTOM, MARGIN_LEFT, MARGIN_RIGHT = Mm(20), Mm(20), Mm(30), Mm(15)
 TEXT_WIDTH_CM = 16.5
+# A wide appendix table goes on an A4 landscape page with the same margins: 29.7 - 3.0 - 1.5 cm.
+LANDSCAPE_TEXT_WIDTH_CM = 25.2
 
 HEADER_COLUMNS_CM = (6.0, 10.5)  # agency | Quốc hiệu; both rows share the grid
 SIGNATURE_COLUMNS_CM = (7.5, 9.0)  # Nơi nhận | signer
@@ -312,6 +317,8 @@ def _times_new_roman_everywhere(doc) -> None:
 
 
 def new_document():
+    # docxtpl imports docxcompose, which remaps the prefix the core properties below are written with.
+    restore_core_properties_prefix()
     doc = Document()
     _times_new_roman_everywhere(doc)
     styles = doc.styles
@@ -359,9 +366,56 @@ def build_cong_van(doc) -> None:
     signature_block(doc)
 
 
+def landscape(doc) -> None:
+    """Turn the page to A4 landscape (297 × 210 mm), keeping the margins of the main text."""
+    section = doc.sections[0]
+    section.orientation = WD_ORIENT.LANDSCAPE
+    section.page_width, section.page_height = PAGE_HEIGHT, PAGE_WIDTH
+
+
+def build_phu_luc(doc, *, wide: bool = False) -> None:
+    """An appendix page: label, title, "(Kèm theo …)", lead lines, the table, notes.
+
+    The table is one ``{{p phu_luc.bang }}`` paragraph that the engine replaces by a whole
+    ``w:tbl`` (engine.render.tables.TableMarkup). Everything is centred except the lead
+    lines and notes, which read as text. A last 1 pt paragraph keeps the body from ending
+    with the table (Word wants a paragraph after a table) without adding a visible line.
+    """
+    if wide:
+        landscape(doc)
+    width = LANDSCAPE_TEXT_WIDTH_CM if wide else TEXT_WIDTH_CM
+    left = WD_ALIGN_PARAGRAPH.LEFT
+    para(doc, "{{ phu_luc.nhan }}", font=Font(14, bold=True))
+    control(doc, "{%p for dong in phu_luc.tieu_de %}")
+    para(doc, "{{ dong }}", font=Font(14, bold=True))
+    control(doc, "{%p endfor %}")
+    control(doc, "{%p if phu_luc.kem_theo %}")
+    para(doc, "{{ phu_luc.kem_theo }}", font=Font(14, italic=True))
+    control(doc, "{%p endif %}")
+    rule(doc, TITLE_RULE_CM, width, after=Pt(6))
+    control(doc, "{%p for dong in phu_luc.dau %}")
+    para(doc, [("{{ dong.nhan }}", Font(14)), ("{{ dong.gia_tri }}", Font(14, bold=True))], align=left,
+         after=Pt(3))
+    control(doc, "{%p endfor %}")
+    para(doc, "{{p phu_luc.bang }}", font=Font(12))
+    control(doc, "{%p for dong in phu_luc.sau %}")
+    para(doc, "{{ dong }}", font=Font(13, italic=True), align=left, before=Pt(3))
+    control(doc, "{%p endfor %}")
+    para(doc, "", font=Font(1), align=left)
+
+
+def build_phu_luc_ngang(doc) -> None:
+    """A phụ lục on an A4 landscape page, for tables too wide for 16.5 cm (bảng chỉ số)."""
+    build_phu_luc(doc, wide=True)
+
+
 TEMPLATES = {
     "bao_cao/bao_cao.docx": build_bao_cao,
     "bao_cao/cong_van.docx": build_cong_van,
+    "phu_luc/bang_chi_so.docx": build_phu_luc_ngang,
+    "phu_luc/bang_tieu_chi.docx": build_phu_luc,
+    "phu_luc/bang_xep_hang.docx": build_phu_luc,
+    "phu_luc/bang.docx": build_phu_luc,
 }
 
 
