@@ -17,7 +17,9 @@ from typing import Any
 import jinja2
 from jinja2.sandbox import SandboxedEnvironment
 
+from engine.scoring.figures import Figure, Percentage
 from engine.vn.filters import FILTERS
+from engine.vn.numbers import format_number, format_percent
 
 _OPERATORS = {
     "+": operator.add, "-": operator.sub, "*": operator.mul, "/": operator.truediv,
@@ -26,6 +28,10 @@ _OPERATORS = {
 
 
 def _exact(value: Any) -> Any:
+    if isinstance(value, Percentage):
+        return value.value.value
+    if isinstance(value, Figure):
+        return value.value
     if isinstance(value, bool) or not isinstance(value, (int, float, Decimal)):
         return value
     return Decimal(str(value)) if isinstance(value, float) else Decimal(value)
@@ -52,6 +58,27 @@ class ExactEnvironment(SandboxedEnvironment):
         return super().call_binop(context, op, left, right)
 
 
+def _number(value: Any, decimals: int | None = None) -> str:
+    """The ``so`` filter: a computed figure keeps its own precision unless told otherwise."""
+    if isinstance(value, Percentage):
+        value = value.value
+    if isinstance(value, Figure):
+        return format_number(value.value, value.decimals if decimals is None else decimals)
+    return format_number(value, decimals)
+
+
+def _percent(value: Any, decimals: int | None = None) -> str:
+    """The ``phan_tram`` filter: a percentage on its base keeps its precision ("91,86%")."""
+    if isinstance(value, Percentage):
+        value = value.value
+    if isinstance(value, Figure):
+        return format_percent(value.value, value.decimals if decimals is None else decimals)
+    return format_percent(value, decimals)
+
+
+FIGURE_FILTERS = {"so": _number, "phan_tram": _percent}
+
+
 def _make(autoescape: bool) -> SandboxedEnvironment:
     env = ExactEnvironment(
         undefined=jinja2.StrictUndefined,
@@ -61,6 +88,7 @@ def _make(autoescape: bool) -> SandboxedEnvironment:
         cache_size=2000,
     )
     env.filters.update(FILTERS)
+    env.filters.update(FIGURE_FILTERS)
     return env
 
 

@@ -34,6 +34,8 @@ __all__ = [
 
 NOT_APPLICABLE_MARKS = ("-", "–")  # how tables print "không phát sinh"; an empty cell is missing
 CONVERTED_SCALE = Decimal(100)
+DETAILS = ("chi_so", "nhom", "tong")
+TOTAL = "tong"  # the key of a unit's total when only totals are given
 
 
 @dataclass(frozen=True)
@@ -151,8 +153,12 @@ def score_units(
     rank_by: str = "quy_doi",
     descending: bool = True,
     source: str | None = None,
+    detail: str = "chi_so",
 ) -> IndexResult:
     """Score every unit; ``rank_by`` is "quy_doi" (converted), "dat_duoc" (earned) or a group code.
+
+    ``detail`` says what each unit gives: "chi_so" every index (the default), "nhom" each
+    group's points (a portal export without index detail) or "tong" only the total points.
 
     Raises DataError listing every bad value with its place (unit and index): a score above the
     index maximum or below 0, a missing index, an unknown index or unit, a non-number.
@@ -167,9 +173,16 @@ def score_units(
     problems: list[Problem] = []
     all_names = {nfc(str(name)) for name in units}
     partial: list[tuple[str, tuple[GroupScore, ...], Figure, Figure, Figure]] = []
+    if detail not in DETAILS:
+        raise SpecError(Problem("SPEC_VALUE", f"mức chi tiết '{detail}' không có", Location(field="muc_chi_tiet"),
+                                hint=f"Dùng một trong: {', '.join(DETAILS)}."))
+    if detail == "tong" and rank_by not in ("quy_doi", "dat_duoc"):
+        raise SpecError(Problem("SPEC_VALUE", "chỉ có tổng điểm thì không xếp hạng theo nhóm được",
+                                Location(field="xep_hang_theo")))
+    score_one = {"chi_so": _score_one, "nhom": _score_groups, "tong": _score_total}[detail]
     for raw_name, values in units.items():
         name = nfc(str(raw_name))
-        result = _score_one(framework, name, values, source, problems)
+        result = score_one(framework, name, values, source, problems)
         if result is not None:
             partial.append((name, *result))
     previous_by_unit = _previous(framework, previous, all_names, source, problems)
@@ -246,14 +259,82 @@ def _score_one(framework: IndexFramework, unit: str, values: Mapping[str, Any], 
         return None
     earned = sum((g.earned.value for g in groups), Decimal(0))
     not_applicable = sum((ix.maximum for g in groups for ix in g.indices if ix.value is None), Decimal(0))
+    return _finish(framework, unit, tuple(groups), earned, not_applicable, source, problems)
+
+
+def _given(value: Any, maximum: Decimal, where: Location, label: str, problems: list[Problem]) -> Decimal | None:
+    """A given score checked against its maximum; None (with a problem) when it is bad."""
+    try:
+        number = non_negative(value, where, f"điểm {label}")
+    except DataError as exc:
+        problems.extend(exc.problems)
+        return None
+    if number > maximum:
+        problems.append(Problem("DATA_FORMAT", f"điểm {label} là {format_number(number)}, vượt điểm tối đa "
+                                f"{format_number(maximum)}", where))
+    return number
+
+
+def _finish(framework: IndexFramework, unit: str, groups: tuple[GroupScore, ...], earned: Decimal,
+            not_applicable: Decimal, source: str | None, problems: list[Problem]
+            ) -> tuple[tuple[GroupScore, ...], Figure, Figure, Figure] | None:
+    decimals = framework.so_thap_phan.diem
     applicable = framework.thang_diem - not_applicable
     if applicable <= 0:
         problems.append(Problem("DATA_FORMAT", f"'{unit}' không có chỉ số nào phát sinh (có điểm tối đa > 0)",
                                 Location(file=source, field=unit)))
         return None
     converted = exact_divide(earned * CONVERTED_SCALE, applicable)
-    return (tuple(groups), Figure(earned, decimals), Figure(applicable, decimals),
+    return (groups, Figure(earned, decimals), Figure(applicable, decimals),
             Figure(converted, framework.so_thap_phan.quy_doi))
+
+
+def _score_groups(framework: IndexFramework, unit: str, values: Mapping[str, Any], source: str | None,
+                  problems: list[Problem]) -> tuple[tuple[GroupScore, ...], Figure, Figure, Figure] | None:
+    """Group points given directly (no index detail); a group given as "-" is not applicable."""
+    if not isinstance(values, Mapping):
+        problems.append(Problem("DATA_FORMAT", f"điểm của '{unit}' phải là một bảng mã nhóm: điểm",
+                                Location(file=source, field=unit)))
+        return None
+    values = {nfc(str(k)): v for k, v in values.items()}
+    count_before = len(problems)
+    groups: list[GroupScore] = []
+    not_applicable = Decimal(0)
+    for group in framework.nhom:
+        where = Location(file=source, field=f"{unit}.{group.ma}")
+        label = f"nhóm '{group.ten}' của '{unit}'"
+        if group.ma not in values:
+            problems.append(Problem("DATA_FORMAT", f"thiếu điểm {label}", where,
+                                    hint="Ghi điểm, hoặc \"-\" nếu cả nhóm không phát sinh."))
+            continue
+        raw = values[group.ma]
+        if raw is None or (isinstance(raw, str) and raw.strip() in NOT_APPLICABLE_MARKS):
+            not_applicable += group.toi_da
+            groups.append(GroupScore(group.ma, group.ten, group.toi_da, Decimal(0),
+                                     Figure(Decimal(0), framework.so_thap_phan.diem), ()))
+            continue
+        number = _given(raw, group.toi_da, where, label, problems)
+        if number is not None:
+            groups.append(GroupScore(group.ma, group.ten, group.toi_da, group.toi_da,
+                                     Figure(number, framework.so_thap_phan.diem), ()))
+    if len(problems) > count_before:
+        return None
+    earned = sum((g.earned.value for g in groups), Decimal(0))
+    return _finish(framework, unit, tuple(groups), earned, not_applicable, source, problems)
+
+
+def _score_total(framework: IndexFramework, unit: str, values: Mapping[str, Any], source: str | None,
+                 problems: list[Problem]) -> tuple[tuple[GroupScore, ...], Figure, Figure, Figure] | None:
+    """Only the total points given (a published ranking): converted is total ÷ scale × 100."""
+    where = Location(file=source, field=f"{unit}.{TOTAL}")
+    raw = values.get(TOTAL) if isinstance(values, Mapping) else values
+    if raw is None:
+        problems.append(Problem("DATA_FORMAT", f"thiếu tổng điểm của '{unit}'", where))
+        return None
+    number = _given(raw, framework.thang_diem, where, f"tổng của '{unit}'", problems)
+    if number is None:
+        return None
+    return _finish(framework, unit, (), number, Decimal(0), source, problems)
 
 
 def _previous(framework: IndexFramework, previous: Mapping[str, Any] | None, names: set[str],

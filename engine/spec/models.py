@@ -44,6 +44,7 @@ class CoQuan(_Model):
 
     ten: str = Field(min_length=1)
     viet_tat: str | None = None
+    ten_goi: str | None = Field(default=None, description="tên trong câu văn, ví dụ 'UBND huyện Tủa Chùa'")
 
     _ten_lines = field_validator("ten", mode="before")(_lines)
 
@@ -241,6 +242,92 @@ Block = Annotated[
 TieuDe.model_rebuild()
 
 
+# ----- scored data, stated figures and phụ lục -------------------------------------------
+
+_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+
+
+class ChamDiem(_Model):
+    """A named scoring of data under a framework: the figures body text and phụ lục share.
+
+    ``bo_tieu_chi`` is a shipped framework's name (qd766, …) or the path of a province's own
+    framework file. ``du_lieu`` is a per-unit table (.yaml/.csv/.xlsx) for an index framework,
+    or a mapping (inline, or a .yaml/.json file, optionally under ``khoa``) for criteria and
+    one-stop statistics.
+    """
+
+    bo_tieu_chi: str = Field(min_length=1)
+    du_lieu: str | dict[str, Any] = Field(description="tệp dữ liệu hoặc bảng ghi ngay trong đặc tả")
+    khoa: str | None = Field(default=None, description="đường dẫn chấm trong tệp, ví dụ huyen.cham_diem")
+    trang_tinh: str | None = None
+    cot: dict[str, str] = Field(default_factory=dict, description="trường → tên cột trong tệp")
+    them: dict[str, str] = Field(default_factory=dict, description="cột số thêm để in trong bảng: tên → cột")
+    muc_chi_tiet: Literal["chi_so", "nhom", "tong"] = "chi_so"
+    xep_loai: list[dict[str, Any]] | None = None
+    xep_hang_theo: str = "quy_doi"
+    don_vi: str | None = None
+
+
+class SoLieuGhi(_Model):
+    """A figure as a source states it (``ghi``) and the expression of what it should be (``tinh``)."""
+
+    noi_dung: str = Field(min_length=1)
+    ghi: Any
+    tinh: str = Field(min_length=1)
+    ty_le: bool = False
+    nguon: str | None = None
+
+    @field_validator("ghi")
+    @classmethod
+    def _stated_is_a_figure(cls, v: Any) -> Any:
+        if v is None or isinstance(v, (bool, dict, list)):
+            raise _err("spec_type", "'ghi' là con số (hoặc chữ) như văn bản ghi")
+        return v
+
+
+class DongDau(_Model):
+    """A lead line above a phụ lục table: a label and a value in bold ("Kỳ đánh giá: Quý II")."""
+
+    nhan: str = ""
+    gia_tri: str = ""
+
+
+class CotBang(_Model):
+    """A column of a declared table: header, the value per row (an expression over ``dong``), width."""
+
+    tieu_de: str = Field(min_length=1)
+    gia_tri: str = Field(min_length=1)
+    rong: float = Field(default=2.5, gt=0, le=30)
+    can: Literal["trai", "giua", "phai"] = "giua"
+
+
+class PhuLuc(_Model):
+    """One phụ lục: which table (``mau``), from which scored data (``nguon``), and its title."""
+
+    mau: str = Field(min_length=1, description="bang_chi_so, bang_tieu_chi, bang_xep_hang hoặc bang")
+    tep_mau: str | None = Field(default=None, description="mẫu .docx riêng cho phụ lục này")
+    nguon: str | None = None
+    tieu_de: list[str] = Field(min_length=1)
+    kem_theo: bool = True
+    dau: list[DongDau] = Field(default_factory=list)
+    sau: list[str] = Field(default_factory=list)
+    ngang: bool | None = None
+    thu_tu: Literal["xep_hang", "nhap"] = "xep_hang"
+    nhom_dong: str | None = None
+    ghi_chu: dict[int, str] = Field(default_factory=dict)
+    cot: list[CotBang] = Field(default_factory=list)
+    dong: str | None = None
+    cot_ten: str | None = None
+    cot_diem: str | None = None
+    cot_tang_giam: str | None = None
+    cot_them: dict[str, str] = Field(default_factory=dict)
+
+    @field_validator("tieu_de", mode="before")
+    @classmethod
+    def _one_line_is_a_list(cls, v: Any) -> Any:
+        return [v] if isinstance(v, str) else v
+
+
 # ----- the document ---------------------------------------------------------------------
 
 
@@ -260,9 +347,12 @@ class Spec(_Model):
     kinh_gui: list[str] = Field(default_factory=list)
     can_cu: list[str] = Field(default_factory=list)
     du_lieu: dict[str, Any] = Field(default_factory=dict)
+    cham_diem: dict[str, ChamDiem] = Field(default_factory=dict)
+    so_lieu_ghi: list[SoLieuGhi] = Field(default_factory=list)
     noi_dung: list[Block] = Field(default_factory=list)
     noi_nhan: NoiNhan
     nguoi_ky: NguoiKy
+    phu_luc: list[PhuLuc] = Field(default_factory=list)
 
     _chu_quan_lines = field_validator("co_quan_chu_quan", mode="before")(_lines)
     _kinh_gui_list = field_validator("kinh_gui", mode="before")(_items)
@@ -294,6 +384,26 @@ class Spec(_Model):
                 raise _err("spec_type", "dữ liệu '{n}' phải là đường dẫn tệp hoặc một bảng khóa-giá trị",
                            n=name)
         return v
+
+    @field_validator("cham_diem")
+    @classmethod
+    def _scoring_names_are_identifiers(cls, v: dict[str, Any]) -> dict[str, Any]:
+        for name in v:
+            if not _NAME.match(str(name)) or name in RESERVED_NAMES:
+                raise _err("spec_value", "tên '{n}' phải là một từ không dấu, không dấu cách và khác {r}",
+                           n=name, r=", ".join(sorted(RESERVED_NAMES)))
+        return v
+
+    @model_validator(mode="after")
+    def _names_are_distinct_and_known(self) -> Spec:
+        both = sorted(set(self.du_lieu) & set(self.cham_diem))
+        if both:
+            raise _err("spec_value", "tên '{n}' vừa là dữ liệu vừa là kết quả chấm điểm", n=both[0])
+        for item in self.phu_luc:
+            if item.nguon is not None and item.nguon not in self.cham_diem:
+                raise _err("spec_value", "phụ lục lấy nguồn '{n}' nhưng 'cham_diem' không có tên này; có: {k}",
+                           n=item.nguon, k=", ".join(self.cham_diem) or "(chưa có)")
+        return self
 
     @model_validator(mode="after")
     def _symbol_can_be_built(self) -> Spec:
@@ -327,5 +437,6 @@ class Spec(_Model):
 
 RESERVED_NAMES = frozenset({"van_ban", "loop", "range", "true", "false", "none"})
 
-__all__ = ["Spec", "Block", "TieuDe", "Doan", "Gach", "Cong", "NguoiKy", "NoiNhan", "CoQuan", "Ngay",
+__all__ = ["Spec", "ChamDiem", "SoLieuGhi", "PhuLuc", "CotBang", "DongDau",
+           "Block", "TieuDe", "Doan", "Gach", "Cong", "NguoiKy", "NoiNhan", "CoQuan", "Ngay",
            "HEADING_LEVELS", "RESERVED_NAMES"]

@@ -1,0 +1,355 @@
+"""Turn the spec's ``cham_diem`` entries into scored results, their template views and audit findings.
+
+This is the figures stage of the pipeline: spec → data → **scoring** → context → .docx. For
+each named entry it loads the framework (shipped or the province's own file), reads the data
+(a per-unit table for an index framework; a mapping for criteria and one-stop statistics),
+computes every derived figure, and compares every figure the data *states* (a total as
+exported, a class, a rank, a self-assessed criterion) with the computed one. Bad data is a
+:class:`DataError` naming file, row and column; a stated figure that disagrees is a
+:class:`~engine.audit.Finding`, not an error, so a draft still renders and the audit says why.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from engine.audit import ERROR, WARNING, Finding, compare_number
+from engine.data.readers import ColumnMap, UnitRow, read_units
+from engine.errors import DataError, EngineError, Location, Problem, SpecError
+from engine.scoring.criteria import CriteriaResult, score_criteria
+from engine.scoring.figures import exact
+from engine.scoring.indices import TOTAL, IndexResult, score_units
+from engine.scoring.loader import load_framework
+from engine.scoring.models import CriteriaFramework, IndexFramework, OneStopFramework
+from engine.scoring.one_stop import OneStopResult, one_stop_statistics
+from engine.scoring.views import criteria_view, index_view, one_stop_view
+from engine.spec.loader import LoadedSpec
+from engine.spec.models import ChamDiem
+from engine.spec.yamlload import LoadedYaml, load_yaml_file
+from engine.vn.numbers import format_number
+from engine.vn.text import nfc
+
+__all__ = ["STATED_COLUMNS", "Scored", "score_spec"]
+
+# Columns of a unit table that state a figure the engine also computes (the audit compares them).
+STATED_COLUMNS = {
+    "dat_duoc_ghi": "điểm đạt được",
+    "quy_doi_ghi": "điểm quy đổi",
+    "xep_loai_ghi": "xếp loại",
+    "xep_hang_ghi": "thứ hạng",
+}
+PREVIOUS_COLUMN = "ky_truoc"
+NAME_COLUMN = "don_vi"
+MAPPING_SUFFIXES = (".yaml", ".yml", ".json")
+CRITERIA_KEYS = ("don_vi", "so_ho_so", "so_lieu", "da_chon", "ghi")
+
+
+@dataclass(frozen=True)
+class Scored:
+    """One ``cham_diem`` entry: its result, the view templates read, and what the audit found."""
+
+    name: str
+    result: IndexResult | CriteriaResult | OneStopResult
+    view: dict[str, Any]
+    findings: tuple[Finding, ...]
+
+
+def score_spec(loaded: LoadedSpec) -> dict[str, Scored]:
+    """Score every ``cham_diem`` entry of the spec; every bad entry is reported at once."""
+    scored: dict[str, Scored] = {}
+    problems: list[Problem] = []
+    for name, entry in loaded.spec.cham_diem.items():
+        try:
+            scored[name] = _score_entry(loaded, name, entry)
+        except EngineError as exc:
+            if isinstance(exc, SpecError):
+                raise
+            problems.extend(exc.problems)
+    if problems:
+        raise DataError(problems)
+    return scored
+
+
+def _score_entry(loaded: LoadedSpec, name: str, entry: ChamDiem) -> Scored:
+    framework = _framework(loaded, name, entry)
+    if isinstance(framework, IndexFramework):
+        return _score_index(loaded, name, entry, framework)
+    source = _mapping_source(loaded, name, entry)
+    if isinstance(framework, CriteriaFramework):
+        return _score_criteria(name, entry, framework, source)
+    return _score_one_stop(name, entry, framework, source)
+
+
+def _spec_location(loaded: LoadedSpec, name: str, *key: str) -> Location:
+    return loaded.source.location(("cham_diem", name, *key), field=".".join(("cham_diem", name, *key)))
+
+
+def _framework(loaded: LoadedSpec, name: str, entry: ChamDiem) -> IndexFramework | CriteriaFramework | OneStopFramework:
+    text = entry.bo_tieu_chi
+    looks_like_path = "/" in text or "\\" in text or text.lower().endswith((".yaml", ".yml"))
+    target: str | Path = (loaded.base_dir / text) if looks_like_path else text
+    if looks_like_path and not Path(target).is_file():
+        raise SpecError(Problem("SPEC_VALUE", f"không tìm thấy tệp bộ tiêu chí '{text}'",
+                                _spec_location(loaded, name, "bo_tieu_chi"),
+                                hint="Đường dẫn tính từ thư mục của tệp đặc tả."))
+    try:
+        return load_framework(target)
+    except SpecError as exc:
+        here = _spec_location(loaded, name, "bo_tieu_chi")
+        raise SpecError([p if p.location.file else Problem(p.code, p.message, here, p.hint)
+                         for p in exc.problems]) from None
+
+
+# ----- index frameworks: one row per unit ---------------------------------------------------
+
+
+def _columns(entry: ChamDiem, framework: IndexFramework) -> ColumnMap:
+    if entry.muc_chi_tiet == "chi_so":
+        scored = framework.index_codes()
+    elif entry.muc_chi_tiet == "nhom":
+        scored = [g.ma for g in framework.nhom]
+    else:
+        scored = [TOTAL]
+    optional = [PREVIOUS_COLUMN, *STATED_COLUMNS]
+    fields = {NAME_COLUMN: entry.cot.get(NAME_COLUMN, NAME_COLUMN)}
+    for code in (*scored, *optional):
+        fields[code] = entry.cot.get(code, code)
+    for extra, header in entry.them.items():
+        fields[f"them.{extra}"] = header
+    numeric = set(fields) - {NAME_COLUMN, "xep_loai_ghi"}
+    # A column the map names explicitly must be there; the default stated/previous columns may be absent.
+    return ColumnMap(fields, frozenset(numeric), frozenset(c for c in optional if c not in entry.cot))
+
+
+def _score_index(loaded: LoadedSpec, name: str, entry: ChamDiem, framework: IndexFramework) -> Scored:
+    if not isinstance(entry.du_lieu, str):
+        raise SpecError(Problem("SPEC_TYPE", "bộ chỉ số cần một tệp bảng điểm (.yaml, .csv hoặc .xlsx)",
+                                _spec_location(loaded, name, "du_lieu"),
+                                hint="Ghi đường dẫn tệp, mỗi đơn vị một dòng."))
+    allowed = _columns(entry.model_copy(update={"cot": {}, "them": {}}), framework).fields
+    unknown = sorted(set(entry.cot) - set(allowed))
+    if unknown:
+        raise SpecError(Problem("SPEC_VALUE", f"'cot' có trường '{unknown[0]}' không có trong bộ '{framework.ma}' "
+                                f"(mức chi tiết {entry.muc_chi_tiet})", _spec_location(loaded, name, "cot"),
+                                hint="Các trường: don_vi, mã chỉ số/nhóm, ky_truoc, " + ", ".join(STATED_COLUMNS)))
+    path = loaded.base_dir / entry.du_lieu
+    rows = read_units(path, _columns(entry, framework), sheet=entry.trang_tinh)
+    units: dict[str, dict[str, Any]] = {}
+    previous: dict[str, Any] = {}
+    extras: dict[str, dict[str, Any]] = {}
+    row_of: dict[str, UnitRow] = {}
+    problems: list[Problem] = []
+    for row in rows:
+        unit = row.values.get(NAME_COLUMN)
+        if not unit:
+            problems.append(Problem("DATA_FORMAT", "dòng không có tên đơn vị", row.source,
+                                    hint=f"Ghi tên ở cột '{entry.cot.get(NAME_COLUMN, NAME_COLUMN)}'."))
+            continue
+        unit = nfc(str(unit))
+        if unit in units:
+            problems.append(Problem("DATA_FORMAT", f"đơn vị '{unit}' có hai dòng", row.source))
+            continue
+        row_of[unit] = row
+        values = {k: v for k, v in row.values.items()
+                  if k not in (NAME_COLUMN, PREVIOUS_COLUMN, *STATED_COLUMNS) and not k.startswith("them.")}
+        # read_units turns "-" into None: for a score that means "not applicable".
+        units[unit] = {k: ("-" if v is None else v) for k, v in values.items()}
+        previous[unit] = row.values.get(PREVIOUS_COLUMN)
+        extras[unit] = {k.removeprefix("them."): v for k, v in row.values.items() if k.startswith("them.")}
+    if problems:
+        raise DataError(problems)
+    try:
+        result = score_units(framework, units, previous=previous, bands=entry.xep_loai, rank_by=entry.xep_hang_theo,
+                             source=str(path), detail=entry.muc_chi_tiet)
+    except DataError as exc:
+        raise DataError([_at_row(p, row_of) for p in exc.problems]) from None
+    except SpecError as exc:
+        raise SpecError([Problem(p.code, p.message, _spec_location(loaded, name), p.hint)
+                         for p in exc.problems]) from None
+    findings = _index_findings(result, row_of, framework)
+    return Scored(name, result, index_view(result, extras), tuple(findings))
+
+
+def _at_row(problem: Problem, row_of: dict[str, UnitRow]) -> Problem:
+    """Put a scoring problem ("Unit.code") on the row of the unit in the user's file."""
+    field = problem.location.field or ""
+    for unit, row in row_of.items():
+        if field == unit or field.startswith(unit + ".") or field == f"ky_truoc.{unit}":
+            column = field[len(unit) + 1:] if field.startswith(unit + ".") else None
+            where = row.source
+            label = f"{where.field}, cột '{column}'" if column else where.field
+            return Problem(problem.code, problem.message, Location(file=where.file, line=where.line, field=label),
+                           problem.hint)
+    return problem
+
+
+def _index_findings(result: IndexResult, row_of: dict[str, UnitRow], framework: IndexFramework) -> list[Finding]:
+    findings: list[Finding] = []
+    for unit in result.units:
+        row = row_of[unit.unit]
+        stated = row.values
+        where = row.source
+        for key, figure in (("dat_duoc_ghi", unit.earned), ("quy_doi_ghi", unit.converted)):
+            value = stated.get(key)
+            if value is not None:
+                found = compare_number(Decimal(value), figure.value, figure.decimals, where=where,
+                                       what=f"{STATED_COLUMNS[key].capitalize()} của '{unit.unit}'")
+                if found:
+                    findings.append(found)
+        band = stated.get("xep_loai_ghi")
+        if band is not None and nfc(str(band)).casefold() not in (unit.band.ten.casefold(), unit.band.short.casefold()):
+            findings.append(Finding(ERROR, where, str(band), unit.band.ten,
+                                    f"'{unit.unit}' ghi xếp loại {band} nhưng {unit.converted.display()} điểm quy đổi "
+                                    f"thuộc mức {unit.band.ten}"))
+        rank = stated.get("xep_hang_ghi")
+        if rank is not None and Decimal(rank) != unit.rank:
+            findings.append(Finding(ERROR, where, format_number(rank), str(unit.rank),
+                                    f"'{unit.unit}' ghi hạng {format_number(rank)} nhưng theo thứ tự điểm là hạng "
+                                    f"{unit.rank}"))
+    return findings
+
+
+# ----- criteria and one-stop statistics: a mapping per unit ---------------------------------
+
+
+@dataclass(frozen=True)
+class _Mapping:
+    """A mapping of data with the YAML positions of its keys (file:line for every finding)."""
+
+    data: dict[str, Any]
+    yaml: LoadedYaml
+    prefix: tuple[str | int, ...]
+
+    @property
+    def file(self) -> str:
+        return self.yaml.file
+
+    def at(self, *path: str | int) -> Location:
+        shown = ".".join(str(p) for p in path) or None
+        return self.yaml.location((*self.prefix, *path), field=shown)
+
+
+def _mapping_source(loaded: LoadedSpec, name: str, entry: ChamDiem) -> _Mapping:
+    if isinstance(entry.du_lieu, dict):
+        yaml, prefix, data = loaded.source, ("cham_diem", name, "du_lieu"), entry.du_lieu
+    else:
+        path = loaded.base_dir / entry.du_lieu
+        where = _spec_location(loaded, name, "du_lieu")
+        if path.suffix.lower() not in MAPPING_SUFFIXES:
+            raise DataError(Problem("DATA_FORMAT", f"số liệu của bộ này đọc từ tệp {', '.join(MAPPING_SUFFIXES)}, "
+                                    f"không đọc được '{path.suffix}'", where))
+        if not path.is_file():
+            raise DataError(Problem("DATA_FILE", f"không tìm thấy tệp dữ liệu '{entry.du_lieu}'", where,
+                                    hint="Đường dẫn tính từ thư mục của tệp đặc tả."))
+        try:
+            yaml = load_yaml_file(path, shown_as=str(path))
+        except SpecError as exc:
+            raise DataError([Problem("DATA_FILE" if p.code == "SPEC_FILE" else "DATA_FORMAT", p.message,
+                                     p.location, p.hint) for p in exc.problems]) from None
+        prefix, data = (), yaml.data
+    for key in (entry.khoa.split(".") if entry.khoa else []):
+        if not isinstance(data, dict) or key not in data:
+            raise DataError(Problem("DATA_FORMAT", f"không có khóa '{entry.khoa}' trong dữ liệu",
+                                    yaml.location(prefix), hint="Kiểm tra 'khoa' của mục chấm điểm."))
+        data, prefix = data[key], (*prefix, key)
+    if not isinstance(data, dict):
+        raise DataError(Problem("DATA_FORMAT", "số liệu phải là một bảng khóa: giá trị", yaml.location(prefix)))
+    return _Mapping(data, yaml, prefix)
+
+
+def _relocate(exc: DataError, source: _Mapping, prefix: str | None = None) -> DataError:
+    """Give problems that name a dotted field the file:line of that field."""
+    out = []
+    for p in exc.problems:
+        field = p.location.field
+        if field and p.location.line is None:
+            parts: list[str | int] = [_key(k) for k in field.replace("[", ".").replace("]", "").split(".")]
+            if prefix and parts and parts[0] == prefix:
+                parts = parts[1:]
+            where = source.at(*parts)
+            out.append(Problem(p.code, p.message, Location(file=where.file, line=where.line, column=where.column,
+                                                           field=field), p.hint))
+        else:
+            out.append(p)
+    return DataError(out)
+
+
+def _key(text: str) -> str | int:
+    return int(text) if text.isdigit() else text
+
+
+def _score_criteria(name: str, entry: ChamDiem, framework: CriteriaFramework, source: _Mapping) -> Scored:
+    data = source.data
+    unknown = [k for k in data if k not in CRITERIA_KEYS]
+    if unknown:
+        raise DataError(Problem("DATA_FORMAT", f"khóa '{unknown[0]}' không dùng cho bộ tiêu chí", source.at(unknown[0]),
+                                hint=f"Các khóa: {', '.join(CRITERIA_KEYS)}."))
+    unit = entry.don_vi or data.get("don_vi")
+    try:
+        result = score_criteria(framework, counts=data.get("so_ho_so") or {}, facts=data.get("so_lieu") or {},
+                                chosen=data.get("da_chon") or {}, bands=entry.xep_loai, unit=unit, source=source.file)
+    except DataError as exc:
+        raise _relocate(exc, source) from None
+    findings: list[Finding] = []
+    for score in result.criteria:
+        if score.agrees_with_rule is False and score.chosen and score.rule:
+            findings.append(Finding(
+                ERROR, source.at("da_chon", score.number), format_number(score.chosen.diem),
+                format_number(score.rule.diem),
+                f"tiêu chí {score.number} tự chấm {format_number(score.chosen.diem)} điểm nhưng theo số liệu thì đạt "
+                f"mức {format_number(score.rule.diem)} điểm ({_short(score.rule.ten)})"))
+    stated = data.get("ghi") or {}
+    if not isinstance(stated, dict):
+        raise DataError(Problem("DATA_FORMAT", "'ghi' là bảng các số liệu như văn bản ghi (tong_diem, diem)",
+                                source.at("ghi")))
+    if stated.get("tong_diem") is not None:
+        value = exact(stated["tong_diem"], source.at("ghi", "tong_diem"), "tổng điểm ghi")
+        found = compare_number(value, result.total.value, result.total.decimals, where=source.at("ghi", "tong_diem"),
+                               what="Tổng điểm")
+        if found:
+            findings.append(found)
+    for number, value in (stated.get("diem") or {}).items():
+        where = source.at("ghi", "diem", number)
+        try:
+            figure = result.criterion(int(number)).points
+        except (KeyError, ValueError):
+            raise DataError(Problem("DATA_FORMAT", f"không có tiêu chí {number}", where)) from None
+        found = compare_number(exact(value, where, "điểm ghi"), figure.value, max(figure.decimals, 2), where=where,
+                               what=f"Điểm tiêu chí {number}")
+        if found:
+            findings.append(found)
+    return Scored(name, result, criteria_view(result), tuple(findings))
+
+
+def _short(text: str, limit: int = 70) -> str:
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def _score_one_stop(name: str, entry: ChamDiem, framework: OneStopFramework, source: _Mapping) -> Scored:
+    data = dict(source.data)
+    unit = entry.don_vi or data.pop("don_vi", None)
+    try:
+        result = one_stop_statistics(framework, data, unit=None, source=source.file)
+    except DataError as exc:
+        raise _relocate(exc, source) from None
+    result = OneStopResult(result.framework, unit, result.statuses, result.stated_totals, result.unaccounted)
+    findings: list[Finding] = []
+    names = {s.ma: s.ten for s in framework.chi_tieu}
+    for code, stated in result.stated_totals.items():
+        parts = next(s.bang_tong for s in framework.chi_tieu if s.ma == code)
+        findings.append(Finding(
+            ERROR, source.at(code), format_number(stated), format_number(result[code].count),
+            f"'{names[code]}' ghi {format_number(stated)} nhưng các thành phần ({', '.join(parts)}) cộng lại "
+            f"{format_number(result[code].count)}"))
+    for code, accounted in result.unaccounted:
+        status = next(s for s in framework.chi_tieu if s.ma == code)
+        findings.append(Finding(
+            WARNING, source.at(code) if code in data else source.at(), format_number(result[code].count),
+            format_number(accounted),
+            f"các trạng thái ({', '.join(status.chia_thanh)}) cộng lại {format_number(accounted)}, khác "
+            f"'{status.ten}' {format_number(result[code].count)}"))
+    return Scored(name, result, one_stop_view(result), tuple(findings))
+
