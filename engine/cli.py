@@ -16,8 +16,11 @@ from pathlib import Path
 import click
 
 from engine import pipeline
+from engine.audit import ERROR, Finding
 from engine.errors import (
+    EXIT_AUDIT_FINDINGS,
     EXIT_INTERNAL,
+    AuditError,
     EngineError,
     Location,
     OutputError,
@@ -65,8 +68,9 @@ def main() -> None:
 @click.option("-o", "--output", required=True, type=click.Path(dir_okay=False, path_type=Path),
               help="Tệp .docx kết quả.")
 @click.option("--force", is_flag=True, help="Ghi đè nếu tệp kết quả đã có.")
-def render(spec: Path, output: Path, force: bool) -> None:
-    """Dựng văn bản SPEC thành tệp .docx."""
+@click.option("--strict", is_flag=True, help="Không dựng nếu kiểm tra số liệu (audit) thấy lỗi.")
+def render(spec: Path, output: Path, force: bool, strict: bool) -> None:
+    """Dựng văn bản SPEC thành tệp .docx (kiểm tra số liệu và cảnh báo trước khi dựng)."""
 
     def action() -> None:
         if output.suffix.lower() != ".docx":
@@ -74,10 +78,47 @@ def render(spec: Path, output: Path, force: bool) -> None:
                 "OUTPUT_PATH", f"chưa hỗ trợ định dạng '{output.suffix or '(không có đuôi)'}'",
                 Location(file=str(output)), hint="Đặt tên tệp kết quả có đuôi .docx.",
             ))
-        written = pipeline.render_to_file(spec, output, force=force)
+        prepared = pipeline.prepare(spec)
+        errors = [f for f in prepared.findings if f.level == ERROR]
+        if strict and errors:
+            raise AuditError([Problem("AUDIT_FIGURES", str(f), f.location,
+                                      hint="Sửa số liệu ghi, hoặc bỏ --strict để vẫn dựng và xem cảnh báo.")
+                              for f in errors])
+        _warn(prepared.findings)
+        written = pipeline.render_prepared_to_file(prepared, output, force=force)
         click.echo(f"Đã ghi {written}")
 
     _run(action)
+
+
+def _warn(findings: tuple[Finding, ...] | list[Finding]) -> None:
+    if findings:
+        click.echo(f"Kiểm tra số liệu: {len(findings)} điểm cần xem (chạy 'audit' để xem chi tiết):", err=True)
+        for finding in findings:
+            click.echo(f"  {finding}", err=True)
+
+
+@main.command()
+@click.argument("spec", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--json", "as_json", is_flag=True, help="In danh sách phát hiện dạng JSON.")
+def audit(spec: Path, as_json: bool) -> None:
+    """Kiểm tra mọi số liệu mà dữ liệu hoặc đặc tả SPEC ghi sẵn, so với số liệu tính được."""
+
+    def action() -> None:
+        findings = pipeline.audit(spec)
+        if as_json:
+            click.echo(json.dumps([f.as_dict() for f in findings], ensure_ascii=False, indent=2))
+        elif findings:
+            for finding in findings:
+                click.echo(str(finding))
+            errors = sum(f.level == ERROR for f in findings)
+            click.echo(f"{errors} lỗi, {len(findings) - errors} cảnh báo.")
+        else:
+            click.echo("Không thấy số liệu nào sai.")
+        if any(f.level == ERROR for f in findings):
+            sys.exit(EXIT_AUDIT_FINDINGS)
+
+    _run(action, as_json)
 
 
 @main.command()

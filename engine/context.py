@@ -18,7 +18,7 @@ import jinja2
 
 from engine.errors import Problem, SpecError
 from engine.kinds import KINDS
-from engine.render.environment import compile_text
+from engine.render.environment import compile_text, text_environment
 from engine.spec import models
 from engine.spec.loader import LoadedSpec, dotted_path
 from engine.vn.dates import BLANK, place_and_date
@@ -55,7 +55,7 @@ def build_context(loaded: LoadedSpec, data: dict[str, Any]) -> dict[str, Any]:
         "co_quan_chu_quan": upper_vi(spec.co_quan_chu_quan) if spec.co_quan_chu_quan else "",
         "co_quan_ban_hanh": upper_vi(spec.co_quan_ban_hanh.ten) if spec.co_quan_ban_hanh else "",
     }
-    expr = _Expressions(loaded, {**data, "van_ban": dict(van_ban)})
+    expr = Expressions(loaded, {**data, "van_ban": dict(van_ban)})
     trich_yeu = expr.text(spec.trich_yeu, ("trich_yeu",)) if spec.trich_yeu else ""
     van_ban["trich_yeu"] = trich_yeu
     # A công văn has no tên loại: its trích yếu is the "V/v …" line under the number.
@@ -139,7 +139,7 @@ def _heading_number(level: str, index: int, parent_number: str) -> str:
     return f"{DIEM_LETTERS[index - 1]})"
 
 
-def _blocks(blocks: list[Any], path: tuple[Any, ...], expr: _Expressions, parent_number: str):
+def _blocks(blocks: list[Any], path: tuple[Any, ...], expr: Expressions, parent_number: str):
     counters: dict[str, int] = {}
     for i, block in enumerate(blocks):
         here = (*path, i)
@@ -168,19 +168,31 @@ def _blocks(blocks: list[Any], path: tuple[Any, ...], expr: _Expressions, parent
 # ----- spec text expressions ------------------------------------------------------------
 
 
-class _Expressions:
+class Expressions:
     """Evaluate ``{{ … }}`` in spec text against the data, with errors at the spec line."""
 
     def __init__(self, loaded: LoadedSpec, names: dict[str, Any]):
         self.loaded = loaded
         self.names = names
 
+    def extended(self, names: dict[str, Any]) -> Expressions:
+        """The same expressions with more names (a table row's ``dong`` and ``stt``)."""
+        return Expressions(self.loaded, {**self.names, **names})
+
+    def value(self, source: str, path: tuple[Any, ...]) -> Any:
+        """Evaluate one expression ("kq.xep_hang", with or without {{ }}) to its value, not text."""
+        expression = source.strip().removeprefix("{{").removesuffix("}}").strip()
+        return self._guarded(lambda: text_environment().compile_expression(expression)(**self.names), path)
+
     def text(self, source: str, path: tuple[Any, ...]) -> str:
         if "{{" not in source and "{%" not in source:
             return source
+        return self._guarded(lambda: nfc(compile_text(source).render(self.names)), path)
+
+    def _guarded(self, action: Any, path: tuple[Any, ...]) -> Any:
         where = self.loaded.source.location(path, field=dotted_path(path))
         try:
-            return nfc(compile_text(source).render(self.names))
+            return action()
         except jinja2.TemplateSyntaxError as exc:
             raise SpecError(Problem(
                 "SPEC_EXPRESSION", f"biểu thức sai cú pháp: {exc.message}", where,
@@ -211,5 +223,5 @@ class _Expressions:
         return (f"biểu thức dùng giá trị không có ({raw})", "Kiểm tra tên dữ liệu và tên trường.")
 
 
-__all__ = ["build_context", "SignatureImage", "number_line", "closing_list", "dash_list",
+__all__ = ["build_context", "Expressions", "SignatureImage", "number_line", "closing_list", "dash_list",
            "noi_nhan_lines"]

@@ -116,6 +116,12 @@ class TemplateError(EngineError):
     title = "Lỗi mẫu văn bản (.docx)"
 
 
+class AuditError(EngineError):
+    """``render --strict`` refused: a stated figure disagrees with the computed one."""
+
+    title = "Số liệu ghi sai so với số liệu tính được (chế độ --strict)"
+
+
 class OutputError(EngineError):
     """The output file cannot be written (exists without --force, bad folder, bad suffix)."""
 
@@ -144,6 +150,7 @@ ERROR_CODES: dict[str, str] = {
     "TEMPLATE_OUTPUT": "kết quả điền mẫu không phải XML hợp lệ",
     "OUTPUT_EXISTS": "tệp kết quả đã có",
     "OUTPUT_PATH": "không ghi được vào đường dẫn kết quả",
+    "AUDIT_FIGURES": "số liệu ghi khác số liệu tính được",
     "INTERNAL": "lỗi nội bộ của chương trình",
 }
 
@@ -154,7 +161,9 @@ EXIT_CODES: dict[type[EngineError], int] = {
     DataError: 4,
     TemplateError: 5,
     OutputError: 6,
+    AuditError: 7,
 }
+EXIT_AUDIT_FINDINGS = 1  # ``audit`` found an error-level finding (like a linter)
 EXIT_USAGE = 2  # click's own code for a wrong command line
 EXIT_INTERNAL = 70  # a bug: the message asks the user to report it
 

@@ -1,22 +1,28 @@
 """Turn a spec (a file, YAML text or a mapping) into a rendered .docx, stage by stage.
 
 Each stage is callable on its own: :func:`prepare` loads and validates the spec, reads its
-data and builds the context (what ``validate`` runs); :func:`render` adds the template;
-:func:`render_to_file` writes the result atomically.
+data, scores it under its frameworks, audits the stated figures and builds the contexts of
+the document and its phụ lục (what ``validate`` and ``audit`` run); :func:`render` fills the
+templates and joins the phụ lục to the document; :func:`render_to_file` writes atomically.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from engine.appendix import AppendixPart, appendix_parts
+from engine.audit import Finding, stated_figures
 from engine.context import build_context
 from engine.data.loader import load_data
 from engine.errors import Problem, SpecError
 from engine.kinds import KINDS
 from engine.output import check_destination, write_atomic
+from engine.render.compose import join_documents
 from engine.render.docx import load_template
+from engine.render.tables import TableMarkup
+from engine.scoring.stage import Scored, score_spec
 from engine.spec.loader import LoadedSpec, load_spec, spec_from_mapping
 
 SpecSource = str | Path | LoadedSpec | dict[str, Any]
@@ -30,6 +36,9 @@ class Prepared:
     data: dict[str, Any]
     context: dict[str, Any]
     template_path: Path
+    scored: dict[str, Scored] = field(default_factory=dict)
+    findings: tuple[Finding, ...] = ()
+    appendices: tuple[AppendixPart, ...] = ()
 
 
 def _as_loaded(spec: SpecSource, base_dir: str | Path | None) -> LoadedSpec:
@@ -56,14 +65,36 @@ def prepare(spec: SpecSource, *, base_dir: str | Path | None = None) -> Prepared
     """Load and validate the spec, read its data and build the render context."""
     loaded = _as_loaded(spec, base_dir)
     data = load_data(loaded)
-    context = build_context(loaded, data)
-    return Prepared(loaded, data, context, template_for(loaded))
+    scored = score_spec(loaded)
+    names = {**data, **{name: result.view for name, result in scored.items()}}
+    context = build_context(loaded, names)
+    findings = [finding for result in scored.values() for finding in result.findings]
+    findings += stated_figures(loaded, {**names, "van_ban": context["van_ban"]})
+    appendices = appendix_parts(loaded, {**names, "van_ban": context["van_ban"]}, scored)
+    return Prepared(loaded, data, context, template_for(loaded), scored, tuple(findings), tuple(appendices))
+
+
+def audit(spec: SpecSource, *, base_dir: str | Path | None = None) -> list[Finding]:
+    """Every stated figure of the spec and its data that disagrees with the computed one."""
+    return list(prepare(spec, base_dir=base_dir).findings)
+
+
+def render_prepared(prepared: Prepared) -> bytes:
+    """Fill the document's template and each phụ lục's, and join them into one .docx."""
+    main = load_template(prepared.template_path).render(prepared.context)
+    parts = [
+        load_template(part.template).render({
+            "van_ban": prepared.context["van_ban"],
+            "phu_luc": {**part.context, "bang": TableMarkup(part.table)},
+        })
+        for part in prepared.appendices
+    ]
+    return join_documents(main, parts)
 
 
 def render(spec: SpecSource, *, base_dir: str | Path | None = None) -> bytes:
     """Render a spec into the bytes of a .docx (the API for other programs)."""
-    prepared = prepare(spec, base_dir=base_dir)
-    return load_template(prepared.template_path).render(prepared.context)
+    return render_prepared(prepare(spec, base_dir=base_dir))
 
 
 def render_to_file(spec: SpecSource, output: str | Path, *, force: bool = False,
@@ -71,3 +102,9 @@ def render_to_file(spec: SpecSource, output: str | Path, *, force: bool = False,
     """Render a spec and write the .docx atomically; an existing file needs ``force``."""
     check_destination(output, force=force)  # fail before the work, not after
     return write_atomic(output, render(spec, base_dir=base_dir), force=force)
+
+
+def render_prepared_to_file(prepared: Prepared, output: str | Path, *, force: bool = False) -> Path:
+    """Write an already prepared spec (the CLI audits it first, then writes it)."""
+    check_destination(output, force=force)
+    return write_atomic(output, render_prepared(prepared), force=force)

@@ -416,6 +416,7 @@ TEMPLATES = {
     "phu_luc/bang_tieu_chi.docx": build_phu_luc,
     "phu_luc/bang_xep_hang.docx": build_phu_luc,
     "phu_luc/bang.docx": build_phu_luc,
+    "phu_luc/bang_ngang.docx": build_phu_luc_ngang,  # a declared table with ngang: true
 }
 
 

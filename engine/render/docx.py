@@ -21,11 +21,16 @@ from docxtpl import DocxTemplate, InlineImage
 
 from engine.context import SignatureImage
 from engine.errors import Location, Problem, TemplateError
+from engine.render.compose import restore_core_properties_prefix
 from engine.render.environment import docx_environment
 from engine.render.inspect import find_paragraphs, template_tags
 from engine.render.package import BrokenPackage, normalise_package
 
 SIGNATURE_WIDTH = Mm(40)
+
+# docxtpl imports docxcompose, which re-points python-docx's "cp" prefix (docxcompose #101); put it back
+# before any document is saved, or core.xml gets a foreign element.
+restore_core_properties_prefix()
 
 
 class CompiledTemplate:

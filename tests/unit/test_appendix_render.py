@@ -186,8 +186,9 @@ def test_a_table_markup_is_checked_when_made_and_inserts_its_xml_unescaped() -> 
 # ----- the templates ---------------------------------------------------------------------
 
 
-def test_the_four_phu_luc_templates_exist() -> None:
-    assert [p.name for p in PHU_LUC] == ["bang.docx", "bang_chi_so.docx", "bang_tieu_chi.docx", "bang_xep_hang.docx"]
+def test_the_phu_luc_templates_exist_one_per_table_kind_and_a_landscape_declared_table() -> None:
+    assert [p.name for p in PHU_LUC] == ["bang.docx", "bang_chi_so.docx", "bang_ngang.docx", "bang_tieu_chi.docx",
+                                         "bang_xep_hang.docx"]
 
 
 @pytest.mark.parametrize("path", PHU_LUC, ids=lambda p: p.name)

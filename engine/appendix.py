@@ -1,0 +1,246 @@
+"""Turn the spec's ``phu_luc`` entries and scored results into appendix contexts and table descriptions.
+
+Each phụ lục gets its label ("Phụ lục", or "Phụ lục I", "Phụ lục II" … when there are several,
+Nghị định 30 Phụ lục I, III.1), its title in upper case, the line "(Kèm theo Báo cáo số …
+ngày … của …)" from the main document's number and date (blanks where those are blank), lead
+lines, and a :class:`~engine.render.tables.Table` built from the same scored figures the body
+text prints. Four tables are known: ``bang_chi_so`` (an index framework, groups over their
+indices, on a landscape page), ``bang_tieu_chi`` (criteria with their sub-criteria),
+``bang_xep_hang`` (a ranking with the change against the previous period) and ``bang`` (the
+columns a spec declares). Nothing here writes XML; engine.render does.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from engine.context import Expressions
+from engine.errors import Problem, SpecError
+from engine.kinds import KINDS, TEMPLATES_DIR
+from engine.render.tables import Cell, Row, Table
+from engine.scoring.criteria import CriteriaResult
+from engine.scoring.figures import Figure
+from engine.scoring.indices import IndexResult
+from engine.scoring.stage import Scored
+from engine.spec.loader import LoadedSpec
+from engine.spec.models import PhuLuc
+from engine.vn.dates import BLANK, format_date
+from engine.vn.numbers import format_number, roman, two_digits
+from engine.vn.text import upper_vi
+from engine.vn.words import capitalize_first
+
+__all__ = ["TABLE_KINDS", "AppendixPart", "appendix_parts", "attached_to_line", "issuer_in_text"]
+
+PORTRAIT_WIDTH_CM = 16.5  # A4 portrait less the margins of Nghị định 30 (30 + 15 mm)
+LANDSCAPE_WIDTH_CM = 25.2  # A4 landscape less the same margins
+TABLE_KINDS = ("bang_chi_so", "bang_tieu_chi", "bang_xep_hang", "bang")
+LANDSCAPE_KINDS = frozenset({"bang_chi_so"})
+
+
+@dataclass(frozen=True)
+class AppendixPart:
+    """One phụ lục ready to render: its template, its context (``phu_luc``) and its table."""
+
+    template: Path
+    context: dict[str, Any]
+    table: Table
+    landscape: bool
+
+
+def issuer_in_text(loaded: LoadedSpec) -> str:
+    """How the issuing body names itself in a sentence: "UBND huyện Tủa Chùa".
+
+    The spec's ``ten_goi`` when given; otherwise the abbreviation and the last line of the
+    name with only its first word in lower case ("HUYỆN TỦA CHÙA" → "huyện Tủa Chùa").
+    """
+    body = loaded.spec.co_quan_ban_hanh
+    if body is None:
+        return ""
+    if body.ten_goi:
+        return body.ten_goi
+    lines = [line.strip() for line in body.ten.split("\n") if line.strip()]
+    if len(lines) < 2:
+        return capitalize_first(lines[0].lower()) if lines else ""
+    words = lines[-1].split()
+    place = " ".join([words[0].lower(), *(w[:1].upper() + w[1:].lower() for w in words[1:])])
+    head = body.viet_tat or capitalize_first(lines[0].lower())
+    return f"{head} {place}"
+
+
+def attached_to_line(loaded: LoadedSpec) -> str:
+    """ "(Kèm theo Báo cáo số 205/BC-UBND ngày 22 tháng 6 năm 2021 của UBND huyện Điện Biên)"."""
+    spec = loaded.spec
+    kind = KINDS[spec.loai]
+    name = capitalize_first(kind.ten_loai.lower()) if kind.ten_loai else "Công văn"
+    number = two_digits(spec.so) if spec.so is not None else BLANK
+    issuer = issuer_in_text(loaded)
+    tail = f" của {issuer}" if issuer else ""
+    return f"(Kèm theo {name} số {number}/{spec.symbol()} {format_date(spec.date)}{tail})"
+
+
+def appendix_parts(loaded: LoadedSpec, names: dict[str, Any], scored: dict[str, Scored]) -> list[AppendixPart]:
+    """Every phụ lục of the spec, in order, with its table built from the scored results."""
+    items = loaded.spec.phu_luc
+    expr = Expressions(loaded, names)
+    parts: list[AppendixPart] = []
+    for index, item in enumerate(items):
+        path: tuple[Any, ...] = ("phu_luc", index)
+        label = "Phụ lục" if len(items) == 1 else f"Phụ lục {roman(index + 1)}"
+        table = _table(loaded, item, path, scored, expr)
+        landscape = item.ngang if item.ngang is not None else item.mau in LANDSCAPE_KINDS
+        context = {
+            "nhan": label,
+            "tieu_de": [upper_vi(expr.text(line, (*path, "tieu_de", i))) for i, line in enumerate(item.tieu_de)],
+            "kem_theo": attached_to_line(loaded) if item.kem_theo else "",
+            # The label and the bold value are two runs: the space between them belongs to the label.
+            "dau": [{"nhan": _label(expr.text(d.nhan, (*path, "dau", i, "nhan"))),
+                     "gia_tri": expr.text(d.gia_tri, (*path, "dau", i, "gia_tri"))} for i, d in enumerate(item.dau)],
+            "sau": [expr.text(line, (*path, "sau", i)) for i, line in enumerate(item.sau)],
+        }
+        parts.append(AppendixPart(_template(loaded, item, path, landscape), context, table, landscape))
+    return parts
+
+
+def _label(text: str) -> str:
+    return text.rstrip() + " " if text.strip() else ""
+
+
+def _template(loaded: LoadedSpec, item: PhuLuc, path: tuple[Any, ...], landscape: bool) -> Path:
+    if item.tep_mau:
+        target = (loaded.base_dir / item.tep_mau).resolve()
+        if not target.is_file():
+            raise SpecError(Problem("SPEC_VALUE", f"không tìm thấy mẫu phụ lục '{item.tep_mau}'",
+                                    loaded.source.location((*path, "tep_mau"), field="tep_mau"),
+                                    hint="Đường dẫn tính từ thư mục của tệp đặc tả."))
+        return target
+    name = "bang_ngang" if item.mau == "bang" and landscape else item.mau
+    return TEMPLATES_DIR / "phu_luc" / f"{name}.docx"
+
+
+def _table(loaded: LoadedSpec, item: PhuLuc, path: tuple[Any, ...], scored: dict[str, Scored],
+           expr: Expressions) -> Table:
+    where = loaded.source.location((*path, "mau"), field="mau")
+    if item.mau not in TABLE_KINDS:
+        raise SpecError(Problem("SPEC_VALUE", f"không có loại bảng phụ lục '{item.mau}'", where,
+                                hint=f"Các loại: {', '.join(TABLE_KINDS)}."))
+    if item.mau == "bang":
+        return _declared_table(loaded, item, path, expr)
+    if item.nguon is None:
+        raise SpecError(Problem("SPEC_MISSING", f"bảng '{item.mau}' cần 'nguon': tên một mục trong 'cham_diem'",
+                                loaded.source.location(path, field="nguon")))
+    result = scored[item.nguon].result
+    wanted = CriteriaResult if item.mau == "bang_tieu_chi" else IndexResult
+    if not isinstance(result, wanted):
+        raise SpecError(Problem("SPEC_VALUE", f"bảng '{item.mau}' không dựng được từ '{item.nguon}' "
+                                f"(bộ '{result.framework.ma}', kiểu {result.framework.kieu})",
+                                loaded.source.location((*path, "nguon"), field="nguon")))
+    if isinstance(result, CriteriaResult):
+        notes = {n: expr.text(text, (*path, "ghi_chu", n)) for n, text in item.ghi_chu.items()}
+        return criteria_table(result, notes)
+    if item.mau == "bang_chi_so":
+        return index_table(result, item, scored[item.nguon].view)
+    return ranking_table(result, item, scored[item.nguon].view)
+
+
+# ----- the tables ----------------------------------------------------------------------------
+
+
+def _natural(value: Figure | Decimal | int | None) -> str:
+    """A score as typed in score tables: its own decimals, no trailing zeros ("72,1", "67"); "-" if none."""
+    if value is None:
+        return "-"
+    number = value.value if isinstance(value, Figure) else Decimal(value)
+    return format_number(number)
+
+
+def _numbers_row(count: int) -> Row:
+    return Row(tuple(Cell(f"({i})", italic=True) for i in range(1, count + 1)), header=True)
+
+
+def index_table(result: IndexResult, item: PhuLuc, view: dict[str, Any]) -> Table:
+    """STT | name | every index under its group | earned | converted | class; ranked unless told otherwise."""
+    framework = result.framework
+    indices = framework.indices()
+    fixed = (1.0, 4.2, 1.7, 1.8, 1.6)
+    index_width = round((LANDSCAPE_WIDTH_CM - sum(fixed)) / len(indices), 2)
+    widths = (fixed[0], fixed[1], *([index_width] * len(indices)), *fixed[2:])
+    top = Row((Cell("STT", rows=3, bold=True), Cell("TÊN CƠ QUAN, ĐƠN VỊ", rows=3, bold=True),
+               Cell("ĐIỂM CÁC CHỈ SỐ", span=len(indices), bold=True), Cell("ĐIỂM ĐẠT ĐƯỢC", rows=3, bold=True),
+               Cell("TỔNG ĐIỂM QUY ĐỔI", rows=3, bold=True), Cell("XẾP LOẠI", rows=3, bold=True)), header=True)
+    groups = Row(tuple(Cell(g.ten, span=len(g.chi_so), rows=2 if len(g.chi_so) == 1 else 1, bold=True)
+                       for g in framework.nhom), header=True)
+    names = Row(tuple(Cell(ix.ten) for g in framework.nhom if len(g.chi_so) > 1 for ix in g.chi_so), header=True)
+    rows = [top, groups, names, _numbers_row(len(widths))]
+    if item.nhom_dong:
+        rows.append(Row((Cell("I", bold=True), Cell(item.nhom_dong, span=len(widths) - 1, bold=True, align="trai"))))
+    units = result.ranked() if item.thu_tu == "xep_hang" else list(result.units)
+    for number, unit in enumerate(units, start=1):
+        values = [_natural(unit.index(ix.ma).value) for _, ix in indices]
+        rows.append(Row((Cell(str(number)), Cell(unit.unit, align="trai"), *(Cell(v) for v in values),
+                         Cell(_natural(unit.earned)), Cell(unit.converted.display()), Cell(unit.band.short))))
+    return Table(widths, tuple(rows), font_size=11, header_font_size=11)
+
+
+def criteria_table(result: CriteriaResult, notes: dict[int, str]) -> Table:
+    """STT | criterion or sub-criterion | max | records | points | note, with the total first."""
+    widths = (1.1, 8.2, 1.6, 1.8, 1.8, 2.0)
+    header = Row(tuple(Cell(text, bold=True) for text in (
+        "STT", "Tiêu chí/Tiêu chí thành phần", "Điểm tối đa", "Số lượng hồ sơ", "Điểm tự đánh giá", "Ghi chú",
+    )), header=True)
+    rows = [header, _numbers_row(6),
+            Row((Cell(""), Cell("TỔNG ĐIỂM", bold=True, align="trai"),
+                 Cell(format_number(result.maximum, 1), bold=True), Cell(""), Cell(result.total.display(), bold=True),
+                 Cell("")))]
+    for score in result.criteria:
+        criterion = result.framework.criterion(score.number)
+        counts = {level.diem: n for level, n in score.counts}
+        used = score.rule or score.chosen
+        records = format_number(score.record_count) if score.record_count is not None else ""
+        rows.append(Row((Cell(str(score.number), bold=True), Cell(score.name, bold=True, align="trai"),
+                         Cell(format_number(score.maximum), bold=True), Cell(records, bold=True),
+                         Cell(score.points.display(), bold=True), Cell(notes.get(score.number, ""), align="trai"))))
+        for level in criterion.muc:
+            count = format_number(counts[level.diem]) if level.diem in counts else ""
+            mark = "x" if score.kind == "theo_dieu_kien" and used is not None and used.diem == level.diem else ""
+            rows.append(Row((Cell(""), Cell(level.ten, align="trai"), Cell(format_number(level.diem)), Cell(count),
+                             Cell(mark), Cell(""))))
+    return Table(widths, tuple(rows), font_size=11, header_font_size=11)
+
+
+def ranking_table(result: IndexResult, item: PhuLuc, view: dict[str, Any]) -> Table:
+    """Stt | name | converted score | change against the previous period | extra columns, by rank."""
+    extra = list(item.cot_them.items())
+    headers = [
+        "Stt", item.cot_ten or "Tên cơ quan, đơn vị", item.cot_diem or "Điểm tổng hợp",
+        item.cot_tang_giam or "Tăng hoặc giảm so với kỳ trước", *(label for label, _ in extra),
+    ]
+    widths = (1.1, 5.0, *([round((PORTRAIT_WIDTH_CM - 6.1) / (2 + len(extra)), 2)] * (2 + len(extra))))
+    rows = [Row(tuple(Cell(h, bold=True) for h in headers), header=True)]
+    units = result.ranked() if item.thu_tu == "xep_hang" else list(result.units)
+    for number, unit in enumerate(units, start=1):
+        extras = view["theo_ten"][unit.unit]["them"]
+        change = unit.change.display() if unit.change is not None else ""
+        rows.append(Row((Cell(str(number)), Cell(unit.unit, align="trai"), Cell(unit.converted.display()),
+                         Cell(change), *(Cell(_natural(extras.get(key))) for _, key in extra))))
+    return Table(widths, tuple(rows), font_size=12, header_font_size=12)
+
+
+def _declared_table(loaded: LoadedSpec, item: PhuLuc, path: tuple[Any, ...], expr: Expressions) -> Table:
+    if not item.cot or not item.dong:
+        raise SpecError(Problem("SPEC_MISSING", "bảng 'bang' cần 'cot' (các cột) và 'dong' (biểu thức danh sách dòng)",
+                                loaded.source.location(path, field="phu_luc")))
+    where = loaded.source.location((*path, "dong"), field="dong")
+    rows_data = expr.value(item.dong, (*path, "dong"))
+    if not isinstance(rows_data, (list, tuple)):
+        raise SpecError(Problem("SPEC_VALUE", "'dong' phải cho ra một danh sách", where,
+                                hint="Ví dụ: kq.xep_hang (danh sách đơn vị theo hạng)."))
+    header = Row(tuple(Cell(c.tieu_de, bold=True) for c in item.cot), header=True)
+    rows = [header]
+    for number, row in enumerate(rows_data, start=1):
+        local = expr.extended({"dong": row, "stt": number})
+        rows.append(Row(tuple(Cell(local.text(c.gia_tri, (*path, "cot", i, "gia_tri")), align=c.can)
+                              for i, c in enumerate(item.cot))))
+    return Table(tuple(c.rong for c in item.cot), tuple(rows), font_size=12, header_font_size=12)
