@@ -1,7 +1,7 @@
 """Compare a rendered document's text with the text of its hand-typed sample.
 
-Every non-empty line of the sample's main document (up to the signer's name) must appear in
-the rendered text, in order, after whitespace is collapsed; a line may differ only through a
+Every non-empty line of the sample, its phụ lục included, must appear in the rendered text, in
+order, after whitespace is collapsed; a line may differ only through a
 deviation listed in the fixture's README.md table (sample text → rendered text → reason).
 Every listed deviation must be used, so the list cannot go stale.
 """
@@ -45,17 +45,48 @@ def clean_sample_line(line: str) -> str:
     return collapse(line)
 
 
-def sample_main_lines(sample_file: Path, signer: str) -> list[str]:
-    """The sample's lines up to and including the signer's name (the appendix is later)."""
-    lines = []
+def sample_lines(sample_file: Path) -> list[str]:
+    """Every line of the sample, the phụ lục included, cleaned of extraction marks.
+
+    A table row that repeats an earlier row exactly is a header row the sample repeated on a
+    new page (the rendered table marks it to repeat; its text is there once), so it is skipped.
+    """
+    lines: list[str] = []
+    table_rows: set[str] = set()
     for raw in sample_file.read_text(encoding="utf-8").splitlines():
         line = clean_sample_line(raw)
         if not line or line == "Handwritten signature":
             continue
+        if "\t" in raw:
+            if line in table_rows:
+                continue
+            table_rows.add(line)
         lines.append(line)
-        if line == collapse(signer):
-            return lines
-    raise AssertionError(f"signer {signer!r} not found in {sample_file.name}")
+    return lines
+
+
+@dataclass(frozen=True)
+class StatedFigure:
+    level: str
+    stated: str
+    computed: str
+
+
+def read_audit_table(readme: Path) -> list[StatedFigure]:
+    """Rows of the README table under '## Số liệu ghi sai (audit báo)': level, stated, computed."""
+    text = readme.read_text(encoding="utf-8")
+    section = text.split("## Số liệu ghi sai (audit báo)", 1)
+    if len(section) < 2:
+        return []
+    rows = []
+    for line in section[1].splitlines():
+        if line.startswith("## "):
+            break
+        cells = [c.strip().strip("`") for c in line.strip().strip("|").split("|")]
+        if len(cells) < 3 or set(cells[0]) <= {"-", " ", ":"} or cells[0] == "Mức":
+            continue
+        rows.append(StatedFigure(cells[0], cells[1], cells[2]))
+    return rows
 
 
 def read_deviations(readme: Path) -> list[Deviation]:

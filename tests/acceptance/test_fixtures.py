@@ -10,8 +10,14 @@ from click.testing import CliRunner
 
 from engine.cli import main
 from engine.render.outline import document_text
-from engine.spec.loader import load_spec
-from tests.acceptance.samples import CASES, SAMPLE_COPY, read_deviations, sample_main_lines, unmatched_lines
+from tests.acceptance.samples import (
+    CASES,
+    SAMPLE_COPY,
+    read_audit_table,
+    read_deviations,
+    sample_lines,
+    unmatched_lines,
+)
 from tests.conftest import FIXTURES, GOLDEN, SEEDS
 
 
@@ -48,14 +54,24 @@ def test_fixture_text_matches_its_golden_file(case: str, rendered: dict[str, byt
 
 
 @pytest.mark.parametrize("case", CASES)
-def test_fixture_text_matches_its_sample_except_listed_deviations(case: str, rendered: dict[str, bytes]) -> None:
-    spec = load_spec(FIXTURES / case / "spec.yaml").spec
-    sample = sample_main_lines(FIXTURES / case / SAMPLE_COPY, spec.nguoi_ky.ho_ten)
+def test_the_whole_fixture_text_matches_its_sample_except_listed_deviations(case: str,
+                                                                         rendered: dict[str, bytes]) -> None:
+    sample = sample_lines(FIXTURES / case / SAMPLE_COPY)
     deviations = read_deviations(FIXTURES / case / "README.md")
     missing, used = unmatched_lines(sample, document_text(rendered[case]), deviations)
     assert not missing, "sample lines not in the rendered text (in order):\n  " + "\n  ".join(missing)
     stale = [d.sample for i, d in enumerate(deviations) if i not in used]
     assert not stale, f"deviations listed in README.md that no sample line needs: {stale}"
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_the_audit_reports_exactly_the_wrong_figures_the_readme_lists(case: str) -> None:
+    from engine import pipeline
+
+    findings = pipeline.audit(FIXTURES / case / "spec.yaml")
+    found = sorted((f.level, f.stated or "", f.computed or "") for f in findings)
+    listed = sorted((row.level, row.stated, row.computed) for row in read_audit_table(FIXTURES / case / "README.md"))
+    assert found == listed, "\n".join(str(f) for f in findings)
 
 
 def test_every_fixture_folder_is_an_acceptance_case() -> None:

@@ -113,7 +113,9 @@ def test_noi_nhan_is_12pt_bold_italic_and_its_items_11pt_with_nd30_punctuation(c
 @pytest.mark.parametrize("case", CASES)
 def test_signature_block_has_authority_title_and_name_in_bold(case: str) -> None:
     doc = document(case)
-    signer_cell = doc.tables[-1].rows[0].cells[1]
+    label = paragraph(doc, r"^Nơi nhận:$")
+    signature_table = next(t for t in doc.tables if label._p in t._tbl.iter())  # phụ lục tables come later
+    signer_cell = signature_table.rows[0].cells[1]
     lines = [p for p in signer_cell.paragraphs if p.text.strip()]
     assert len(lines) >= 2
     for p in lines:
