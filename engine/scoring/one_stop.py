@@ -4,9 +4,9 @@ For a ``thong_ke_mot_cua`` framework (NĐ 61/2018 one-stop statistics). A status
 ``bang_tong`` is the sum of its parts: it is computed when not given, and a given figure that
 differs from its parts is replaced by their sum and kept in ``stated_totals`` for the audit. A
 status with ``chia_thanh`` should be accounted for by those statuses (every record has one);
-when they do not add up, ``unaccounted`` says so (the audit warns; nothing is invented). A status with ``co_so`` gets a percentage of that base
-(đã giải quyết on tổng số, trước hạn on đã giải quyết …); a count above its base is an error,
-and a zero base gives no percentage.
+when they do not add up, ``unaccounted`` says so (the audit warns; nothing is invented). A
+status with ``co_so`` gets a percentage of that base (đã giải quyết on tổng số, trước hạn on
+đã giải quyết …); a count above its base is an error, and a zero base gives no percentage.
 """
 
 from __future__ import annotations
