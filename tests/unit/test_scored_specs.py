@@ -238,3 +238,13 @@ def test_a_phu_luc_naming_an_unknown_scoring_is_a_spec_error(tmp_path: Path) -> 
     result = run("validate", str(spec))
     assert result.exit_code == 3
     assert "kq2" in result.output
+
+
+def test_a_spec_can_override_the_frameworks_bands(tmp_path: Path) -> None:
+    bands = "    xep_loai: [{ten: Giỏi, tu: 90, bao_gom_tu: true}, {ten: Khá, tu: 60, bao_gom_tu: true}, {ten: Kém}]\n"
+    spec = SPEC.replace("    du_lieu: diem.csv\n", "    du_lieu: diem.csv\n" + bands)
+    spec = spec.replace("      xep_loai_ghi: Loại ghi\n", "")
+    prepared = pipeline.prepare(make_case(tmp_path, spec=spec))
+    view = prepared.scored["kq"].view
+    assert [u["xep_loai"] for u in view["xep_hang"]] == ["Giỏi", "Khá", "Kém"]
+    assert view["dem_xep_loai"] == {"Giỏi": 1, "Khá": 1, "Kém": 1}
