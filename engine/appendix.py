@@ -37,7 +37,6 @@ __all__ = ["TABLE_KINDS", "AppendixPart", "appendix_parts", "attached_to_line", 
 PORTRAIT_WIDTH_CM = 16.5  # A4 portrait less the margins of Nghị định 30 (30 + 15 mm)
 LANDSCAPE_WIDTH_CM = 25.2  # A4 landscape less the same margins
 TABLE_KINDS = ("bang_chi_so", "bang_tieu_chi", "bang_xep_hang", "bang")
-LANDSCAPE_KINDS = frozenset({"bang_chi_so"})
 
 
 @dataclass(frozen=True)
@@ -47,7 +46,6 @@ class AppendixPart:
     template: Path
     context: dict[str, Any]
     table: Table
-    landscape: bool
 
 
 def issuer_in_text(loaded: LoadedSpec) -> str:
@@ -90,7 +88,6 @@ def appendix_parts(loaded: LoadedSpec, names: dict[str, Any], scored: dict[str, 
         path: tuple[Any, ...] = ("phu_luc", index)
         label = "Phụ lục" if len(items) == 1 else f"Phụ lục {roman(index + 1)}"
         table = _table(loaded, item, path, scored, expr)
-        landscape = item.ngang if item.ngang is not None else item.mau in LANDSCAPE_KINDS
         context = {
             "nhan": label,
             "tieu_de": [upper_vi(expr.text(line, (*path, "tieu_de", i))) for i, line in enumerate(item.tieu_de)],
@@ -100,7 +97,7 @@ def appendix_parts(loaded: LoadedSpec, names: dict[str, Any], scored: dict[str, 
                      "gia_tri": expr.text(d.gia_tri, (*path, "dau", i, "gia_tri"))} for i, d in enumerate(item.dau)],
             "sau": [expr.text(line, (*path, "sau", i)) for i, line in enumerate(item.sau)],
         }
-        parts.append(AppendixPart(_template(loaded, item, path, landscape), context, table, landscape))
+        parts.append(AppendixPart(_template(loaded, item, path), context, table))
     return parts
 
 
@@ -108,7 +105,7 @@ def _label(text: str) -> str:
     return text.rstrip() + " " if text.strip() else ""
 
 
-def _template(loaded: LoadedSpec, item: PhuLuc, path: tuple[Any, ...], landscape: bool) -> Path:
+def _template(loaded: LoadedSpec, item: PhuLuc, path: tuple[Any, ...]) -> Path:
     if item.tep_mau:
         target = (loaded.base_dir / item.tep_mau).resolve()
         if not target.is_file():
@@ -116,7 +113,12 @@ def _template(loaded: LoadedSpec, item: PhuLuc, path: tuple[Any, ...], landscape
                                     loaded.source.location((*path, "tep_mau"), field="tep_mau"),
                                     hint="Đường dẫn tính từ thư mục của tệp đặc tả."))
         return target
-    name = "bang_ngang" if item.mau == "bang" and landscape else item.mau
+    if item.ngang is not None and item.mau != "bang":
+        # The table kinds have their page set by their own template (bảng chỉ số is landscape).
+        raise SpecError(Problem("SPEC_VALUE", f"'ngang' chỉ dùng với bảng tự khai cột 'bang', không với '{item.mau}'",
+                                loaded.source.location((*path, "ngang"), field="ngang"),
+                                hint="Bỏ 'ngang', hoặc dùng 'tep_mau' trỏ tới một mẫu .docx trang ngang."))
+    name = "bang_ngang" if item.mau == "bang" and item.ngang else item.mau
     return TEMPLATES_DIR / "phu_luc" / f"{name}.docx"
 
 
@@ -141,7 +143,7 @@ def _table(loaded: LoadedSpec, item: PhuLuc, path: tuple[Any, ...], scored: dict
         notes = {n: expr.text(text, (*path, "ghi_chu", n)) for n, text in item.ghi_chu.items()}
         return criteria_table(result, notes)
     if item.mau == "bang_chi_so":
-        return index_table(result, item, scored[item.nguon].view)
+        return index_table(result, item)
     return ranking_table(result, item, scored[item.nguon].view)
 
 
@@ -160,7 +162,7 @@ def _numbers_row(count: int) -> Row:
     return Row(tuple(Cell(f"({i})", italic=True) for i in range(1, count + 1)), header=True)
 
 
-def index_table(result: IndexResult, item: PhuLuc, view: dict[str, Any]) -> Table:
+def index_table(result: IndexResult, item: PhuLuc) -> Table:
     """STT | name | every index under its group | earned | converted | class; ranked unless told otherwise."""
     framework = result.framework
     indices = framework.indices()

@@ -14,10 +14,15 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any, Literal
 
-from engine.errors import Location
+from engine.context import Expressions
+from engine.data.readers import parse_number
+from engine.errors import Location, Problem, SpecError
+from engine.scoring.figures import Figure, Percentage
+from engine.spec.loader import LoadedSpec
 from engine.vn.numbers import format_number
+from engine.vn.text import nfc
 
-__all__ = ["ERROR", "WARNING", "Finding", "compare_number", "shown_decimals"]
+__all__ = ["ERROR", "WARNING", "Finding", "compare_number", "shown_decimals", "stated_figures"]
 
 ERROR = "error"
 WARNING = "warning"
@@ -88,52 +93,25 @@ def compare_number(stated: Decimal, computed: Decimal, decimals: int, *, where: 
     return Finding(ERROR, where, written, shown, f"{what} ghi {written} nhưng tính từ số liệu được {shown}")
 
 
-def stated_figures(loaded: Any, names: dict[str, Any]) -> list[Finding]:
+def stated_figures(loaded: LoadedSpec, names: dict[str, Any]) -> list[Finding]:
     """Check the spec's ``so_lieu_ghi``: each stated figure against its ``tinh`` expression.
 
-    ``loaded`` is the :class:`~engine.spec.loader.LoadedSpec`; ``names`` what expressions see
-    (data sets and scored views). A ``tinh`` that does not evaluate is a SpecError at its line.
+    ``names`` is what expressions see (data sets, scored views, ``van_ban``). A ``tinh`` that
+    does not evaluate, or a ``ghi`` that is not a number where a number is computed, is a
+    SpecError at its line.
     """
-    from engine.errors import Problem, SpecError  # local: audit is imported by the scoring stage
-    from engine.render.environment import text_environment
-    from engine.scoring.figures import Figure, Percentage
-    from engine.vn.text import nfc
-
+    expressions = Expressions(loaded, names)
     findings: list[Finding] = []
     problems: list[Problem] = []
-    env = text_environment()
     for index, item in enumerate(loaded.spec.so_lieu_ghi):
-        where = loaded.source.location(("so_lieu_ghi", index, "ghi"), field=f"so_lieu_ghi[{index}] ({item.noi_dung})")
+        path = ("so_lieu_ghi", index)
+        where = loaded.source.location((*path, "ghi"), field=f"so_lieu_ghi[{index}] ({item.noi_dung})")
         try:
-            computed = env.compile_expression(item.tinh.strip().removeprefix("{{").removesuffix("}}"))(**names)
-        except Exception as exc:  # noqa: BLE001 - jinja raises many kinds; all are the author's mistake
-            problems.append(Problem("SPEC_EXPRESSION", f"không tính được '{item.tinh}': {exc}",
-                                    loaded.source.location(("so_lieu_ghi", index, "tinh"), field="tinh"),
-                                    hint="Biểu thức dùng tên dữ liệu hoặc tên kết quả chấm điểm."))
+            computed = expressions.value(item.tinh, (*path, "tinh"))
+            found = _compare_stated(item.noi_dung, item.ghi, computed, where, percent=item.ty_le)
+        except SpecError as exc:
+            problems.extend(exc.problems)
             continue
-        percent = item.ty_le or isinstance(computed, Percentage)
-        base = ""
-        if isinstance(computed, Percentage):
-            # Name the base: a percentage taken on the wrong base is the usual mistake.
-            base = (f" ({format_number(computed.part)} trên cơ sở '{computed.base_name}' "
-                    f"{format_number(computed.base)})")
-            computed = computed.value
-        stated = item.ghi
-        if isinstance(stated, str) and isinstance(computed, (Figure, int, Decimal)):
-            stated = _stated_number(stated)
-        if isinstance(computed, (Figure, int, Decimal)) and not isinstance(computed, bool):
-            if not isinstance(stated, (int, Decimal)) or isinstance(stated, bool):
-                problems.append(Problem("SPEC_TYPE", f"'ghi' của '{item.noi_dung}' phải là một số", where))
-                continue
-            value = computed.value if isinstance(computed, Figure) else Decimal(computed)
-            decimals = computed.decimals if isinstance(computed, Figure) else shown_decimals(Decimal(stated))
-            found = compare_number(Decimal(stated), value, decimals, where=where, what=item.noi_dung, percent=percent)
-            if found is not None and base:
-                found = Finding(found.level, found.location, found.stated, found.computed, found.message + base)
-        else:
-            same = nfc(str(stated)).casefold().strip() == nfc(str(computed)).casefold().strip()
-            found = None if same else Finding(ERROR, where, str(stated), str(computed),
-                                              f"{item.noi_dung} ghi '{stated}' nhưng theo số liệu là '{computed}'")
         if found is not None:
             findings.append(found)
     if problems:
@@ -141,14 +119,30 @@ def stated_figures(loaded: Any, names: dict[str, Any]) -> list[Finding]:
     return findings
 
 
-def _stated_number(text: str) -> Decimal | str:
-    """A stated figure written as text: Vietnamese form ("16,74", "115.213", "1,72%")."""
-    from engine.vn.numbers import to_decimal
+def _compare_stated(what: str, stated: Any, computed: Any, where: Location, *, percent: bool) -> Finding | None:
+    base = ""
+    if isinstance(computed, Percentage):
+        # Name the base: a percentage taken on the wrong base is the usual mistake.
+        base = f" ({format_number(computed.part)} trên cơ sở '{computed.base_name}' {format_number(computed.base)})"
+        computed, percent = computed.value, True
+    if isinstance(computed, bool) or not isinstance(computed, (Figure, int, Decimal)):
+        same = nfc(str(stated)).casefold().strip() == nfc(str(computed)).casefold().strip()
+        return None if same else Finding(ERROR, where, str(stated), str(computed),
+                                         f"{what} ghi '{stated}' nhưng theo số liệu là '{computed}'")
+    number = _stated_number(stated, where, what)
+    value = computed.value if isinstance(computed, Figure) else Decimal(computed)
+    decimals = computed.decimals if isinstance(computed, Figure) else shown_decimals(number)
+    found = compare_number(number, value, decimals, where=where, what=what, percent=percent)
+    if found is not None and base:
+        found = Finding(found.level, found.location, found.stated, found.computed, found.message + base)
+    return found
 
-    cleaned = text.strip().removesuffix("%").strip()
-    if "." in cleaned and "," not in cleaned and cleaned.count(".") == 1 and len(cleaned.split(".")[1]) == 3:
-        cleaned = cleaned.replace(".", "")  # "115.213": one group of thousands, as the samples write it
+
+def _stated_number(stated: Any, where: Location, what: str) -> Decimal:
+    """A stated number: exact from YAML, or text in Vietnamese form ("16,74", "115.213", "1,72%")."""
+    if isinstance(stated, (int, Decimal)) and not isinstance(stated, bool):
+        return Decimal(stated)
     try:
-        return to_decimal(cleaned)
-    except ValueError:
-        return text
+        return parse_number(str(stated).strip().removesuffix("%").strip())
+    except ValueError as exc:
+        raise SpecError(Problem("SPEC_TYPE", f"'ghi' của '{what}' phải là một số: {exc}", where)) from None

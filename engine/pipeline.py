@@ -68,9 +68,10 @@ def prepare(spec: SpecSource, *, base_dir: str | Path | None = None) -> Prepared
     scored = score_spec(loaded)
     names = {**data, **{name: result.view for name, result in scored.items()}}
     context = build_context(loaded, names)
+    names["van_ban"] = context["van_ban"]  # phụ lục titles and stated figures may use the document's own fields
     findings = [finding for result in scored.values() for finding in result.findings]
-    findings += stated_figures(loaded, {**names, "van_ban": context["van_ban"]})
-    appendices = appendix_parts(loaded, {**names, "van_ban": context["van_ban"]}, scored)
+    findings += stated_figures(loaded, names)
+    appendices = appendix_parts(loaded, names, scored)
     return Prepared(loaded, data, context, template_for(loaded), scored, tuple(findings), tuple(appendices))
 
 

@@ -27,7 +27,7 @@ from engine.spec.yamlload import LoadedYaml, load_yaml_file
 from engine.vn.numbers import to_decimal
 from engine.vn.text import nfc
 
-__all__ = ["SUPPORTED_SUFFIXES", "ColumnMap", "UnitRow", "read_units"]
+__all__ = ["SUPPORTED_SUFFIXES", "ColumnMap", "UnitRow", "parse_number", "read_units"]
 
 SUPPORTED_SUFFIXES = (".yaml", ".yml", ".csv", ".xlsx")
 HEADER_SEARCH_ROWS = 20  # the header row is looked for among this many first rows
@@ -166,6 +166,20 @@ class _CellError(Exception):
 def _text(value: str) -> str | None:
     cleaned = " ".join(nfc(value).split())
     return None if cleaned in NOT_APPLICABLE else cleaned
+
+
+def parse_number(text: str) -> Decimal:
+    """Turn a number written the Vietnamese way ("16,74", "115.213") into a Decimal.
+
+    Raises ValueError whose message says what is wrong and how to write it instead.
+
+    >>> parse_number("115.213"), parse_number("1,72")
+    (Decimal('115213'), Decimal('1.72'))
+    """
+    try:
+        return _parse_number(text)
+    except _CellError as exc:
+        raise ValueError(f"{exc.message}. {exc.hint}" if exc.hint else exc.message) from None
 
 
 def _parse_number(text: str) -> Decimal:

@@ -58,25 +58,22 @@ class ExactEnvironment(SandboxedEnvironment):
         return super().call_binop(context, op, left, right)
 
 
-def _number(value: Any, decimals: int | None = None) -> str:
-    """The ``so`` filter: a computed figure keeps its own precision unless told otherwise."""
-    if isinstance(value, Percentage):
-        value = value.value
-    if isinstance(value, Figure):
-        return format_number(value.value, value.decimals if decimals is None else decimals)
-    return format_number(value, decimals)
+def _keeping_precision(format_: Any) -> Any:
+    """Wrap a number filter so a computed figure keeps its own decimals unless told otherwise."""
+
+    def filter_(value: Any, decimals: int | None = None) -> str:
+        if isinstance(value, Percentage):
+            value = value.value
+        if isinstance(value, Figure):
+            return format_(value.value, value.decimals if decimals is None else decimals)
+        return format_(value, decimals)
+
+    filter_.__doc__ = format_.__doc__
+    return filter_
 
 
-def _percent(value: Any, decimals: int | None = None) -> str:
-    """The ``phan_tram`` filter: a percentage on its base keeps its precision ("91,86%")."""
-    if isinstance(value, Percentage):
-        value = value.value
-    if isinstance(value, Figure):
-        return format_percent(value.value, value.decimals if decimals is None else decimals)
-    return format_percent(value, decimals)
-
-
-FIGURE_FILTERS = {"so": _number, "phan_tram": _percent}
+# "so" and "phan_tram" on a Figure or Percentage: "16,74", "91,86%" at the figure's precision.
+FIGURE_FILTERS = {"so": _keeping_precision(format_number), "phan_tram": _keeping_precision(format_percent)}
 
 
 def _make(autoescape: bool) -> SandboxedEnvironment:

@@ -239,7 +239,7 @@ def _score_one(framework: IndexFramework, unit: str, values: Mapping[str, Any], 
                                         hint="Ghi điểm, hoặc null (hay \"-\") nếu chỉ số không phát sinh."))
                 continue
             raw = values[index.ma]
-            if raw is None or (isinstance(raw, str) and raw.strip() in NOT_APPLICABLE_MARKS):
+            if _not_applicable(raw):
                 indices.append(IndexScore(group.ma, index.ma, index.ten, index.toi_da, None))
                 continue
             try:
@@ -260,6 +260,11 @@ def _score_one(framework: IndexFramework, unit: str, values: Mapping[str, Any], 
     earned = sum((g.earned.value for g in groups), Decimal(0))
     not_applicable = sum((ix.maximum for g in groups for ix in g.indices if ix.value is None), Decimal(0))
     return _finish(framework, unit, tuple(groups), earned, not_applicable, source, problems)
+
+
+def _not_applicable(raw: Any) -> bool:
+    """None or "-" (as tables print "không phát sinh"); an empty cell is missing, not this."""
+    return raw is None or (isinstance(raw, str) and raw.strip() in NOT_APPLICABLE_MARKS)
 
 
 def _given(value: Any, maximum: Decimal, where: Location, label: str, problems: list[Problem]) -> Decimal | None:
@@ -308,7 +313,7 @@ def _score_groups(framework: IndexFramework, unit: str, values: Mapping[str, Any
                                     hint="Ghi điểm, hoặc \"-\" nếu cả nhóm không phát sinh."))
             continue
         raw = values[group.ma]
-        if raw is None or (isinstance(raw, str) and raw.strip() in NOT_APPLICABLE_MARKS):
+        if _not_applicable(raw):
             not_applicable += group.toi_da
             groups.append(GroupScore(group.ma, group.ten, group.toi_da, Decimal(0),
                                      Figure(Decimal(0), framework.so_thap_phan.diem), ()))

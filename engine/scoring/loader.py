@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from decimal import Decimal
+from functools import lru_cache
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -54,8 +55,20 @@ def shipped_frameworks() -> dict[str, Path]:
 def load_framework(name_or_path: str | Path) -> IndexFramework | CriteriaFramework | OneStopFramework:
     """Load a framework by shipped name ("qd766") or by path to a YAML file; raise SpecError with file:line."""
     path = _resolve_name(name_or_path)
-    source = load_yaml_file(path)
-    return _validate(source)
+    try:
+        stamp = path.resolve().stat().st_mtime_ns
+    except OSError:
+        stamp = None  # load_yaml_file reports the missing file with its place
+    return _load_cached(path.resolve() if stamp is not None else path, stamp, str(path))
+
+
+@lru_cache(maxsize=256)
+def _load_cached(path: Path, stamp: int | None, shown: str) -> IndexFramework | CriteriaFramework | OneStopFramework:
+    """Read and validate a framework file once per version: a batch of documents shares it.
+
+    The models are frozen, so sharing them is safe; an edited file has a new mtime and is read again.
+    """
+    return _validate(load_yaml_file(path, shown_as=shown))
 
 
 def framework_from_mapping(data: dict[str, Any], *, name: str = "<bộ tiêu chí>"

@@ -11,7 +11,7 @@ exported, a class, a rank, a self-assessed criterion) with the computed one. Bad
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -332,10 +332,10 @@ def _score_one_stop(name: str, entry: ChamDiem, framework: OneStopFramework, sou
     data = dict(source.data)
     unit = entry.don_vi or data.pop("don_vi", None)
     try:
-        result = one_stop_statistics(framework, data, unit=None, source=source.file)
+        # No unit prefix in the problems' fields: they name keys of this mapping, which _relocate finds.
+        result = replace(one_stop_statistics(framework, data, source=source.file), unit=unit)
     except DataError as exc:
         raise _relocate(exc, source) from None
-    result = OneStopResult(result.framework, unit, result.statuses, result.stated_totals, result.unaccounted)
     findings: list[Finding] = []
     names = {s.ma: s.ten for s in framework.chi_tieu}
     for code, stated in result.stated_totals.items():

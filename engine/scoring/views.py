@@ -9,11 +9,9 @@ them with their own precision and arithmetic stays exact.
 
 from __future__ import annotations
 
-from decimal import Decimal
 from typing import Any
 
 from engine.scoring.criteria import CriteriaResult, CriterionScore
-from engine.scoring.figures import Figure
 from engine.scoring.indices import IndexResult, UnitScore
 from engine.scoring.models import CriteriaFramework, IndexFramework
 from engine.scoring.one_stop import OneStopResult
@@ -30,7 +28,6 @@ def _unit(unit: UnitScore, extras: dict[str, Any]) -> dict[str, Any]:
     return {
         "ten": unit.unit,
         "dat_duoc": unit.earned,
-        "diem": unit.earned,
         "toi_da_ap_dung": unit.applicable_maximum,
         "quy_doi": unit.converted,
         "xep_loai": unit.band.ten,
@@ -99,14 +96,3 @@ def one_stop_view(result: OneStopResult) -> dict[str, Any]:
         view[status.code] = {"ma": status.code, "ten": status.name, "so": status.count,
                              "ty_le": status.percent, "co_so": status.percent.base_name if status.percent else None}
     return view
-
-
-def as_decimal(value: Any) -> Any:
-    """The exact number behind a figure (for comparisons); other values unchanged."""
-    if isinstance(value, Figure):
-        return value.value
-    if hasattr(value, "value") and isinstance(getattr(value, "value", None), Figure):
-        return value.value.value
-    if isinstance(value, int) and not isinstance(value, bool):
-        return Decimal(value)
-    return value

@@ -65,6 +65,26 @@ def sample_lines(sample_file: Path) -> list[str]:
     return lines
 
 
+def _readme_table(readme: Path, heading: str, width: int) -> list[list[str]]:
+    """The rows of the Markdown table under ``heading`` in a fixture's README (no header, no rule)."""
+    section = readme.read_text(encoding="utf-8").split(heading, 1)
+    rows: list[list[str]] = []
+    for line in section[1].splitlines() if len(section) == 2 else []:
+        if line.startswith("## "):
+            break
+        cells = [c.strip() for c in line.strip().strip("|").split("|")]
+        if len(cells) < width or set(cells[0]) <= {"-", " ", ":"} or cells[0] in ("Mẫu ghi", "Mức"):
+            continue
+        rows.append([c.strip("`") for c in cells])
+    return rows
+
+
+def read_deviations(readme: Path) -> list[Deviation]:
+    """Rows of the README table under the heading '## Sai khác so với mẫu'."""
+    return [Deviation(collapse(sample), collapse(rendered), reason)
+            for sample, rendered, reason, *_ in _readme_table(readme, "## Sai khác so với mẫu", 3)]
+
+
 @dataclass(frozen=True)
 class StatedFigure:
     level: str
@@ -74,37 +94,8 @@ class StatedFigure:
 
 def read_audit_table(readme: Path) -> list[StatedFigure]:
     """Rows of the README table under '## Số liệu ghi sai (audit báo)': level, stated, computed."""
-    text = readme.read_text(encoding="utf-8")
-    section = text.split("## Số liệu ghi sai (audit báo)", 1)
-    if len(section) < 2:
-        return []
-    rows = []
-    for line in section[1].splitlines():
-        if line.startswith("## "):
-            break
-        cells = [c.strip().strip("`") for c in line.strip().strip("|").split("|")]
-        if len(cells) < 3 or set(cells[0]) <= {"-", " ", ":"} or cells[0] == "Mức":
-            continue
-        rows.append(StatedFigure(cells[0], cells[1], cells[2]))
-    return rows
-
-
-def read_deviations(readme: Path) -> list[Deviation]:
-    """Rows of the README table under the heading '## Sai khác so với mẫu'."""
-    text = readme.read_text(encoding="utf-8")
-    section = text.split("## Sai khác so với mẫu", 1)
-    if len(section) < 2:
-        return []
-    rows = []
-    for line in section[1].splitlines():
-        if line.startswith("## "):
-            break
-        cells = [c.strip() for c in line.strip().strip("|").split("|")]
-        if len(cells) != 3 or set(cells[0]) <= {"-", " ", ":"} or cells[0] == "Mẫu ghi":
-            continue
-        sample, rendered = (c.strip("`") for c in cells[:2])
-        rows.append(Deviation(collapse(sample), collapse(rendered), cells[2]))
-    return rows
+    return [StatedFigure(level, stated, computed)
+            for level, stated, computed, *_ in _readme_table(readme, "## Số liệu ghi sai (audit báo)", 3)]
 
 
 def unmatched_lines(sample: list[str], rendered_text: str, deviations: list[Deviation]) -> tuple[list[str], set[int]]:

@@ -248,3 +248,42 @@ def test_a_spec_can_override_the_frameworks_bands(tmp_path: Path) -> None:
     view = prepared.scored["kq"].view
     assert [u["xep_loai"] for u in view["xep_hang"]] == ["Giỏi", "Khá", "Kém"]
     assert view["dem_xep_loai"] == {"Giỏi": 1, "Khá": 1, "Kém": 1}
+
+
+def test_a_stated_figure_written_with_a_decimal_point_is_a_spec_error_that_says_how_to_write_it(
+        tmp_path: Path) -> None:
+    spec = SPEC.replace("so_lieu_ghi: []", 'so_lieu_ghi:\n  - {noi_dung: Điểm An Phú, ghi: "92.0", '
+                        "tinh: \"kq.theo_ten['UBND xã An Phú'].quy_doi\"}")
+    result = run("audit", str(make_case(tmp_path, spec=spec)))
+    assert result.exit_code == 3
+    assert "dấu chấm làm dấu thập phân" in result.output and "92,0" in result.output
+    assert "spec.yaml:19:34" in result.output  # the "ghi" value
+
+
+def test_a_framework_file_is_read_once_and_again_after_it_changes(tmp_path: Path) -> None:
+    import os
+
+    from engine.scoring.loader import load_framework
+
+    path = tmp_path / "bo.yaml"
+    path.write_text(FRAMEWORK, encoding="utf-8")
+    first = load_framework(path)
+    assert load_framework(path) is first
+    path.write_text(FRAMEWORK.replace("thang_diem: 50", "thang_diem: 50.0"), encoding="utf-8")
+    os.utime(path, ns=(path.stat().st_atime_ns, path.stat().st_mtime_ns + 1_000_000_000))
+    assert load_framework(path) is not first
+
+
+def test_a_declared_table_can_ask_for_a_landscape_page_and_other_tables_cannot(tmp_path: Path) -> None:
+    import io
+
+    from docx import Document
+    from docx.enum.section import WD_ORIENT
+
+    spec = make_case(tmp_path, spec=SPEC.replace("    tieu_de: Xếp hạng\n", "    tieu_de: Xếp hạng\n    ngang: true\n"))
+    sections = Document(io.BytesIO(pipeline.render(spec))).sections
+    assert [s.orientation for s in sections] == [WD_ORIENT.PORTRAIT, WD_ORIENT.LANDSCAPE, WD_ORIENT.LANDSCAPE]
+    wrong = make_case(tmp_path, spec=SPEC.replace("    tieu_de: Điểm các chỉ số\n",
+                                                  "    tieu_de: Điểm các chỉ số\n    ngang: false\n"))
+    result = run("validate", str(wrong))
+    assert result.exit_code == 3 and "'ngang' chỉ dùng với bảng tự khai cột" in result.output
