@@ -21,6 +21,7 @@ from engine.errors import (
     EXIT_AUDIT_FINDINGS,
     EXIT_INTERNAL,
     AuditError,
+    DocumentError,
     EngineError,
     Location,
     OutputError,
@@ -91,6 +92,15 @@ def render(spec: Path, output: Path, force: bool, strict: bool) -> None:
     _run(action)
 
 
+def read_document(path: Path) -> bytes:
+    """The bytes of an input file, or a DocumentError that says which file and why."""
+    try:
+        return path.read_bytes()
+    except OSError as exc:
+        raise DocumentError(Problem("DOCX_UNREADABLE", f"không đọc được tệp ({exc.strerror})",
+                                    Location(file=str(path)), hint="Kiểm tra đường dẫn tệp.")) from None
+
+
 def _warn(findings: tuple[Finding, ...] | list[Finding]) -> None:
     if findings:
         click.echo(f"Kiểm tra số liệu: {len(findings)} điểm cần xem (chạy 'audit' để xem chi tiết):", err=True)
@@ -135,6 +145,40 @@ def validate(spec: Path, as_json: bool) -> None:
             click.echo(f"{prepared.loaded.file}: hợp lệ (mẫu {prepared.template_path.name}).")
 
     _run(action, as_json)
+
+
+def _layout_of(path: Path):
+    """The layout of a .docx, or of the document a spec renders to (nothing is written)."""
+    from engine.render.layout import read_layout
+
+    if path.suffix.lower() in (".yaml", ".yml"):
+        return read_layout(pipeline.render(path), name=str(path))
+    return read_layout(read_document(path), name=str(path))
+
+
+@main.command()
+@click.argument("document", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--yaml", "as_yaml", is_flag=True, help="In dạng dữ liệu YAML thay vì dàn ý.")
+@click.option("--so-voi", "compare", type=click.Path(dir_okay=False, path_type=Path),
+              help="So với một dàn ý đã lưu; in chỗ khác nhau, mã thoát 1 nếu khác.")
+def snapshot(document: Path, as_yaml: bool, compare: Path | None) -> None:
+    """In dàn ý bố cục của DOCUMENT (.docx, hoặc tệp đặc tả .yaml): trang, lề, từng đoạn, bảng, đầu trang."""
+    from engine import snapshot as snap
+
+    def action() -> None:
+        layout = _layout_of(document)
+        text = snap.as_yaml(layout) if as_yaml else snap.as_text(layout)
+        if compare is None:
+            click.echo(text, nl=False)
+            return
+        diff = snap.snapshot_diff(read_document(compare).decode("utf-8"), text,
+                                  expected_name=str(compare), obtained_name=str(document))
+        if diff:
+            click.echo(diff, nl=False)
+            sys.exit(EXIT_AUDIT_FINDINGS)
+        click.echo("Bố cục giống hệt dàn ý đã lưu.")
+
+    _run(action)
 
 
 if __name__ == "__main__":

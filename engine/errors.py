@@ -122,6 +122,12 @@ class AuditError(EngineError):
     title = "Số liệu ghi sai so với số liệu tính được (chế độ --strict)"
 
 
+class DocumentError(EngineError):
+    """A .docx or PDF given to ``snapshot``, ``check`` or ``preview`` cannot be read."""
+
+    title = "Không đọc được văn bản"
+
+
 class OutputError(EngineError):
     """The output file cannot be written (exists without --force, bad folder, bad suffix)."""
 
@@ -151,6 +157,9 @@ ERROR_CODES: dict[str, str] = {
     "OUTPUT_EXISTS": "tệp kết quả đã có",
     "OUTPUT_PATH": "không ghi được vào đường dẫn kết quả",
     "AUDIT_FIGURES": "số liệu ghi khác số liệu tính được",
+    "DOCX_UNREADABLE": "không đọc được tệp .docx hoặc PDF đưa vào",
+    "PDF_UNAVAILABLE": "máy không có LibreOffice (hoặc python3-uno) để chuyển sang PDF",
+    "PDF_CONVERSION": "LibreOffice không chuyển được văn bản sang PDF",
     "INTERNAL": "lỗi nội bộ của chương trình",
 }
 
@@ -162,8 +171,9 @@ EXIT_CODES: dict[type[EngineError], int] = {
     TemplateError: 5,
     OutputError: 6,
     AuditError: 7,
+    DocumentError: 8,
 }
-EXIT_AUDIT_FINDINGS = 1  # ``audit`` found an error-level finding (like a linter)
+EXIT_AUDIT_FINDINGS = 1  # ``audit`` found an error-level finding, ``check`` a layout finding (like a linter)
 EXIT_USAGE = 2  # click's own code for a wrong command line
 EXIT_INTERNAL = 70  # a bug: the message asks the user to report it
 

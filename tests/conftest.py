@@ -20,3 +20,18 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 @pytest.fixture
 def regen_golden(request: pytest.FixtureRequest) -> bool:
     return bool(request.config.getoption("--regen-golden"))
+
+
+class _Rendered(dict):
+    """Each fixture's .docx, rendered once per test session on first use."""
+
+    def __missing__(self, case: str) -> bytes:
+        from engine import render
+
+        self[case] = render(FIXTURES / case / "spec.yaml")
+        return self[case]
+
+
+@pytest.fixture(scope="session")
+def rendered_fixtures() -> dict[str, bytes]:
+    return _Rendered()
