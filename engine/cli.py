@@ -181,5 +181,28 @@ def snapshot(document: Path, as_yaml: bool, compare: Path | None) -> None:
     _run(action)
 
 
+@main.command()
+@click.argument("document", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--json", "as_json", is_flag=True, help="In danh sách phát hiện dạng JSON ([] khi đúng thể thức).")
+def check(document: Path, as_json: bool) -> None:
+    """Kiểm tra thể thức DOCUMENT (.docx, hoặc tệp đặc tả .yaml) theo Nghị định 30/2020/NĐ-CP."""
+    from engine.conformance import check_layout
+
+    def action() -> None:
+        findings = check_layout(_layout_of(document))
+        if as_json:
+            click.echo(json.dumps([f.as_dict() for f in findings], ensure_ascii=False, indent=2))
+        elif findings:
+            for finding in findings:
+                click.echo(f"- {finding}")
+            click.echo(f"{len(findings)} điểm chưa đúng thể thức Nghị định 30.")
+        else:
+            click.echo(f"{document}: đúng thể thức Nghị định 30 (không thấy điểm nào sai).")
+        if findings:
+            sys.exit(EXIT_AUDIT_FINDINGS)
+
+    _run(action, as_json)
+
+
 if __name__ == "__main__":
     main()

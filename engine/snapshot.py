@@ -47,6 +47,8 @@ def paragraph_line(p: Paragraph) -> str:
         shape.append("kẻ " + "+".join(p.borders))
     if p.page_break_before:
         shape.append("sang trang")
+    if p.shapes:
+        shape.append(f"{p.shapes} hình vẽ")
     if p.style not in ("Normal", ""):
         shape.insert(0, f"[{p.style}]")
     head = f"¶{p.number} {p.place} | {', '.join(shape)}"

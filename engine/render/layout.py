@@ -89,6 +89,7 @@ class Paragraph:
     fields: tuple[str, ...] = ()  # field codes (PAGE, NUMPAGES …), first word upper-cased
     borders: tuple[str, ...] = ()  # sides with a line: top, bottom …
     page_break_before: bool = False
+    shapes: int = 0  # drawings and VML shapes anchored here (a line drawn under the Tiêu ngữ, a seal)
 
     @property
     def text(self) -> str:
@@ -379,6 +380,7 @@ class _Reader:
             before_pt=_pt(pprops["before"]), after_pt=_pt(pprops["after"]), line=line, line_multiple=multiple,
             runs=tuple(runs), mark=mark, fields=_fields(p), borders=pprops["borders"],
             page_break_before=pprops["break"],
+            shapes=sum(1 for _ in p.iter(w("drawing"), w("pict"))),
         )
 
 
