@@ -28,6 +28,7 @@ from engine.errors import (
     Problem,
     exit_code_for,
 )
+from engine.output import check_destination, write_atomic
 
 
 def _report(error: EngineError, as_json: bool) -> None:
@@ -64,21 +65,27 @@ def main() -> None:
     """Dựng văn bản hành chính (Nghị định 30/2020/NĐ-CP) từ tệp đặc tả YAML."""
 
 
+OUTPUT_KINDS = (".docx", ".pdf")
+
+
 @main.command()
 @click.argument("spec", type=click.Path(dir_okay=False, path_type=Path))
-@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False, path_type=Path),
-              help="Tệp .docx kết quả.")
+@click.option("-o", "--output", "outputs", required=True, multiple=True,
+              type=click.Path(dir_okay=False, path_type=Path),
+              help="Tệp kết quả .docx hoặc .pdf; ghi -o hai lần để có cả hai (-o bc.docx -o bc.pdf).")
 @click.option("--force", is_flag=True, help="Ghi đè nếu tệp kết quả đã có.")
 @click.option("--strict", is_flag=True, help="Không dựng nếu kiểm tra số liệu (audit) thấy lỗi.")
-def render(spec: Path, output: Path, force: bool, strict: bool) -> None:
-    """Dựng văn bản SPEC thành tệp .docx (kiểm tra số liệu và cảnh báo trước khi dựng)."""
+def render(spec: Path, outputs: tuple[Path, ...], force: bool, strict: bool) -> None:
+    """Dựng văn bản SPEC thành tệp .docx và/hoặc .pdf (kiểm tra số liệu và cảnh báo trước khi dựng)."""
 
     def action() -> None:
-        if output.suffix.lower() != ".docx":
-            raise OutputError(Problem(
-                "OUTPUT_PATH", f"chưa hỗ trợ định dạng '{output.suffix or '(không có đuôi)'}'",
-                Location(file=str(output)), hint="Đặt tên tệp kết quả có đuôi .docx.",
-            ))
+        for output in outputs:
+            if output.suffix.lower() not in OUTPUT_KINDS:
+                raise OutputError(Problem(
+                    "OUTPUT_PATH", f"chưa hỗ trợ định dạng '{output.suffix or '(không có đuôi)'}'",
+                    Location(file=str(output)), hint="Đặt tên tệp kết quả có đuôi .docx hoặc .pdf.",
+                ))
+            check_destination(output, force=force)  # before any work
         prepared = pipeline.prepare(spec)
         errors = [f for f in prepared.findings if f.level == ERROR]
         if strict and errors:
@@ -86,10 +93,24 @@ def render(spec: Path, output: Path, force: bool, strict: bool) -> None:
                                       hint="Sửa số liệu ghi, hoặc bỏ --strict để vẫn dựng và xem cảnh báo.")
                               for f in errors])
         _warn(prepared.findings)
-        written = pipeline.render_prepared_to_file(prepared, output, force=force)
-        click.echo(f"Đã ghi {written}")
+        docx = pipeline.render_prepared(prepared)
+        files = {output: docx for output in outputs if output.suffix.lower() == ".docx"}
+        if any(output.suffix.lower() == ".pdf" for output in outputs):
+            result = pipeline.docx_to_pdf(docx, source=str(spec))
+            for notice in result.notices:
+                click.echo(f"Lưu ý: {notice}", err=True)
+            files.update({output: result.pdf for output in outputs if output.suffix.lower() == ".pdf"})
+        for output, data in files.items():  # every file is ready before the first is written
+            click.echo(f"Đã ghi {write_atomic(output, data, force=force)}")
 
     _run(action)
+
+
+def _warn(findings: tuple[Finding, ...] | list[Finding]) -> None:
+    if findings:
+        click.echo(f"Kiểm tra số liệu: {len(findings)} điểm cần xem (chạy 'audit' để xem chi tiết):", err=True)
+        for finding in findings:
+            click.echo(f"  {finding}", err=True)
 
 
 def read_document(path: Path) -> bytes:
@@ -99,13 +120,6 @@ def read_document(path: Path) -> bytes:
     except OSError as exc:
         raise DocumentError(Problem("DOCX_UNREADABLE", f"không đọc được tệp ({exc.strerror})",
                                     Location(file=str(path)), hint="Kiểm tra đường dẫn tệp.")) from None
-
-
-def _warn(findings: tuple[Finding, ...] | list[Finding]) -> None:
-    if findings:
-        click.echo(f"Kiểm tra số liệu: {len(findings)} điểm cần xem (chạy 'audit' để xem chi tiết):", err=True)
-        for finding in findings:
-            click.echo(f"  {finding}", err=True)
 
 
 @main.command()
@@ -202,6 +216,44 @@ def check(document: Path, as_json: bool) -> None:
             sys.exit(EXIT_AUDIT_FINDINGS)
 
     _run(action, as_json)
+
+
+@main.command()
+@click.argument("source", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("-o", "--output", "folder", required=True, type=click.Path(file_okay=False, path_type=Path),
+              help="Thư mục ghi ảnh trang (trang-1.png, trang-2.png …); được tạo nếu chưa có.")
+@click.option("--dpi", default=80, show_default=True, type=click.IntRange(20, 300), help="Độ phân giải ảnh.")
+@click.option("--force", is_flag=True, help="Ghi đè ảnh trang đã có trong thư mục.")
+def preview(source: Path, folder: Path, dpi: int, force: bool) -> None:
+    """Vẽ ảnh PNG từng trang của SOURCE (tệp đặc tả .yaml, .docx hoặc .pdf) để xem bằng mắt."""
+    from engine.convert.pages import page_images
+
+    def action() -> None:
+        if folder.exists() and not folder.is_dir():
+            raise OutputError(Problem("OUTPUT_PATH", "đường dẫn ảnh trang là một tệp, không phải thư mục",
+                                      Location(file=str(folder)), hint="Chọn một thư mục."))
+        existing = sorted(folder.glob("trang-*.png")) if folder.is_dir() else []
+        if existing and not force:  # said before the conversion, not after it
+            check_destination(existing[0], force=False)
+        suffix = source.suffix.lower()
+        if suffix in (".yaml", ".yml"):
+            prepared = pipeline.prepare(source)
+            _warn(prepared.findings)
+            result = pipeline.docx_to_pdf(pipeline.render_prepared(prepared), source=str(source))
+        elif suffix == ".pdf":
+            result = pipeline.PdfResult(read_document(source))
+        else:
+            result = pipeline.docx_to_pdf(read_document(source), source=str(source))
+        for notice in result.notices:
+            click.echo(f"Lưu ý: {notice}", err=True)
+        images = page_images(result.pdf, dpi=dpi, source=str(source))
+        targets = [folder / f"trang-{number}.png" for number in range(1, len(images) + 1)]
+        folder.mkdir(parents=True, exist_ok=True)
+        for target, image in zip(targets, images, strict=True):
+            write_atomic(target, image, force=force)
+        click.echo(f"Đã ghi {len(targets)} ảnh trang vào {folder}")
+
+    _run(action)
 
 
 if __name__ == "__main__":

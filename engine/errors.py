@@ -160,6 +160,7 @@ ERROR_CODES: dict[str, str] = {
     "DOCX_UNREADABLE": "không đọc được tệp .docx hoặc PDF đưa vào",
     "PDF_UNAVAILABLE": "máy không có LibreOffice (hoặc python3-uno) để chuyển sang PDF",
     "PDF_CONVERSION": "LibreOffice không chuyển được văn bản sang PDF",
+    "PREVIEW_UNAVAILABLE": "không vẽ được ảnh trang (thiếu pdftoppm hoặc PDF hỏng)",
     "INTERNAL": "lỗi nội bộ của chương trình",
 }
 

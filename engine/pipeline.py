@@ -16,7 +16,7 @@ from engine.appendix import AppendixPart, appendix_parts
 from engine.audit import Finding, stated_figures
 from engine.context import build_context
 from engine.data.loader import load_data
-from engine.errors import Problem, SpecError
+from engine.errors import Location, OutputError, Problem, SpecError
 from engine.kinds import KINDS
 from engine.output import check_destination, write_atomic
 from engine.render.compose import join_documents
@@ -103,6 +103,61 @@ def render_to_file(spec: SpecSource, output: str | Path, *, force: bool = False,
     """Render a spec and write the .docx atomically; an existing file needs ``force``."""
     check_destination(output, force=force)  # fail before the work, not after
     return write_atomic(output, render(spec, base_dir=base_dir), force=force)
+
+
+@dataclass(frozen=True)
+class PdfResult:
+    """A converted PDF and what the user should know about it (e.g. which font stood in)."""
+
+    pdf: bytes
+    notices: tuple[str, ...] = ()
+
+
+_converter = None  # one warm LibreOffice per process, started on the first PDF
+
+
+def shared_converter():
+    """The process's PDF converter: started once, reused by every conversion, stopped at exit."""
+    global _converter
+    if _converter is None:
+        from engine.convert import PdfConverter
+
+        _converter = PdfConverter()
+    return _converter
+
+
+def docx_to_pdf(docx: bytes, *, converter=None, source: str | None = None) -> PdfResult:
+    """Convert a rendered .docx to PDF and check the result with pypdf before anyone sees it.
+
+    The check compares the PDF with the document's own layout: every page A4, the first page
+    turned the way the first section is, landscape pages exactly when a section is landscape,
+    and the text layer holding the document's letters. A PDF that fails is an error.
+    """
+    from engine.convert import check_pdf, font_notice, read_pdf
+    from engine.render.layout import read_layout
+
+    pdf = (converter or shared_converter()).convert(docx, source=source)
+    info = read_pdf(pdf)
+    layout = read_layout(docx, name=source or "văn bản")
+    problems = check_pdf(info, expect_pages_at_least=1)
+    sections_landscape = [s.orientation == "ngang" for s in layout.sections]
+    pages_landscape = [page.landscape for page in info.pages]
+    if pages_landscape and pages_landscape[0] != sections_landscape[0]:
+        problems.append("trang 1 của PDF quay khác hướng trang của văn bản")
+    if any(pages_landscape) != any(sections_landscape):
+        problems.append("PDF " + ("có" if any(pages_landscape) else "không có") + " trang ngang, văn bản thì ngược lại")
+    # Text extraction: letters, not words, so that a font lacking some Vietnamese letters (drawn
+    # from a fallback font, out of order in the text layer) does not count as lost text.
+    written = sum(c.isalpha() for p in layout.paragraphs for c in p.text)
+    extracted = sum(c.isalpha() for c in info.text)
+    if extracted < 0.9 * written:
+        problems.append(f"chỉ đọc lại được {extracted} trong {written} chữ cái của văn bản")
+    if problems:
+        raise OutputError(Problem("PDF_CONVERSION", "PDF chuyển ra không đúng: " + "; ".join(problems),
+                                  Location(file=source), hint="Mở tệp .docx bằng LibreOffice để xem; báo nhóm "
+                                  "phát triển nếu tệp .docx đúng mà PDF sai."))
+    notice = font_notice(info)
+    return PdfResult(pdf, (notice,) if notice else ())
 
 
 def render_prepared_to_file(prepared: Prepared, output: str | Path, *, force: bool = False) -> Path:

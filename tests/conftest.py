@@ -35,3 +35,23 @@ class _Rendered(dict):
 @pytest.fixture(scope="session")
 def rendered_fixtures() -> dict[str, bytes]:
     return _Rendered()
+
+
+@pytest.fixture(scope="session")
+def fixture_pdfs(rendered_fixtures: dict[str, bytes]):
+    """Each fixture converted to PDF by the engine (one warm LibreOffice for the session)."""
+    from engine.convert import PdfConverter, pdf_available
+    from engine.pipeline import docx_to_pdf
+
+    if not pdf_available():
+        pytest.skip("needs LibreOffice with python3-uno: apt-get install libreoffice-writer-nogui python3-uno "
+                    "poppler-utils (.ci/run installs them)")
+    converter = PdfConverter()
+
+    class Pdfs(dict):
+        def __missing__(self, case: str):
+            self[case] = docx_to_pdf(rendered_fixtures[case], converter=converter, source=case)
+            return self[case]
+
+    yield Pdfs()
+    converter.close()

@@ -85,7 +85,7 @@ def test_an_internal_error_shows_no_traceback(monkeypatch: pytest.MonkeyPatch, t
     def boom(*args, **kwargs):
         raise RuntimeError("hỏng")
 
-    monkeypatch.setattr(pipeline, "render_prepared_to_file", boom)
+    monkeypatch.setattr(pipeline, "render_prepared", boom)
     monkeypatch.delenv("VANBAN_DEBUG", raising=False)
     result = run("render", str(SPEC), "-o", str(tmp_path / "bc.docx"))
     assert result.exit_code == 70
