@@ -115,3 +115,21 @@ def test_a_file_that_is_not_a_docx_is_a_clear_error(tmp_path: Path) -> None:
         read_layout(broken.getvalue(), name="hỏng.docx")
     assert caught.value.problems[0].code == "DOCX_UNREADABLE"
     assert "hỏng.docx" in str(caught.value)
+
+
+def test_the_snapshot_command_prints_the_outline_and_compares_with_a_saved_one(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from engine.cli import main
+
+    spec = str(FIXTURES / "luc_binh_2023_10" / "spec.yaml")
+    printed = CliRunner().invoke(main, ["snapshot", spec])
+    assert printed.exit_code == 0
+    assert printed.output == (LAYOUT_GOLDEN / "luc_binh_2023_10.txt").read_text(encoding="utf-8")
+
+    same = CliRunner().invoke(main, ["snapshot", spec, "--so-voi", str(LAYOUT_GOLDEN / "luc_binh_2023_10.txt")])
+    assert same.exit_code == 0 and "giống hệt" in same.output
+    other = CliRunner().invoke(main, ["snapshot", spec, "--so-voi", str(LAYOUT_GOLDEN / "son_la_2023_q1.txt")])
+    assert other.exit_code == 1 and other.output.startswith("---")
+    missing = CliRunner().invoke(main, ["snapshot", str(tmp_path / "khong_co.docx")])
+    assert missing.exit_code == 8 and "DOCX_UNREADABLE" in missing.output
