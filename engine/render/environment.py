@@ -47,6 +47,17 @@ class ExactEnvironment(SandboxedEnvironment):
 
     intercepted_binops = frozenset(_OPERATORS)
 
+    def getattr(self, obj: Any, attribute: str) -> Any:
+        """``row.ten`` on a plain dict straight from its items: the sandbox's answer, without its detour.
+
+        Jinja tries the attribute first and the item second; for a key that is not also a dict
+        method the result is the item either way, and items of a dict are always allowed. A
+        10,000-row appendix looks up some 100,000 such keys.
+        """
+        if type(obj) is dict and attribute in obj and not hasattr(dict, attribute):
+            return obj[attribute]
+        return super().getattr(obj, attribute)
+
     def call_binop(self, context: jinja2.runtime.Context, op: str, left: Any, right: Any) -> Any:
         a, b = _exact(left), _exact(right)
         if isinstance(a, Decimal) and isinstance(b, Decimal):
