@@ -19,8 +19,7 @@ from engine.data.loader import load_data
 from engine.errors import Location, OutputError, Problem, SpecError
 from engine.kinds import KINDS
 from engine.output import check_destination, write_atomic
-from engine.render.compose import join_documents
-from engine.render.docx import load_template
+from engine.render.docx import APPENDIX_CONTEXT, load_joined_template
 from engine.render.tables import TableMarkup
 from engine.scoring.stage import Scored, score_spec
 from engine.spec.loader import LoadedSpec, load_spec, spec_from_mapping
@@ -81,16 +80,13 @@ def audit(spec: SpecSource, *, base_dir: str | Path | None = None) -> list[Findi
 
 
 def render_prepared(prepared: Prepared) -> bytes:
-    """Fill the document's template and each phụ lục's, and join them into one .docx."""
-    main = load_template(prepared.template_path).render(prepared.context)
-    parts = [
-        load_template(part.template).render({
-            "van_ban": prepared.context["van_ban"],
-            "phu_luc": {**part.context, "bang": TableMarkup(part.table)},
-        })
-        for part in prepared.appendices
-    ]
-    return join_documents(main, parts)
+    """Fill the document's template joined with its phụ lục templates, in one render."""
+    template = load_joined_template(prepared.template_path, tuple(part.template for part in prepared.appendices))
+    context = prepared.context
+    if prepared.appendices:
+        context = {**context, APPENDIX_CONTEXT: [{**part.context, "bang": TableMarkup(part.table)}
+                                                 for part in prepared.appendices]}
+    return template.render(context)
 
 
 def render(spec: SpecSource, *, base_dir: str | Path | None = None) -> bytes:

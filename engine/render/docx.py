@@ -33,13 +33,14 @@ from pathlib import Path
 from typing import Any
 
 import jinja2
+from docx import Document
 from docx.shared import Mm
 from docxtpl import DocxTemplate, InlineImage
 from lxml import etree
 
 from engine.context import SignatureImage
 from engine.errors import Location, Problem, TemplateError
-from engine.render.compose import restore_core_properties_prefix
+from engine.render.compose import join_documents, restore_core_properties_prefix
 from engine.render.environment import docx_environment
 from engine.render.inspect import find_paragraphs, template_tags
 from engine.render.package import BrokenPackage, normalise_package
@@ -351,3 +352,48 @@ def load_template(path: str | Path) -> CompiledTemplate:
     with _lock:
         _cache[path] = (mtime, template)
     return template
+
+
+APPENDIX_CONTEXT = "cac_phu_luc"  # in a joined template, the list of the phụ lục contexts, in order
+
+
+def _scoped_appendix(package: bytes, index: int) -> bytes:
+    """An appendix template whose body sees ``phu_luc`` as the ``index``-th appendix's context."""
+    document = Document(io.BytesIO(package))
+    body = document.element.body
+    opening = document.add_paragraph(f"{{%p with phu_luc = {APPENDIX_CONTEXT}[{index}] %}}")._p
+    closing = document.add_paragraph("{%p endwith %}")._p
+    body.remove(opening)
+    body.insert(0, opening)
+    # add_paragraph puts the closing tag before the body's sectPr already: the end of the content.
+    assert closing.getnext() is None or closing.getnext().tag == body.sectPr.tag
+    buffer = io.BytesIO()
+    document.save(buffer)
+    return buffer.getvalue()
+
+
+_joined: dict[tuple, CompiledTemplate] = {}
+
+
+def load_joined_template(main: str | Path, appendices: tuple[str | Path, ...]) -> CompiledTemplate:
+    """One template made of the main template and each phụ lục template, joined once per process.
+
+    Joining rendered documents with docxcompose costs time in every render (and grows with
+    the appendix tables); joining the templates instead costs it once, and a document with
+    phụ lục is then one render. Each appendix's content is wrapped in
+    ``{% with phu_luc = cac_phu_luc[i] %}``, so its tags read its own context as before.
+    """
+    if not appendices:
+        return load_template(main)
+    templates = [load_template(main), *(load_template(path) for path in appendices)]
+    key = tuple((t.path, t.path.stat().st_mtime) for t in templates)
+    with _lock:
+        if key in _joined:
+            return _joined[key]
+    package = join_documents(templates[0].package,
+                             [_scoped_appendix(t.package, i) for i, t in enumerate(templates[1:])])
+    joined = CompiledTemplate(templates[0].path, package)
+    joined.name = " + ".join(t.name for t in templates)
+    with _lock:
+        _joined[key] = joined
+    return joined
