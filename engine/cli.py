@@ -256,5 +256,42 @@ def preview(source: Path, folder: Path, dpi: int, force: bool) -> None:
     _run(action)
 
 
+@main.command()
+@click.argument("spec", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--data", "units", required=True, type=click.Path(dir_okay=False, path_type=Path),
+              help="Danh sách đơn vị (.yaml, .csv, .xlsx): mỗi dòng một đơn vị, cột 'ma' là tên tệp kết quả.")
+@click.option("--out", "out", required=True, type=click.Path(file_okay=False, path_type=Path),
+              help="Thư mục kết quả (được tạo nếu chưa có).")
+@click.option("--pdf", is_flag=True, help="Ghi thêm PDF cho mỗi đơn vị (mỗi tiến trình một LibreOffice chạy sẵn).")
+@click.option("--only-failed", is_flag=True, help="Chỉ dựng lại các đơn vị bị lỗi ở lần chạy trước.")
+@click.option("--force", is_flag=True, help="Dựng lại cả đơn vị đã có tệp kết quả (mặc định: bỏ qua, chạy tiếp).")
+@click.option("-j", "--jobs", type=click.IntRange(1, 256), default=None,
+              help="Số tiến trình song song (mặc định: số nhân CPU).")
+def batch(spec: Path, units: Path, out: Path, pdf: bool, only_failed: bool, force: bool, jobs: int | None) -> None:
+    """Dựng mỗi đơn vị trong --data một văn bản theo đặc tả SPEC, song song; lỗi một đơn vị không dừng lô."""
+    from engine.batch import REPORT, read_units, run_batch
+
+    def action() -> None:
+        total = len(read_units(units))
+        with click.progressbar(length=total, label="Đang dựng", file=sys.stderr, show_pos=True,
+                               show_percent=True) as bar:
+            summary = run_batch(spec, units, out, pdf=pdf, force=force, only_failed=only_failed,
+                                workers=jobs, progress=bar.update)
+        ok, failed, skipped = summary.count("ok"), summary.count("loi"), summary.count("bo_qua")
+        warned = sum(1 for r in summary.results if r.warnings)
+        click.echo(f"Xong {len(summary.results)} đơn vị trong {summary.seconds:.1f} s "
+                   f"({summary.per_second:.0f} văn bản/giây): {ok} đã dựng, {failed} lỗi, {skipped} bỏ qua vì đã có.")
+        if warned:
+            click.echo(f"{warned} đơn vị có số liệu ghi khác số tính được (xem 'warnings' trong {out}/{REPORT}).")
+        for result in summary.results:
+            if result.status == "loi":
+                click.echo(f"  LỖI {result.ma}: {result.reason}", err=True)
+        if failed:
+            click.echo(f"Sửa rồi chạy lại với --only-failed để chỉ dựng {failed} đơn vị lỗi.", err=True)
+            sys.exit(EXIT_AUDIT_FINDINGS)
+
+    _run(action)
+
+
 if __name__ == "__main__":
     main()

@@ -1,0 +1,269 @@
+"""Render one document per unit (xã, agency …) from one spec, in parallel, keeping going on failures.
+
+A units file (YAML list, CSV or Excel sheet) has one row per unit. Its ``ma`` column names the
+unit and its output file; a column named like a spec field (``dia_danh``, or a dotted path such
+as ``co_quan_ban_hanh.ten`` or ``nguoi_ky.ho_ten``) replaces that field for the unit; and the
+whole row is the data set ``don_vi``, so spec text can say ``{{ don_vi.diem }}``. An empty cell
+leaves the spec's value as it is.
+
+Each worker process reads the spec and compiles the templates once, then renders its share of
+the units; one unit's failure is recorded with its reason and the others go on. Every file is
+written atomically, so the output folder never holds a half-written document; temporary files
+a killed run left behind are removed at the start. A run writes ``ket_qua_lo.json`` (each unit's
+status) to the output folder: a second run skips units whose files exist (resume), and
+``only_failed`` renders just the units that failed last time.
+"""
+
+from __future__ import annotations
+
+import copy
+import csv
+import json
+import os
+import re
+import time
+import unicodedata
+from collections.abc import Callable, Iterator
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+from engine.errors import DataError, EngineError, Location, OutputError, Problem
+from engine.output import write_atomic
+from engine.spec import models
+from engine.spec.loader import LoadedSpec, _validate
+from engine.spec.yamlload import LoadedYaml, load_yaml_file
+from engine.vn.text import nfc_tree
+
+REPORT = "ket_qua_lo.json"
+UNIT_ID = "ma"
+UNIT_DATA = "don_vi"
+_SAFE_NAME = re.compile(r"^[\w.-]+$")
+CHUNK = 16  # units per task: enough to make the inter-process traffic negligible
+
+
+@dataclass(frozen=True)
+class UnitResult:
+    ma: str
+    status: str  # "ok" | "loi" (failed) | "bo_qua" (output exists, skipped)
+    files: tuple[str, ...] = ()
+    reason: str = ""
+    warnings: int = 0  # audit findings (stated figures that disagree)
+    seconds: float = 0.0
+
+
+@dataclass(frozen=True)
+class BatchSummary:
+    results: tuple[UnitResult, ...]
+    seconds: float
+
+    def count(self, status: str) -> int:
+        return sum(r.status == status for r in self.results)
+
+    @property
+    def per_second(self) -> float:
+        done = self.count("ok")
+        return done / self.seconds if self.seconds else 0.0
+
+
+# ----- reading the units file ------------------------------------------------------------------
+
+
+def read_units(path: Path) -> list[dict[str, Any]]:
+    """The rows of a units file, each a mapping with a unique, file-name-safe ``ma``."""
+    suffix = path.suffix.lower()
+    where = Location(file=str(path))
+    if not path.is_file():
+        raise DataError(Problem("DATA_FILE", "không tìm thấy tệp danh sách đơn vị", where,
+                                hint="Kiểm tra đường dẫn sau --data."))
+    if suffix in (".yaml", ".yml", ".json"):
+        data = load_yaml_file(path).data
+        rows = data.get(UNIT_DATA) if isinstance(data, dict) else data
+    elif suffix == ".csv":
+        with path.open(encoding="utf-8-sig", newline="") as handle:
+            rows = [{k.strip(): (v or "").strip() for k, v in row.items() if k} for row in csv.DictReader(handle)]
+    elif suffix == ".xlsx":
+        rows = _xlsx_rows(path)
+    else:
+        raise DataError(Problem("DATA_FORMAT", f"chưa đọc được loại tệp '{suffix}'", where,
+                                hint="Dùng .yaml, .csv hoặc .xlsx: mỗi dòng một đơn vị, có cột 'ma'."))
+    if not isinstance(rows, list) or not all(isinstance(r, dict) for r in rows):
+        raise DataError(Problem("DATA_FORMAT", "danh sách đơn vị phải là một danh sách các bảng khóa: giá trị",
+                                where, hint="Mỗi mục một đơn vị, ví dụ '- {ma: xa_a, dia_danh: …}'."))
+    problems, seen = [], set()
+    for number, row in enumerate(rows, start=1):
+        ma = unicodedata.normalize("NFC", str(row.get(UNIT_ID, "")).strip())
+        if not ma or not _SAFE_NAME.match(ma) or ma.startswith("."):
+            problems.append(Problem("DATA_FORMAT", f"đơn vị thứ {number}: mã '{ma}' trống hoặc có ký tự không dùng "
+                                    "được trong tên tệp", where, hint="Cột 'ma' chỉ gồm chữ, số, '_', '-', '.'."))
+        elif ma in seen:
+            problems.append(Problem("DATA_FORMAT", f"đơn vị thứ {number}: mã '{ma}' trùng với một đơn vị trước",
+                                    where, hint="Mỗi đơn vị một mã riêng (đó là tên tệp kết quả)."))
+        seen.add(ma)
+        row[UNIT_ID] = ma
+    if problems:
+        raise DataError(problems)
+    return [nfc_tree(row) for row in rows]
+
+
+def _xlsx_rows(path: Path) -> list[dict[str, Any]]:
+    from openpyxl import load_workbook
+
+    workbook = load_workbook(path, read_only=True, data_only=True)
+    try:
+        rows = workbook.worksheets[0].iter_rows(values_only=True)
+        header = [str(h).strip() if h is not None else "" for h in next(rows, ())]
+        return [{h: v for h, v in zip(header, row, strict=False) if h and v is not None} for row in rows
+                if any(v is not None for v in row)]
+    finally:
+        workbook.close()
+
+
+# ----- one unit --------------------------------------------------------------------------------
+
+_FIELDS = set(models.Spec.model_fields)
+
+
+def unit_spec(base: LoadedYaml, base_dir: Path, unit: dict[str, Any]) -> LoadedSpec:
+    """The spec for one unit: the base spec with the unit's fields replaced and its row as ``don_vi``."""
+    data = copy.deepcopy(base.data)
+    for key, value in unit.items():
+        path = key.split(".")
+        if path[0] not in _FIELDS or key == UNIT_DATA or value in ("", None):
+            continue  # an empty cell leaves the spec's own value
+        target = data
+        for step in path[:-1]:
+            if not isinstance(target.get(step), dict):
+                target[step] = {}  # a unit column may fill a block the base spec leaves out
+            target = target[step]
+        target[path[-1]] = value
+    data.setdefault("du_lieu", {})[UNIT_DATA] = unit
+    source = LoadedYaml(data=data, file=f"{base.file} (đơn vị {unit[UNIT_ID]})", marks=base.marks,
+                        key_marks=base.key_marks)
+    return _validate(source, base_dir)
+
+
+class _Worker:
+    """What a worker process keeps between units: the parsed spec and, for PDF, a warm converter."""
+
+    state: _Worker | None = None
+
+    def __init__(self, spec_path: Path, out: Path, suffixes: tuple[str, ...], force: bool):
+        self.base = load_yaml_file(spec_path)
+        self.base_dir = spec_path.parent
+        self.out = out
+        self.suffixes = suffixes
+        self.force = force
+        self.converter = None
+
+    def run(self, unit: dict[str, Any]) -> UnitResult:
+        from engine import pipeline
+
+        started = time.perf_counter()
+        ma = unit[UNIT_ID]
+        targets = [self.out / f"{ma}{suffix}" for suffix in self.suffixes]
+        if not self.force and all(t.exists() for t in targets):
+            return UnitResult(ma, "bo_qua", tuple(t.name for t in targets), "đã có tệp kết quả")
+        try:
+            prepared = pipeline.prepare(unit_spec(self.base, self.base_dir, unit))
+            docx = pipeline.render_prepared(prepared)
+            outputs = {".docx": docx}
+            if ".pdf" in self.suffixes:
+                if self.converter is None:
+                    from engine.convert import PdfConverter
+
+                    self.converter = PdfConverter()
+                outputs[".pdf"] = pipeline.docx_to_pdf(docx, converter=self.converter, source=ma).pdf
+            for target in targets:
+                write_atomic(target, outputs[target.suffix], force=True)
+        except EngineError as error:
+            reason = "; ".join(f"{p.message} ({p.location})" for p in error.problems[:3])
+            return UnitResult(ma, "loi", (), reason, 0, time.perf_counter() - started)
+        except Exception as exc:  # noqa: BLE001 - one unit's bug must not stop the batch
+            return UnitResult(ma, "loi", (), f"lỗi nội bộ: {type(exc).__name__}: {exc}", 0,
+                              time.perf_counter() - started)
+        return UnitResult(ma, "ok", tuple(t.name for t in targets), "", len(prepared.findings),
+                          time.perf_counter() - started)
+
+
+def _init_worker(spec_path: Path, out: Path, suffixes: tuple[str, ...], force: bool) -> None:
+    _Worker.state = _Worker(spec_path, out, suffixes, force)
+
+
+def _run_chunk(units: list[dict[str, Any]]) -> list[UnitResult]:
+    assert _Worker.state is not None
+    return [_Worker.state.run(unit) for unit in units]
+
+
+# ----- the batch -------------------------------------------------------------------------------
+
+
+def _chunks(items: list[dict[str, Any]], size: int) -> Iterator[list[dict[str, Any]]]:
+    for start in range(0, len(items), size):
+        yield items[start:start + size]
+
+
+def _remove_stale_temporaries(out: Path) -> None:
+    """Temporary files of a run that was killed (write_atomic names them '.<name>.<random>.tmp')."""
+    for stale in out.glob(".*.tmp"):
+        stale.unlink(missing_ok=True)
+
+
+def previous_failures(out: Path) -> set[str]:
+    report = out / REPORT
+    if not report.exists():
+        raise OutputError(Problem("OUTPUT_PATH", f"chưa có {REPORT} của lần chạy trước trong thư mục kết quả",
+                                  Location(file=str(report)), hint="Chạy lô một lần trước khi dùng --only-failed."))
+    data = json.loads(report.read_text(encoding="utf-8"))
+    return {item["ma"] for item in data.get("don_vi", []) if item.get("status") == "loi"}
+
+
+def run_batch(spec_path: Path, units_path: Path, out: Path, *, pdf: bool = False, force: bool = False,
+              only_failed: bool = False, workers: int | None = None,
+              progress: Callable[[int], None] | None = None) -> BatchSummary:
+    """Render every unit of ``units_path`` with ``spec_path`` into ``out``; never stops on one unit."""
+    started = time.perf_counter()
+    load_yaml_file(spec_path)  # a broken spec is one error now, not the same error for every unit
+    units = read_units(units_path)
+    out.mkdir(parents=True, exist_ok=True)
+    _remove_stale_temporaries(out)
+    if only_failed:
+        wanted = previous_failures(out)
+        units = [u for u in units if u[UNIT_ID] in wanted]
+        force = True  # a failed unit has no file, or a stale one from before: write it
+    suffixes = (".docx", ".pdf") if pdf else (".docx",)
+    workers = max(1, min(workers or os.cpu_count() or 1, max(1, len(units) // 4) or 1))
+    results: list[UnitResult] = []
+    if workers == 1:
+        _init_worker(spec_path, out, suffixes, force)
+        for unit in units:
+            results.append(_run_chunk([unit])[0])
+            if progress:
+                progress(1)
+    else:
+        with ProcessPoolExecutor(workers, initializer=_init_worker,
+                                 initargs=(spec_path, out, suffixes, force)) as pool:
+            futures = [pool.submit(_run_chunk, chunk) for chunk in _chunks(units, CHUNK)]
+            for future in as_completed(futures):
+                done = future.result()
+                results.extend(done)
+                if progress:
+                    progress(len(done))
+    order = {u[UNIT_ID]: i for i, u in enumerate(units)}
+    results.sort(key=lambda r: order[r.ma])
+    summary = BatchSummary(tuple(results), time.perf_counter() - started)
+    _write_report(out, spec_path, units_path, summary, only_failed)
+    return summary
+
+
+def _write_report(out: Path, spec_path: Path, units_path: Path, summary: BatchSummary, only_failed: bool) -> None:
+    previous: dict[str, dict[str, Any]] = {}
+    report = out / REPORT
+    if only_failed and report.exists():  # keep the other units' entries from the full run
+        previous = {item["ma"]: item for item in json.loads(report.read_text(encoding="utf-8")).get("don_vi", [])}
+    for result in summary.results:
+        previous[result.ma] = asdict(result)
+    data = {"dac_ta": str(spec_path), "danh_sach": str(units_path), "giay": round(summary.seconds, 3),
+            "don_vi": list(previous.values())}
+    write_atomic(report, (json.dumps(data, ensure_ascii=False, indent=1) + "\n").encode("utf-8"), force=True)

@@ -1,0 +1,131 @@
+"""Batch: one document per unit, in parallel, failures reported per unit, resumable, nothing half-written."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from engine.batch import REPORT, read_units, run_batch
+from engine.cli import main
+from engine.conformance import check_document
+from engine.errors import DataError
+from engine.render.outline import document_text
+from tests.conftest import FIXTURES
+
+LO = FIXTURES / "lo_xa_2026_01"
+
+
+@pytest.fixture
+def spec(tmp_path: Path) -> Path:
+    folder = tmp_path / "lo"
+    shutil.copytree(LO, folder)
+    return folder / "spec.yaml"
+
+
+def units_file(folder: Path, rows: list[str]) -> Path:
+    path = folder / "don_vi.csv"
+    path.write_text("ma,ten,kinh_gui,diem,hang,so_xa,tien_do\n" + "\n".join(rows) + "\n", encoding="utf-8")
+    return path
+
+
+def row(i: int, **changes: str) -> str:
+    values = {"ma": f"xa_{i:04d}", "ten": f"xã Số {i}", "kinh_gui": f"Ủy ban nhân dân xã Số {i}", "diem": "80,5",
+              "hang": str(i), "so_xa": "99", "tien_do": "90,1"}
+    values.update(changes)
+    return ",".join(f'"{v}"' for v in values.values())
+
+
+def test_each_unit_gets_its_own_conforming_document_and_the_run_a_report(spec: Path, tmp_path: Path) -> None:
+    out = tmp_path / "ket_qua"
+    summary = run_batch(spec, LO / "don_vi.csv", out, workers=1)
+    assert summary.count("ok") == 3
+    assert sorted(p.name for p in out.iterdir()) == [REPORT, "muong_phang.docx", "na_tau.docx", "thanh_nua.docx"]
+    text = document_text((out / "na_tau.docx").read_bytes())
+    assert "Kính gửi: Ủy ban nhân dân xã Nà Tấu" in text and "76,9/100 điểm, xếp hạng 3/3" in text
+    assert check_document((out / "thanh_nua.docx").read_bytes()) == []
+    report = json.loads((out / REPORT).read_text(encoding="utf-8"))
+    assert [u["status"] for u in report["don_vi"]] == ["ok", "ok", "ok"]
+
+
+def test_units_run_in_parallel_processes_and_come_back_in_file_order(spec: Path, tmp_path: Path) -> None:
+    units = units_file(spec.parent, [row(i) for i in range(1, 41)])
+    seen = []
+    summary = run_batch(spec, units, tmp_path / "out", workers=2, progress=seen.append)
+    assert summary.count("ok") == 40 and sum(seen) == 40
+    assert [r.ma for r in summary.results] == [f"xa_{i:04d}" for i in range(1, 41)]
+
+
+def test_a_failing_unit_is_reported_with_its_reason_and_the_others_are_written(spec: Path, tmp_path: Path) -> None:
+    units = units_file(spec.parent, [row(1) + ',""', row(2) + ',"31"', row(3) + ',"05"'])
+    lines = units.read_text(encoding="utf-8").splitlines()
+    units.write_text("\n".join([lines[0] + ",ngay.ngay", *lines[1:]]) + "\n", encoding="utf-8")
+    out = tmp_path / "out"
+    run = CliRunner().invoke(main, ["batch", str(spec), "--data", str(units), "--out", str(out), "-j", "1"])
+    assert run.exit_code == 1, run.output
+    assert "LỖI xa_0002" in run.output and "31/02/2026" in run.output  # February 2026 has 28 days
+    assert "2 đã dựng, 1 lỗi" in run.output and "--only-failed" in run.output
+    assert sorted(p.name for p in out.iterdir()) == [REPORT, "xa_0001.docx", "xa_0003.docx"]  # no temporary file
+    assert "ngày 05 tháng 02 năm 2026" in document_text((out / "xa_0003.docx").read_bytes())
+
+
+def test_a_second_run_resumes_and_only_failed_renders_just_the_failures(spec: Path, tmp_path: Path) -> None:
+    units = units_file(spec.parent, [row(1), row(2), row(3)])
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / ".xa_0001.docx.abc.tmp").write_bytes(b"half")  # left by a run that was killed
+    (out / "xa_0002.docx").write_bytes(b"not a document yet")
+    first = run_batch(spec, units, out, workers=1)
+    assert [r.status for r in first.results] == ["ok", "bo_qua", "ok"]
+    assert not list(out.glob(".*.tmp"))
+    assert (out / "xa_0002.docx").read_bytes() == b"not a document yet"  # nothing overwritten unasked
+
+    report = json.loads((out / REPORT).read_text(encoding="utf-8"))
+    report["don_vi"][2]["status"] = "loi"
+    (out / REPORT).write_text(json.dumps(report), encoding="utf-8")
+    again = run_batch(spec, units, out, only_failed=True, workers=1)
+    assert [r.ma for r in again.results] == ["xa_0003"] and again.count("ok") == 1
+    kept = json.loads((out / REPORT).read_text(encoding="utf-8"))
+    assert [u["ma"] for u in kept["don_vi"]] == ["xa_0001", "xa_0002", "xa_0003"]
+
+    forced = run_batch(spec, units, out, force=True, workers=1)
+    assert forced.count("ok") == 3 and (out / "xa_0002.docx").read_bytes()[:2] == b"PK"
+
+
+def test_units_come_from_yaml_and_excel_too(spec: Path, tmp_path: Path) -> None:
+    from openpyxl import Workbook
+
+    yaml_units = tmp_path / "don_vi.yaml"
+    yaml_units.write_text("- {ma: a, ten: xã A, kinh_gui: UBND xã A, diem: 70, hang: 1, so_xa: 2, tien_do: 99}\n",
+                          encoding="utf-8")
+    assert read_units(yaml_units)[0]["ten"] == "xã A"
+    book = Workbook()
+    book.active.append(["ma", "ten", "diem"])
+    book.active.append(["b", "xã B", 71.5])
+    book.save(tmp_path / "don_vi.xlsx")
+    assert read_units(tmp_path / "don_vi.xlsx") == [{"ma": "b", "ten": "xã B", "diem": 71.5}]
+
+
+@pytest.mark.parametrize(("rows", "message"), [
+    (["a,x", "a,y"], "trùng"),
+    (["../etc,x"], "tên tệp"),
+    ([",x"], "trống"),
+])
+def test_unit_codes_must_be_unique_and_safe_as_file_names(tmp_path: Path, rows: list[str], message: str) -> None:
+    path = tmp_path / "u.csv"
+    path.write_text("ma,ten\n" + "\n".join(rows) + "\n", encoding="utf-8")
+    with pytest.raises(DataError) as caught:
+        read_units(path)
+    assert message in str(caught.value)
+
+
+def test_batch_can_write_a_pdf_for_each_unit(spec: Path, tmp_path: Path, fixture_pdfs) -> None:
+    from engine.convert import read_pdf
+
+    out = tmp_path / "out"
+    summary = run_batch(spec, units_file(spec.parent, [row(1)]), out, pdf=True, workers=1)
+    assert summary.count("ok") == 1
+    assert read_pdf((out / "xa_0001.pdf").read_bytes()).page_count == 1
