@@ -1,0 +1,199 @@
+"""Measure the engine against naive docxtpl, batch throughput and PDF conversion, in one run.
+
+    python benchmarks/run.py            # a readable table
+    python benchmarks/run.py --json     # {"render": [...], "batch": {...}, "pdf": {...}, "memory": {...}}
+    python benchmarks/run.py --quick    # fewer repeats and no 10,000-row case (a smoke run)
+
+render: the same template (benchmarks/template.py: a phụ lục with a ``{%tr for %}`` row loop)
+and context rendered and written to bytes by plain ``DocxTemplate`` and by the engine's compiled
+path, alternately, for tables of 15, 200, 2,000 and 10,000 rows; medians in milliseconds. The
+first engine render (its one-off compile) is left out, as a batch pays it once per process.
+batch: 1,000 one-page documents (fixtures/lo_xa_2026_01) written to a temporary folder.
+pdf: per-document time through the engine's warm converter (with its pypdf checks) against
+LibreOffice converting the same files in one ``soffice --convert-to`` call, warm part only.
+memory: peak resident memory of a process that renders the 10,000-row table.
+Absolute times depend on the machine; the ratios are measured in the same run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import io
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from docxtpl import DocxTemplate  # noqa: E402
+
+from benchmarks.template import build_template, context  # noqa: E402
+from engine.render.docx import load_template  # noqa: E402
+from engine.render.outline import document_text  # noqa: E402
+
+SIZES = {15: 41, 200: 21, 2000: 7, 10000: 3}
+QUICK = {15: 11, 200: 5, 2000: 3}
+TARGETS = {15: 4.0, 2000: 6.0, 10000: 12.0}
+
+
+def naive(path: Path, ctx: dict) -> bytes:
+    template = DocxTemplate(path)
+    template.render(ctx)
+    out = io.BytesIO()
+    template.save(out)
+    return out.getvalue()
+
+
+def bench_render(folder: Path, sizes: dict[int, int]) -> list[dict]:
+    path = build_template(folder / "bang.docx")
+    compiled = load_template(path)
+    results = []
+    for rows, repeats in sizes.items():
+        ctx = context(rows)
+        ours = compiled.render(ctx)  # warm-up: the compile happens here, once
+        if document_text(ours) != document_text(naive(path, ctx)):
+            raise SystemExit(f"{rows} rows: the engine's text differs from docxtpl's")
+        baseline, engine = [], []
+        for _ in range(repeats):
+            start = time.perf_counter()
+            naive(path, ctx)
+            baseline.append(time.perf_counter() - start)
+            start = time.perf_counter()
+            compiled.render(ctx)
+            engine.append(time.perf_counter() - start)
+        b, e = statistics.median(baseline) * 1000, statistics.median(engine) * 1000
+        results.append({"rows": rows, "baseline_ms": round(b, 2), "engine_ms": round(e, 2), "ratio": round(b / e, 1)})
+    return results
+
+
+def bench_batch(folder: Path, units: int) -> dict:
+    from engine.batch import run_batch
+
+    spec = ROOT / "fixtures" / "lo_xa_2026_01" / "spec.yaml"
+    data = folder / "don_vi.csv"
+    with data.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["ma", "ten", "kinh_gui", "diem", "hang", "so_xa", "tien_do"])
+        for i in range(1, units + 1):
+            writer.writerow([f"xa_{i:04d}", f"xã Số {i}", f"Ủy ban nhân dân xã Số {i}", f"{60 + i % 40},{i % 10}",
+                             i, units, f"{80 + i % 20},5"])
+    out = folder / "lo"
+    summary = run_batch(spec, data, out)
+    if summary.count("ok") != units:
+        raise SystemExit(f"batch: {summary.count('loi')} units failed")
+    return {"documents": units, "workers": os.cpu_count(), "seconds": round(summary.seconds, 2),
+            "documents_per_second": round(summary.per_second, 1)}
+
+
+def bench_pdf(folder: Path, documents: int) -> dict:
+    from engine import render
+    from engine.convert import PdfConverter, pdf_available
+    from engine.pipeline import docx_to_pdf
+
+    soffice = shutil.which("soffice") or shutil.which("libreoffice")
+    if not (pdf_available() and soffice):
+        return {"skipped": "needs LibreOffice and python3-uno"}
+    docx = render(ROOT / "fixtures" / "tua_chua_2023_04" / "spec.yaml")  # 3 pages, one of them landscape
+    files = []
+    for i in range(documents):
+        path = folder / f"pdf_{i:03d}.docx"
+        path.write_bytes(docx)
+        files.append(path)
+    profile = (folder / "lo-profile").as_uri()
+
+    def office(paths: list[Path]) -> float:
+        start = time.perf_counter()
+        subprocess.run([soffice, f"-env:UserInstallation={profile}", "--headless", "--convert-to", "pdf",
+                        "--outdir", str(folder / "lo-out"), *map(str, paths)], check=True, capture_output=True)
+        return time.perf_counter() - start
+
+    office(files[:1])  # the profile is created on the first start
+    one = office(files[:1])
+    many = office(files)
+    office_warm = (many - one) / (len(files) - 1)
+    with PdfConverter() as converter:
+        converter.start()
+        docx_to_pdf(docx, converter=converter)  # the office is up and warm from here on
+        times = []
+        for path in files:
+            start = time.perf_counter()
+            docx_to_pdf(path.read_bytes(), converter=converter)
+            times.append(time.perf_counter() - start)
+    engine = statistics.median(times)
+    return {"documents": documents, "pages_each": 3, "libreoffice_cold_ms": round(one * 1000, 1),
+            "libreoffice_warm_ms": round(office_warm * 1000, 1), "engine_ms": round(engine * 1000, 1),
+            "ratio_to_libreoffice_warm": round(engine / office_warm, 2)}
+
+
+MEMORY_PROBE = """
+import resource, sys
+sys.path.insert(0, {root!r})
+from benchmarks.template import build_template, context
+from engine.render.docx import load_template
+path = build_template(__import__("pathlib").Path({folder!r}) / "mem.docx")
+load_template(path).render(context({rows}))
+# VmHWM: this process's own peak. ru_maxrss would also count the benchmark process that forked
+# it (Linux keeps the high-water mark across exec), which held docxtpl's 10,000-row trees.
+try:
+    status = open("/proc/self/status").read()
+    print(int(status.split("VmHWM:")[1].split()[0]))
+except (OSError, IndexError):
+    print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
+"""
+
+
+def bench_memory(folder: Path, rows: int) -> dict:
+    done = subprocess.run([sys.executable, "-c", MEMORY_PROBE.format(root=str(ROOT), folder=str(folder), rows=rows)],
+                          check=True, capture_output=True, text=True)
+    return {"rows": rows, "peak_rss_mb": round(int(done.stdout.strip()) / 1024, 1)}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--json", action="store_true", help="print one JSON object")
+    parser.add_argument("--quick", action="store_true", help="fewer repeats, no 10,000 rows, 200 documents")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="vanban-bench-") as tmp:
+        folder = Path(tmp)
+        results = {
+            "render": bench_render(folder, QUICK if args.quick else SIZES),
+            "batch": bench_batch(folder, 200 if args.quick else 1000),
+            "pdf": bench_pdf(folder, 5 if args.quick else 20),
+            "memory": bench_memory(folder, 2000 if args.quick else 10000),
+        }
+    render = {r["rows"]: r for r in results["render"]}
+    if 2000 in render and 10000 in render:
+        results["render_10000_over_2000"] = round(render[10000]["engine_ms"] / render[2000]["engine_ms"], 2)
+    if args.json:
+        print(json.dumps(results, ensure_ascii=False, indent=2))
+        return
+    print(f"{'rows':>7} {'docxtpl ms':>11} {'engine ms':>10} {'ratio':>6} {'target':>7}")
+    for r in results["render"]:
+        target = TARGETS.get(r["rows"])
+        print(f"{r['rows']:>7} {r['baseline_ms']:>11} {r['engine_ms']:>10} {r['ratio']:>5}× "
+              f"{(str(target) + '×') if target else '':>7}")
+    if "render_10000_over_2000" in results:
+        print(f"10,000 rows take {results['render_10000_over_2000']}× the time of 2,000 (target ≤ 6)")
+    batch = results["batch"]
+    print(f"batch: {batch['documents']} documents in {batch['seconds']} s on {batch['workers']} cores "
+          f"({batch['documents_per_second']}/s; target < 10 s)")
+    pdf = results["pdf"]
+    if "skipped" in pdf:
+        print(f"pdf: skipped ({pdf['skipped']})")
+    else:
+        print(f"pdf: engine {pdf['engine_ms']} ms per document, LibreOffice warm {pdf['libreoffice_warm_ms']} ms, "
+              f"cold {pdf['libreoffice_cold_ms']} ms (ratio {pdf['ratio_to_libreoffice_warm']}; target ≤ 1.3)")
+    memory = results["memory"]
+    print(f"memory: peak {memory['peak_rss_mb']} MB rendering {memory['rows']} rows (target < 500 MB)")
+
+
+if __name__ == "__main__":
+    main()
