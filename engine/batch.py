@@ -19,6 +19,7 @@ from __future__ import annotations
 import copy
 import csv
 import json
+import math
 import os
 import re
 import time
@@ -29,10 +30,11 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
+from engine import pipeline
 from engine.errors import DataError, EngineError, Location, OutputError, Problem
 from engine.output import write_atomic
 from engine.spec import models
-from engine.spec.loader import LoadedSpec, _validate
+from engine.spec.loader import LoadedSpec, validate_source
 from engine.spec.yamlload import LoadedYaml, load_yaml_file
 from engine.vn.text import nfc_tree
 
@@ -141,7 +143,7 @@ def unit_spec(base: LoadedYaml, base_dir: Path, unit: dict[str, Any]) -> LoadedS
     data.setdefault("du_lieu", {})[UNIT_DATA] = unit
     source = LoadedYaml(data=data, file=f"{base.file} (đơn vị {unit[UNIT_ID]})", marks=base.marks,
                         key_marks=base.key_marks)
-    return _validate(source, base_dir)
+    return validate_source(source, base_dir)
 
 
 class _Worker:
@@ -158,8 +160,6 @@ class _Worker:
         self.converter = None
 
     def run(self, unit: dict[str, Any]) -> UnitResult:
-        from engine import pipeline
-
         started = time.perf_counter()
         ma = unit[UNIT_ID]
         targets = [self.out / f"{ma}{suffix}" for suffix in self.suffixes]
@@ -221,11 +221,15 @@ def previous_failures(out: Path) -> set[str]:
 
 def run_batch(spec_path: Path, units_path: Path, out: Path, *, pdf: bool = False, force: bool = False,
               only_failed: bool = False, workers: int | None = None,
-              progress: Callable[[int], None] | None = None) -> BatchSummary:
-    """Render every unit of ``units_path`` with ``spec_path`` into ``out``; never stops on one unit."""
+              progress: Callable[[int], None] | None = None,
+              units: list[dict[str, Any]] | None = None) -> BatchSummary:
+    """Render every unit of ``units_path`` with ``spec_path`` into ``out``; never stops on one unit.
+
+    ``units``: the rows of ``units_path`` when the caller has read them already (to size a progress bar).
+    """
     started = time.perf_counter()
     load_yaml_file(spec_path)  # a broken spec is one error now, not the same error for every unit
-    units = read_units(units_path)
+    units = read_units(units_path) if units is None else units
     out.mkdir(parents=True, exist_ok=True)
     _remove_stale_temporaries(out)
     if only_failed:
@@ -233,7 +237,7 @@ def run_batch(spec_path: Path, units_path: Path, out: Path, *, pdf: bool = False
         units = [u for u in units if u[UNIT_ID] in wanted]
         force = True  # a failed unit has no file, or a stale one from before: write it
     suffixes = (".docx", ".pdf") if pdf else (".docx",)
-    workers = max(1, min(workers or os.cpu_count() or 1, max(1, len(units) // 4) or 1))
+    workers = max(1, min(workers or os.cpu_count() or 1, math.ceil(len(units) / CHUNK)))
     results: list[UnitResult] = []
     if workers == 1:
         _init_worker(spec_path, out, suffixes, force)

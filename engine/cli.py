@@ -234,7 +234,10 @@ def preview(source: Path, folder: Path, dpi: int, force: bool) -> None:
                                       Location(file=str(folder)), hint="Chọn một thư mục."))
         existing = sorted(folder.glob("trang-*.png")) if folder.is_dir() else []
         if existing and not force:  # said before the conversion, not after it
-            check_destination(existing[0], force=False)
+            raise OutputError(Problem(
+                "OUTPUT_EXISTS", f"thư mục đã có ảnh trang ({existing[0].name} …), không ghi đè",
+                Location(file=str(folder)), hint="Thêm --force để ghi đè, hoặc chọn thư mục khác.",
+            ))
         suffix = source.suffix.lower()
         if suffix in (".yaml", ".yml"):
             prepared = pipeline.prepare(source)
@@ -272,11 +275,11 @@ def batch(spec: Path, units: Path, out: Path, pdf: bool, only_failed: bool, forc
     from engine.batch import REPORT, read_units, run_batch
 
     def action() -> None:
-        total = len(read_units(units))
-        with click.progressbar(length=total, label="Đang dựng", file=sys.stderr, show_pos=True,
+        rows = read_units(units)
+        with click.progressbar(length=len(rows), label="Đang dựng", file=sys.stderr, show_pos=True,
                                show_percent=True) as bar:
             summary = run_batch(spec, units, out, pdf=pdf, force=force, only_failed=only_failed,
-                                workers=jobs, progress=bar.update)
+                                workers=jobs, progress=bar.update, units=rows)
         ok, failed, skipped = summary.count("ok"), summary.count("loi"), summary.count("bo_qua")
         warned = sum(1 for r in summary.results if r.warnings)
         click.echo(f"Xong {len(summary.results)} đơn vị trong {summary.seconds:.1f} s "

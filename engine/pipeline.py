@@ -158,9 +158,3 @@ def docx_to_pdf(docx: bytes, *, converter=None, source: str | None = None) -> Pd
                                   "phát triển nếu tệp .docx đúng mà PDF sai."))
     notice = font_notice(info)
     return PdfResult(pdf, (notice,) if notice else ())
-
-
-def render_prepared_to_file(prepared: Prepared, output: str | Path, *, force: bool = False) -> Path:
-    """Write an already prepared spec (the CLI audits it first, then writes it)."""
-    check_destination(output, force=force)
-    return write_atomic(output, render_prepared(prepared), force=force)

@@ -1,4 +1,8 @@
-"""Join a rendered main document and its rendered appendices (phụ lục) into one .docx.
+"""Join a main document and its appendices (phụ lục) into one .docx.
+
+The engine joins the *templates* (engine.render.docx.load_joined_template), once per process,
+so that a document with phụ lục is rendered in one pass; the joining itself is the same for
+templates and for rendered documents.
 
 Nghị định 30 numbers the pages of each phụ lục on its own, and a wide appendix table
 needs a landscape page while the main text stays portrait, so each appendix becomes its

@@ -104,16 +104,8 @@ class CompiledTemplate:
             return self._render_compiled(compiled, context)
 
     def _render_compiled(self, compiled: _Compiled, context: dict[str, Any]) -> bytes:
-        try:
+        with self._render_errors():
             rendered = {name: _post_process(template.render(context)) for name, template in compiled.templates.items()}
-        except jinja2.TemplateSyntaxError as exc:  # raised late by an {% include %} or similar
-            raise TemplateError(self._syntax_problem(exc)) from None
-        except jinja2.UndefinedError as exc:
-            raise TemplateError(self._undefined_problem(exc)) from None
-        except (jinja2.TemplateError, TypeError, ValueError, ArithmeticError) as exc:
-            raise TemplateError(Problem(
-                "TEMPLATE_RENDER", f"lỗi khi điền mẫu: {exc}", Location(file=self.name),
-            )) from None
         entries = []
         for name, entry in compiled.entries:
             if entry is None:  # a part this render filled in
@@ -135,13 +127,10 @@ class CompiledTemplate:
         try:
             checker.Parse(data, True)
         except expat.ExpatError as exc:
-            raise TemplateError(Problem(
-                "TEMPLATE_OUTPUT", f"kết quả không phải XML hợp lệ ở {name}: {exc}", Location(file=self.name),
-                hint="Mẫu có thẻ {%p …%}/{%tr …%} đặt sai chỗ; không có tệp nào được ghi.",
-            )) from None
+            raise self._broken_output(name, str(exc)) from None
 
     def _compile(self) -> _Compiled | None:
-        """The template-only work, done on the first render and kept (None: use docxtpl each time)."""
+        """The template-only work, done on the first render and kept (None: render through docxtpl)."""
         with self._compile_lock:
             if self._compiled is None:
                 self._compiled = _compile(self)
@@ -151,9 +140,21 @@ class CompiledTemplate:
         """Render through ``DocxTemplate.render``: the reference the compiled path is tested against."""
         document = DocxTemplate(io.BytesIO(self.package))
         context = _resolve_images(context, document)
-        try:
+        with self._render_errors():
             document.render(context, jinja_env=docx_environment(), autoescape=True)
-        except jinja2.TemplateSyntaxError as exc:
+        buffer = io.BytesIO()
+        document.save(buffer)
+        try:
+            return normalise_package(buffer.getvalue())
+        except BrokenPackage as exc:
+            raise self._broken_output(exc.part, exc.reason) from None
+
+    @contextmanager
+    def _render_errors(self):
+        """Jinja's errors during a render (either path) as TemplateErrors in the author's terms."""
+        try:
+            yield
+        except jinja2.TemplateSyntaxError as exc:  # raised late by an {% include %} or similar
             raise TemplateError(self._syntax_problem(exc)) from None
         except jinja2.UndefinedError as exc:
             raise TemplateError(self._undefined_problem(exc)) from None
@@ -161,16 +162,12 @@ class CompiledTemplate:
             raise TemplateError(Problem(
                 "TEMPLATE_RENDER", f"lỗi khi điền mẫu: {exc}", Location(file=self.name),
             )) from None
-        buffer = io.BytesIO()
-        document.save(buffer)
-        try:
-            return normalise_package(buffer.getvalue())
-        except BrokenPackage as exc:
-            raise TemplateError(Problem(
-                "TEMPLATE_OUTPUT", f"kết quả không phải XML hợp lệ ở {exc.part}: {exc.reason}",
-                Location(file=self.name),
-                hint="Mẫu có thẻ {%p …%}/{%tr …%} đặt sai chỗ; không có tệp nào được ghi.",
-            )) from None
+
+    def _broken_output(self, part: str, reason: str) -> TemplateError:
+        return TemplateError(Problem(
+            "TEMPLATE_OUTPUT", f"kết quả không phải XML hợp lệ ở {part}: {reason}", Location(file=self.name),
+            hint="Mẫu có thẻ {%p …%}/{%tr …%} đặt sai chỗ; không có tệp nào được ghi.",
+        ))
 
     def _syntax_problem(self, exc: jinja2.TemplateSyntaxError) -> Problem:
         lines = list(getattr(exc, "docx_context", []) or [])

@@ -36,21 +36,22 @@ def load_spec(path: str | Path) -> LoadedSpec:
     """Read, parse and validate a spec file; raise SpecError listing every problem."""
     path = Path(path)
     source = load_yaml_file(path)
-    return _validate(source, path.parent)
+    return validate_source(source, path.parent)
 
 
 def load_spec_text(text: str, *, name: str = "<spec>", base_dir: str | Path = ".") -> LoadedSpec:
     """Validate a spec given as YAML text (for callers that hold the spec in memory)."""
-    return _validate(load_yaml_text(text, name), Path(base_dir))
+    return validate_source(load_yaml_text(text, name), Path(base_dir))
 
 
 def spec_from_mapping(data: dict[str, Any], *, name: str = "<spec>", base_dir: str | Path = ".") -> LoadedSpec:
     """Validate a spec given as a Python mapping (the API for other programs)."""
     source = LoadedYaml(data=nfc_tree(data), file=name, marks={}, key_marks={})
-    return _validate(source, Path(base_dir))
+    return validate_source(source, Path(base_dir))
 
 
-def _validate(source: LoadedYaml, base_dir: Path) -> LoadedSpec:
+def validate_source(source: LoadedYaml, base_dir: Path) -> LoadedSpec:
+    """Validate parsed YAML (with its line marks) as a spec; relative paths start at ``base_dir``."""
     if not isinstance(source.data, dict):
         raise SpecError(Problem(
             "SPEC_TYPE", "tệp đặc tả phải là một bảng khóa: giá trị (loai:, dia_danh:, …)",

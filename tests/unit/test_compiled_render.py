@@ -7,22 +7,14 @@ import zipfile
 from pathlib import Path
 
 import pytest
-from docxtpl import DocxTemplate
 
+from benchmarks.run import naive
 from benchmarks.template import build_template, context
 from engine import prepare
 from engine.render.docx import CompiledTemplate, load_template
 from engine.render.outline import document_text, table_rows
 from tests.acceptance.samples import CASES
 from tests.conftest import FIXTURES
-
-
-def plain_docxtpl(path: Path, ctx: dict) -> bytes:
-    template = DocxTemplate(path)
-    template.render(ctx)
-    out = io.BytesIO()
-    template.save(out)
-    return out.getvalue()
 
 
 @pytest.fixture(scope="module")
@@ -35,7 +27,7 @@ def test_a_row_loop_template_renders_the_same_text_and_table_as_plain_docxtpl(ta
                                                                               rows: int) -> None:
     ctx = context(rows)
     ours = load_template(table_template).render(ctx)
-    theirs = plain_docxtpl(table_template, ctx)
+    theirs = naive(table_template, ctx)
     assert document_text(ours) == document_text(theirs)
     assert table_rows(ours) == table_rows(theirs)
     assert len(table_rows(ours)[0]) == rows + 1
@@ -73,3 +65,17 @@ def test_the_written_package_is_a_valid_zip_with_every_part_of_the_template(tabl
         names = archive.namelist()
     with zipfile.ZipFile(table_template) as source:
         assert names == source.namelist()
+
+
+@pytest.mark.parametrize("broken", ["<w:b>", "<x:tag/>"])  # an unclosed element; a prefix bound nowhere
+def test_a_render_that_is_not_well_formed_xml_is_refused(table_template: Path, broken: str) -> None:
+    """(docxtpl itself re-parses with recover=True and quietly drops what it cannot read.)"""
+    from markupsafe import Markup
+
+    from engine.errors import TemplateError
+
+    ctx = {**context(2), "tieu_de": Markup(broken)}  # already-"safe" markup is inserted as it is
+    with pytest.raises(TemplateError) as caught:
+        load_template(table_template).render(ctx)
+    assert caught.value.problems[0].code == "TEMPLATE_OUTPUT"
+    assert "bang.docx" in str(caught.value) and "word/document.xml" in str(caught.value)
