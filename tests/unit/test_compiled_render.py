@@ -67,14 +67,15 @@ def test_the_written_package_is_a_valid_zip_with_every_part_of_the_template(tabl
         assert names == source.namelist()
 
 
-@pytest.mark.parametrize("broken", ["<w:b>", "<x:tag/>"])  # an unclosed element; a prefix bound nowhere
-def test_a_render_that_is_not_well_formed_xml_is_refused(table_template: Path, broken: str) -> None:
+@pytest.mark.parametrize("rows", [2, 1000])  # checked inline; 1,000 rows (about 1 MB) in a thread
+@pytest.mark.parametrize("broken", ["<w:b>", "<x:tag/>", "a\x01b"])  # unclosed; prefix bound nowhere; bad character
+def test_a_render_that_is_not_well_formed_xml_is_refused(table_template: Path, broken: str, rows: int) -> None:
     """(docxtpl itself re-parses with recover=True and quietly drops what it cannot read.)"""
     from markupsafe import Markup
 
     from engine.errors import TemplateError
 
-    ctx = {**context(2), "tieu_de": Markup(broken)}  # already-"safe" markup is inserted as it is
+    ctx = {**context(rows), "tieu_de": Markup(broken)}  # already-"safe" markup is inserted as it is
     with pytest.raises(TemplateError) as caught:
         load_template(table_template).render(ctx)
     assert caught.value.problems[0].code == "TEMPLATE_OUTPUT"
