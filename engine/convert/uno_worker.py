@@ -126,7 +126,12 @@ class Office:
     def alive(self) -> bool:
         return self.process is None or self.process.poll() is None
 
-    def convert(self, source: str, target: str) -> None:
+    def convert(self, source: str, target: str) -> Any:
+        """Write ``target`` as the PDF of ``source``; the document is handed back still open.
+
+        The caller answers first and closes it afterwards (:meth:`close`): closing takes a tenth
+        of a conversion, and the engine reads and checks the PDF meanwhile.
+        """
         import uno
         from com.sun.star.beans import PropertyValue
         from com.sun.star.lang import DisposedException
@@ -145,17 +150,23 @@ class Office:
                 raise ValueError(f"LibreOffice không mở được {source}")
             try:
                 document.storeToURL(uno.systemPathToFileUrl(target), props(FilterName="writer_pdf_Export"))
-            finally:
-                try:
-                    document.close(True)
-                except Exception:  # noqa: BLE001 - a document that will not close must not hide the real error
-                    pass
+            except BaseException:
+                self.close(document)
+                raise
+            return document
         except (DisposedException, RuntimeException) as exc:
             # A dead bridge shows up as one of these (a bad document gives IOException or
             # IllegalArgumentException instead): then this office is of no use any more.
             if isinstance(exc, DisposedException) or not self.alive():
                 raise OfficeGone(f"mất kết nối tới LibreOffice: {exc}") from exc
             raise
+
+    @staticmethod
+    def close(document: Any) -> None:
+        try:
+            document.close(True)
+        except Exception:  # noqa: BLE001 - a document that will not close must not hide the real error;
+            pass  # an office that died meanwhile shows up on the next request
 
     def terminate(self) -> None:
         """Ask LibreOffice to quit; kill it if it does not, and remove the profile we made."""
@@ -211,7 +222,7 @@ def main(argv: list[str] | None = None) -> int:
                 continue
             try:
                 request = json.loads(line)
-                office.convert(str(request["in"]), str(request["out"]))
+                document = office.convert(str(request["in"]), str(request["out"]))
             except OfficeGone as exc:
                 _answer(out, ok=False, error=str(exc), fatal=True)
                 return 3
@@ -223,6 +234,7 @@ def main(argv: list[str] | None = None) -> int:
                     return 3
             else:
                 _answer(out, ok=True)
+                office.close(document)  # after the answer: see Office.convert
         return 0
     finally:
         if office is not None:

@@ -14,6 +14,7 @@ table styles' paragraph and run properties, numbering (list) indents, and the co
 
 from __future__ import annotations
 
+import html
 import io
 import re
 import zipfile
@@ -564,26 +565,25 @@ def _relations(rels: bytes | None) -> dict[str, str]:
 
 _TEXT = re.compile(rb"<w:t(?: [^>]*)?>([^<]*)</w:t>")
 _ORIENT = re.compile(rb"<w:pgSz\b[^>]*>")
+# Word writes a text box twice, for new readers (mc:Choice) and old ones (mc:Fallback); one is printed.
+_FALLBACK = re.compile(rb"<mc:Fallback\b.*?</mc:Fallback>", re.S)
 
 
 @dataclass(frozen=True)
 class QuickFacts:
-    """What a PDF check needs to know of a .docx, read with two regular expressions (milliseconds)."""
+    """What a PDF check needs to know of a .docx, read with regular expressions (milliseconds)."""
 
     landscape_sections: tuple[bool, ...]
-    first_lines: str  # the text of the first paragraphs, which are on page 1
+    text: str  # the text of the body, one line per paragraph (headers, footers and notes not included)
 
 
-def quick_facts(package: bytes, *, paragraphs: int = 6) -> QuickFacts:
+def quick_facts(package: bytes) -> QuickFacts:
     with zipfile.ZipFile(io.BytesIO(package)) as archive:
         xml = archive.read("word/document.xml")
     sizes = _ORIENT.findall(xml)
     landscape = tuple(b'w:orient="landscape"' in size for size in sizes) or (False,)
-    lines = []
-    for paragraph in xml.split(b"</w:p>")[: paragraphs * 3]:
-        text = b"".join(_TEXT.findall(paragraph)).decode("utf-8")
-        if text.strip():
-            lines.append(text)
-        if len(lines) == paragraphs:
-            break
-    return QuickFacts(landscape, "\n".join(lines))
+    if b"<mc:Fallback" in xml:
+        xml = _FALLBACK.sub(b"", xml)
+    lines = (b"".join(_TEXT.findall(paragraph)) for paragraph in xml.split(b"</w:p>"))
+    text = "\n".join(html.unescape(line.decode("utf-8")) for line in lines if line)
+    return QuickFacts(landscape, text)

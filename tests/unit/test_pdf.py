@@ -344,3 +344,67 @@ def test_the_notice_names_the_fallback_for_missing_vietnamese_letters() -> None:
 
 def test_no_notice_for_a_pdf_without_serif_fonts() -> None:
     assert font_notice(PdfInfo((), frozenset({"LiberationSans"}))) is None
+
+
+# -- the checks after each conversion (docx_to_pdf) -------------------------------------------------
+
+class HandsBack:
+    """A converter that hands back a given PDF, to show what docx_to_pdf does with a wrong one."""
+
+    def __init__(self, pdf: bytes) -> None:
+        self.pdf = pdf
+
+    def convert(self, docx: bytes, *, source: str | None = None) -> bytes:
+        return self.pdf
+
+
+def pdf_problem(docx: bytes, pdf: bytes) -> str:
+    from engine.pipeline import docx_to_pdf
+
+    with pytest.raises(OutputError) as caught:
+        docx_to_pdf(docx, converter=HandsBack(pdf))
+    problem = caught.value.problems[0]
+    assert problem.code == "PDF_CONVERSION"
+    return problem.message
+
+
+def test_a_pdf_whose_pages_carry_no_text_is_refused(docx: bytes) -> None:
+    message = pdf_problem(docx, blank_pdf(A4_PT, A4_PT[::-1], A4_PT))  # right pages, right turns, no text
+    assert "chữ cái" in message and "trang ngang" not in message
+
+
+@needs_libreoffice
+def test_a_pdf_that_lost_its_last_pages_is_refused_for_the_letters_they_held(docx: bytes, pdf: bytes) -> None:
+    from pypdf import PdfReader
+
+    writer = PdfWriter()
+    writer.add_page(PdfReader(io.BytesIO(pdf)).pages[0])
+    writer.add_blank_page(*A4_PT[::-1])  # the landscape annex page is still there, but empty
+    out = io.BytesIO()
+    writer.write(out)
+    assert "chữ cái" in pdf_problem(docx, out.getvalue())
+
+
+@needs_libreoffice
+def test_the_real_pdf_passes_the_checks(docx: bytes, pdf: bytes) -> None:
+    from engine.pipeline import docx_to_pdf
+
+    assert docx_to_pdf(docx, converter=HandsBack(pdf)).pdf == pdf
+
+
+def test_the_letters_expected_come_from_the_body_once_each_with_entities_read() -> None:
+    """Word writes a text box twice (mc:Choice for new readers, mc:Fallback for old ones); one is printed."""
+    import zipfile
+
+    from engine.render.layout import quick_facts
+
+    body = ('<w:document xmlns:w="w" xmlns:mc="mc"><w:body><w:p><w:r><w:t>Tom &amp; Jerry</w:t></w:r></w:p>'
+            '<w:p><mc:AlternateContent><mc:Choice><w:t>hộp</w:t></mc:Choice>'
+            '<mc:Fallback><w:t>hộp</w:t></mc:Fallback></mc:AlternateContent></w:p>'
+            '<w:sectPr><w:pgSz w:w="16838" w:h="11906" w:orient="landscape"/></w:sectPr></w:body></w:document>')
+    package = io.BytesIO()
+    with zipfile.ZipFile(package, "w") as archive:
+        archive.writestr("word/document.xml", body)
+    facts = quick_facts(package.getvalue())
+    assert facts.text == "Tom & Jerry\nhộp"
+    assert facts.landscape_sections == (True,)
