@@ -8,10 +8,11 @@ leaves the spec's value as it is.
 
 Each worker process reads the spec and compiles the templates once, then renders its share of
 the units; one unit's failure is recorded with its reason and the others go on. Every file is
-written atomically, so the output folder never holds a half-written document; temporary files
-a killed run left behind are removed at the start. A run writes ``ket_qua_lo.json`` (each unit's
-status) to the output folder: a second run skips units whose files exist (resume), and
-``only_failed`` renders just the units that failed last time.
+written atomically, so the output folder never holds a half-written document. Ctrl-C or SIGTERM
+stops a batch between units (worker processes finish their chunk first) and still writes the
+report; temporary files that a run killed outright left behind are removed at the start.
+A run writes ``ket_qua_lo.json`` (each unit's status) to the output folder: a second run skips
+units whose files exist (resume), and ``only_failed`` renders just the units that failed last time.
 """
 
 from __future__ import annotations
@@ -22,10 +23,13 @@ import json
 import math
 import os
 import re
+import signal
+import threading
 import time
 import unicodedata
 from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor, as_completed
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -191,6 +195,15 @@ def _init_worker(spec_path: Path, out: Path, suffixes: tuple[str, ...], force: b
     _Worker.state = _Worker(spec_path, out, suffixes, force)
 
 
+def _init_pool_worker(*setup: Any) -> None:
+    # Ctrl-C and SIGTERM reach the whole process group. A worker process ignores them and finishes
+    # its chunk (16 units): the main process stops handing out work and waits, so a stop never
+    # cuts a file in half. (A worker killed outright leaves a temporary file, removed on the next run.)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    _init_worker(*setup)
+
+
 def _run_chunk(units: list[dict[str, Any]]) -> list[UnitResult]:
     assert _Worker.state is not None
     return [_Worker.state.run(unit) for unit in units]
@@ -202,6 +215,42 @@ def _run_chunk(units: list[dict[str, Any]]) -> list[UnitResult]:
 def _chunks(items: list[dict[str, Any]], size: int) -> Iterator[list[dict[str, Any]]]:
     for start in range(0, len(items), size):
         yield items[start:start + size]
+
+
+class _Stop:
+    """Ctrl-C or SIGTERM during a batch (a service manager stops a batch the way Ctrl-C does).
+
+    While units are rendered in this process, the signal is only noted and the batch stops
+    between two units, so the unit being written is finished and in the report. While this
+    process only waits for worker processes, it stops at once (they finish their chunks).
+    """
+
+    def __init__(self) -> None:
+        self.requested = False
+        self.deferred = False
+
+    def __call__(self, signum: int, frame: object) -> None:
+        self.requested = True
+        if not self.deferred:
+            raise KeyboardInterrupt
+
+    def check(self) -> None:
+        if self.requested:
+            raise KeyboardInterrupt
+
+
+@contextmanager
+def _stop_on_signals() -> Iterator[_Stop]:
+    stop = _Stop()
+    if threading.current_thread() is not threading.main_thread():
+        yield stop  # signal handlers belong to the main thread; a caller's thread keeps its own
+        return
+    previous = {signum: signal.signal(signum, stop) for signum in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield stop
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
 
 
 def _remove_stale_temporaries(out: Path) -> None:
@@ -239,21 +288,49 @@ def run_batch(spec_path: Path, units_path: Path, out: Path, *, pdf: bool = False
     suffixes = (".docx", ".pdf") if pdf else (".docx",)
     workers = max(1, min(workers or os.cpu_count() or 1, math.ceil(len(units) / CHUNK)))
     results: list[UnitResult] = []
+    with _stop_on_signals() as stop:
+        try:
+            _render_units(units, workers, (spec_path, out, suffixes, force), results, progress, stop)
+        except KeyboardInterrupt:
+            # Every file written so far is whole; say what was done so far, then stop.
+            _remove_stale_temporaries(out)
+            _finish(out, spec_path, units_path, units, results, started, only_failed)
+            raise
+    return _finish(out, spec_path, units_path, units, results, started, only_failed)
+
+
+def _render_units(units: list[dict[str, Any]], workers: int, setup: tuple, results: list[UnitResult],
+                  progress: Callable[[int], None] | None, stop: _Stop) -> None:
     if workers == 1:
-        _init_worker(spec_path, out, suffixes, force)
+        _init_worker(*setup)
+        stop.deferred = True
         for unit in units:
+            stop.check()
             results.append(_run_chunk([unit])[0])
             if progress:
                 progress(1)
-    else:
-        with ProcessPoolExecutor(workers, initializer=_init_worker,
-                                 initargs=(spec_path, out, suffixes, force)) as pool:
-            futures = [pool.submit(_run_chunk, chunk) for chunk in _chunks(units, CHUNK)]
-            for future in as_completed(futures):
-                done = future.result()
-                results.extend(done)
-                if progress:
-                    progress(len(done))
+        return
+    pool = ProcessPoolExecutor(workers, initializer=_init_pool_worker, initargs=setup)
+    waiting = set()
+    try:
+        waiting = {pool.submit(_run_chunk, chunk) for chunk in _chunks(units, CHUNK)}
+        for future in as_completed(list(waiting)):
+            waiting.discard(future)
+            done = future.result()
+            results.extend(done)
+            if progress:
+                progress(len(done))
+    finally:
+        # On an interrupt: no new chunks, and wait for the running ones to end their files; the
+        # units they did go into the report like the others.
+        pool.shutdown(wait=True, cancel_futures=True)
+        for future in waiting:
+            if future.done() and not future.cancelled() and future.exception() is None:
+                results.extend(future.result())
+
+
+def _finish(out: Path, spec_path: Path, units_path: Path, units: list[dict[str, Any]], results: list[UnitResult],
+            started: float, only_failed: bool) -> BatchSummary:
     order = {u[UNIT_ID]: i for i, u in enumerate(units)}
     results.sort(key=lambda r: order[r.ma])
     summary = BatchSummary(tuple(results), time.perf_counter() - started)

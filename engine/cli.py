@@ -278,8 +278,13 @@ def batch(spec: Path, units: Path, out: Path, pdf: bool, only_failed: bool, forc
         rows = read_units(units)
         with click.progressbar(length=len(rows), label="Đang dựng", file=sys.stderr, show_pos=True,
                                show_percent=True) as bar:
-            summary = run_batch(spec, units, out, pdf=pdf, force=force, only_failed=only_failed,
-                                workers=jobs, progress=bar.update, units=rows)
+            try:
+                summary = run_batch(spec, units, out, pdf=pdf, force=force, only_failed=only_failed,
+                                    workers=jobs, progress=bar.update, units=rows)
+            except KeyboardInterrupt:
+                click.echo(f"\nĐã dừng theo yêu cầu. Các tệp đã ghi đều trọn vẹn (xem {out}/{REPORT}); "
+                           "chạy lại cùng lệnh để dựng tiếp các đơn vị còn lại.", err=True)
+                sys.exit(130)
         ok, failed, skipped = summary.count("ok"), summary.count("loi"), summary.count("bo_qua")
         warned = sum(1 for r in summary.results if r.warnings)
         click.echo(f"Xong {len(summary.results)} đơn vị trong {summary.seconds:.1f} s "

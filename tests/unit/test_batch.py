@@ -129,3 +129,37 @@ def test_batch_can_write_a_pdf_for_each_unit(spec: Path, tmp_path: Path, fixture
     summary = run_batch(spec, units_file(spec.parent, [row(1)]), out, pdf=True, workers=1)
     assert summary.count("ok") == 1
     assert read_pdf((out / "xa_0001.pdf").read_bytes()).page_count == 1
+
+
+@pytest.mark.parametrize("workers", ["1", "2"])
+def test_a_batch_stopped_by_sigterm_leaves_only_whole_files_and_a_report_then_resumes(
+        spec: Path, tmp_path: Path, workers: str) -> None:
+    """SIGTERM to the whole process group, as a service manager sends it, once the first files exist."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+    import zipfile
+
+    units = units_file(spec.parent, [row(i) for i in range(1, 1501)])
+    out = tmp_path / "out"
+    command = [sys.executable, "-m", "engine", "batch", str(spec), "--data", str(units), "--out", str(out),
+               "-j", workers]
+    batch = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)
+    deadline = time.monotonic() + 60
+    while not (out.exists() and any(out.glob("*.docx"))) and time.monotonic() < deadline:
+        time.sleep(0.02)
+    os.killpg(batch.pid, signal.SIGTERM)
+    _, err = batch.communicate(timeout=60)
+    assert batch.returncode == 130, err.decode()  # stopped, not finished: the test did interrupt it
+    assert "chạy lại cùng lệnh" in err.decode()
+    assert not list(out.glob(".*.tmp"))
+    written = sorted(out.glob("*.docx"))
+    assert 0 < len(written) < 1500
+    assert all(zipfile.is_zipfile(path) for path in written)
+    report = json.loads((out / REPORT).read_text(encoding="utf-8"))
+    assert sorted(u["ma"] + ".docx" for u in report["don_vi"] if u["status"] == "ok") == [p.name for p in written]
+
+    summary = run_batch(spec, units, out, workers=2)
+    assert summary.count("bo_qua") == len(written) and summary.count("ok") == 1500 - len(written)
