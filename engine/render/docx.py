@@ -10,8 +10,9 @@ zips it; only the Jinja render itself depends on the document. Here the template
 once (:class:`_Compiled`: docxtpl's own ``patch_xml`` output, compiled by Jinja, and the package
 split around the parts that change); a render is then the Jinja render, docxtpl's own
 post-processing of the text (its ``resolve_listing`` runs only when a value carries a tab, line
-break or page break, the only case where it changes anything), one strict XML parse of each
-rendered part (nothing corrupt is ever written) and one zip. Every step is linear in the output.
+break or page break, the only case where it changes anything), one strict check that each
+rendered part is well-formed, namespaced XML (nothing corrupt is ever written; for a big part it
+runs on a second core while the part is compressed) and one zip. Every step is linear in the output.
 A test renders the same template and context both ways and compares the text.
 
 Two cases still go through docxtpl itself: a context with an image (an inline image needs a
