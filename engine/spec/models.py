@@ -435,7 +435,9 @@ class Spec(_Model):
         return f"{agency}-{self.don_vi_soan_thao}"
 
 
-RESERVED_NAMES = frozenset({"van_ban", "loop", "range", "true", "false", "none"})
+# Names the templates give a meaning of their own: the document's fields, Jinja's words, and
+# the phụ lục contexts (engine.render.docx.APPENDIX_CONTEXT and the name each appendix sees).
+RESERVED_NAMES = frozenset({"van_ban", "loop", "range", "true", "false", "none", "cac_phu_luc", "phu_luc"})
 
 __all__ = ["Spec", "ChamDiem", "SoLieuGhi", "PhuLuc", "CotBang", "DongDau",
            "Block", "TieuDe", "Doan", "Gach", "Cong", "NguoiKy", "NoiNhan", "CoQuan", "Ngay",

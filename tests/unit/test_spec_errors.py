@@ -138,6 +138,12 @@ def test_a_symbol_with_a_space_is_refused() -> None:
     assert problem.code == "SPEC_VALUE"
 
 
+@pytest.mark.parametrize("name", ["van_ban", "cac_phu_luc", "phu_luc"])
+def test_a_data_set_may_not_take_a_name_the_templates_use_for_themselves(name: str) -> None:
+    [problem] = problems_of(GOOD + f"du_lieu:\n  {name}: {{a: 1}}\n")
+    assert problem.code == "SPEC_VALUE" and name in problem.message and "spec.yaml:" in str(problem.location)
+
+
 def test_a_missing_spec_file_is_a_spec_error(tmp_path) -> None:
     with pytest.raises(SpecError) as caught:
         load_spec(tmp_path / "khong_co.yaml")
