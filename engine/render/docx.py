@@ -63,6 +63,7 @@ class CompiledTemplate:
         self.package = package
         self._check_tags()
         self._compiled: _Compiled | bool | None = None  # False: this template renders through docxtpl
+        self.components: tuple[CompiledTemplate, ...] = ()  # of a joined template: the templates joined
         self._compile_lock = threading.Lock()
 
     @classmethod
@@ -82,16 +83,20 @@ class CompiledTemplate:
         return cls(path, package)
 
     def _check_tags(self) -> None:
-        problems = [
-            Problem(
-                "TEMPLATE_SYNTAX",
-                f"thẻ {tag.tag!r} bị Word tách thành nhiều đoạn định dạng (run)",
-                Location(file=self.name, part=tag.part, paragraph=tag.paragraph_text),
-                hint="Trong Word, xóa thẻ rồi gõ lại liền một lần, không đổi định dạng giữa chừng.",
-            )
-            for tag in template_tags(self.package)
-            if tag.split_across_runs
-        ]
+        problems = []
+        for tag in template_tags(self.package):
+            where = Location(file=self.name, part=tag.part, paragraph=tag.paragraph_text)
+            if tag.unclosed:
+                problems.append(Problem(
+                    "TEMPLATE_SYNTAX", f"thẻ {tag.tag!r} mở mà không đóng trong cùng đoạn", where,
+                    hint="Mỗi thẻ {{ … }}, {% … %} hoặc {# … #} phải mở và đóng trong một đoạn; "
+                         "thêm phần đóng '}}', '%}' hoặc '#}' còn thiếu.",
+                ))
+            elif tag.split_across_runs:
+                problems.append(Problem(
+                    "TEMPLATE_SYNTAX", f"thẻ {tag.tag!r} bị Word tách thành nhiều đoạn định dạng (run)", where,
+                    hint="Trong Word, xóa thẻ rồi gõ lại liền một lần, không đổi định dạng giữa chừng.",
+                ))
         if problems:
             raise TemplateError(problems)
 
@@ -181,9 +186,13 @@ class CompiledTemplate:
         raw = str(exc.message or exc)
         m = re.search(r"'([^']+)' is undefined", raw) or re.search(r"has no attribute '([^']+)'", raw)
         name = m[1] if m else raw
-        where = find_paragraphs(self.package, name)
-        loc = (Location(file=self.name, part=where[0].part, paragraph=where[0].paragraph_text)
-               if where else Location(file=self.name))
+        loc = Location(file=self.name)
+        # A joined template names the file of its own that holds the tag (the main or a phụ lục template).
+        for template in self.components or (self,):
+            where = find_paragraphs(template.package, name)
+            if where:
+                loc = Location(file=template.name, part=where[0].part, paragraph=where[0].paragraph_text)
+                break
         return Problem(
             "TEMPLATE_UNDEFINED", f"mẫu dùng '{name}' nhưng dữ liệu không có giá trị này", loc,
             hint="Sửa tên biến trong mẫu, hoặc thêm giá trị này vào đặc tả/dữ liệu.",
@@ -438,6 +447,8 @@ def load_joined_template(main: str | Path, appendices: tuple[str | Path, ...]) -
     if not appendices:
         return load_template(main)
     templates = [load_template(main), *(load_template(path) for path in appendices)]
+    for template in templates:  # a syntax error is reported with the file it is in, not the joined one
+        template._compile()
     key = tuple((t.path, t.path.stat().st_mtime) for t in templates)
     with _lock:
         if key in _joined:
@@ -446,6 +457,7 @@ def load_joined_template(main: str | Path, appendices: tuple[str | Path, ...]) -
                              [_scoped_appendix(t.package, i) for i, t in enumerate(templates[1:])])
     joined = CompiledTemplate(templates[0].path, package)
     joined.name = " + ".join(t.name for t in templates)
+    joined.components = tuple(templates)
     with _lock:
         _joined[key] = joined
     return joined

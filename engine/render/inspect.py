@@ -44,6 +44,7 @@ class TemplateTag:
     paragraph_text: str
     tag: str
     split_across_runs: bool
+    unclosed: bool = False  # an opening {{, {% or {# with no end in its paragraph
 
 
 def _text_parts(package: bytes) -> list[tuple[str, bytes]]:
@@ -74,6 +75,11 @@ def template_tags(package: bytes) -> list[TemplateTag]:
             for m in TAG.finditer(text):
                 inside_one = any(a <= m.start() and m.end() <= b for a, b in spans)
                 found.append(TemplateTag(part_label(name), index, text, m.group(0), not inside_one))
+            # An opening with no end in the paragraph: docxtpl would join it to a later paragraph's
+            # tag and drop everything in between without a word.
+            rest = TAG.sub(lambda m: " " * len(m.group(0)), text)
+            if opening := _OPEN.search(rest):
+                found.append(TemplateTag(part_label(name), index, text, text[opening.start():].strip(), False, True))
     return found
 
 

@@ -103,3 +103,48 @@ def test_a_file_that_is_not_a_docx_is_a_template_error(tmp_path: Path) -> None:
     with pytest.raises(TemplateError) as caught:
         CompiledTemplate.from_file(tmp_path / "mau.docx")
     assert caught.value.problems[0].code == "TEMPLATE_FILE"
+
+
+def test_a_tag_left_open_in_its_paragraph_is_reported_before_it_can_swallow_the_next_ones(tmp_path: Path) -> None:
+    """docxtpl would join '{{ van_ban.so' to the next paragraph's tag and drop the text between, silently."""
+    doc = Document()
+    doc.add_paragraph("Ghi chú: {{ van_ban.so ")
+    doc.add_paragraph("Nơi nhận: {{ van_ban.noi_nhan }}")
+    doc.save(tmp_path / "mau.docx")
+    with pytest.raises(TemplateError) as caught:
+        CompiledTemplate.from_file(tmp_path / "mau.docx")
+    [problem] = caught.value.problems
+    assert problem.code == "TEMPLATE_SYNTAX" and "không đóng" in problem.message
+    assert problem.location.paragraph.startswith("Ghi chú:") and problem.location.file == "mau.docx"
+
+
+def _spec_with_appendix_template(folder: Path, paragraph: str) -> Path:
+    """The Tủa Chùa report whose phụ lục uses its own template: the shipped one plus ``paragraph``."""
+    import shutil
+
+    from engine.kinds import TEMPLATES_DIR
+    from tests.conftest import FIXTURES
+
+    case = folder / "bc"
+    shutil.copytree(FIXTURES / "tua_chua_2023_04", case)
+    doc = Document(str(TEMPLATES_DIR / "phu_luc" / "bang_chi_so.docx"))
+    doc.add_paragraph(paragraph)
+    doc.save(case / "pl_rieng.docx")
+    spec = case / "spec.yaml"
+    text = spec.read_text(encoding="utf-8")
+    assert "  - mau: bang_chi_so\n" in text
+    spec.write_text(text.replace("  - mau: bang_chi_so\n", "  - mau: bang_chi_so\n    tep_mau: pl_rieng.docx\n"),
+                    encoding="utf-8")
+    return spec
+
+
+@pytest.mark.parametrize(("paragraph", "code"), [("Ghi chú: {{ phu_luc.khong_co }}", "TEMPLATE_UNDEFINED"),
+                                                 ("Ghi chú: {% if %}", "TEMPLATE_SYNTAX")])
+def test_an_error_in_a_phu_luc_template_names_that_template_not_the_joined_one(
+        tmp_path: Path, paragraph: str, code: str) -> None:
+    with pytest.raises(TemplateError) as caught:
+        render(_spec_with_appendix_template(tmp_path, paragraph))
+    [problem] = caught.value.problems
+    assert problem.code == code
+    assert problem.location.file == "pl_rieng.docx"
+    assert problem.location.paragraph == paragraph
