@@ -66,14 +66,10 @@ class PdfInfo:
         return "\n".join(page.text for page in self.pages)
 
 
-def read_pdf(data: bytes, *, text_pages: int | None = None) -> PdfInfo:
-    """Read sizes, orientation, text (NFC) and fonts of every page of a PDF.
-
-    ``text_pages`` limits text extraction to the first pages; the others get an empty text.
-    """
+def read_pdf(data: bytes) -> PdfInfo:
+    """Read sizes, orientation, text (NFC) and fonts of every page of a PDF."""
     reader = PdfReader(io.BytesIO(data))
-    count = len(reader.pages)
-    texts = _page_texts(data, count if text_pages is None else min(text_pages, count))
+    texts = _page_texts(data, len(reader.pages))
     pages: list[PageInfo] = []
     fonts: set[str] = set()
     for number, page in enumerate(reader.pages):
@@ -81,8 +77,7 @@ def read_pdf(data: bytes, *, text_pages: int | None = None) -> PdfInfo:
         height = float(page.mediabox.height) * _PT_TO_MM
         if page.rotation % 180 == 90:  # /Rotate turns the sheet: a portrait box shown sideways is landscape
             width, height = height, width
-        text = texts[number] if number < len(texts) else ""
-        pages.append(PageInfo(round(width, 1), round(height, 1), width > height, text))
+        pages.append(PageInfo(round(width, 1), round(height, 1), width > height, texts[number]))
         fonts.update(_fonts_of(page.get("/Resources"), set()))
     return PdfInfo(tuple(pages), frozenset(fonts))
 
@@ -95,8 +90,6 @@ def _page_texts(data: bytes, count: int) -> list[str]:
 
     Extracted Vietnamese may come out decomposed (base letter + combining marks); compare in NFC.
     """
-    if count <= 0:
-        return []
     texts = []
     with _pdfium_lock:
         document = pypdfium2.PdfDocument(data)

@@ -117,13 +117,10 @@ class CompiledTemplate:
                 head, tail = compiled.frames[name]
                 # Bytes joined, not text: a 10 MB part is stored two bytes a letter as Python text.
                 data = b"".join((head, rendered[name].encode("utf-8"), tail))
-                if len(data) < _CHECK_ALONGSIDE:
-                    problem = xml_problem(data)
-                    entry = deflate(name, data, level=_compress_level(len(data)))
-                else:  # both release the GIL: check on one core while compressing on another
-                    checking = _Background(xml_problem, data)
-                    entry = deflate(name, data, level=_compress_level(len(data)))
-                    problem = checking.result()
+                # Both release the GIL: a big part is checked on one core while it is compressed on another.
+                checking = _Background(xml_problem, data) if len(data) >= _CHECK_ALONGSIDE else None
+                entry = deflate(name, data, level=_compress_level(len(data)))
+                problem = checking.result() if checking else xml_problem(data)
                 if problem:
                     raise self._broken_output(name, problem)
             entries.append(entry)
@@ -433,7 +430,7 @@ def _scoped_appendix(package: bytes, index: int) -> bytes:
     return buffer.getvalue()
 
 
-_joined: dict[tuple, CompiledTemplate] = {}
+_joined: dict[tuple[CompiledTemplate, ...], CompiledTemplate] = {}
 
 
 def load_joined_template(main: str | Path, appendices: tuple[str | Path, ...]) -> CompiledTemplate:
@@ -447,12 +444,12 @@ def load_joined_template(main: str | Path, appendices: tuple[str | Path, ...]) -
     if not appendices:
         return load_template(main)
     templates = [load_template(main), *(load_template(path) for path in appendices)]
-    for template in templates:  # a syntax error is reported with the file it is in, not the joined one
-        template._compile()
-    key = tuple((t.path, t.path.stat().st_mtime) for t in templates)
+    key = tuple(templates)  # load_template gives a new object when a file changed: no second stat needed
     with _lock:
         if key in _joined:
             return _joined[key]
+    for template in templates:  # a syntax error is reported with the file it is in, not the joined one
+        template._compile()
     package = join_documents(templates[0].package,
                              [_scoped_appendix(t.package, i) for i, t in enumerate(templates[1:])])
     joined = CompiledTemplate(templates[0].path, package)
