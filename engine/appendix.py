@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from engine.context import Expressions
-from engine.errors import Problem, SpecError
+from engine.errors import LimitError, Location, Problem, SpecError
 from engine.kinds import KINDS, TEMPLATES_DIR
 from engine.render.tables import Cell, Row, Table
 from engine.scoring.criteria import CriteriaResult
@@ -27,6 +27,7 @@ from engine.scoring.indices import IndexResult
 from engine.scoring.stage import Scored
 from engine.spec.loader import LoadedSpec
 from engine.spec.models import PhuLuc
+from engine.trust.limits import current_limits
 from engine.vn.dates import BLANK, format_date
 from engine.vn.numbers import format_number, roman, two_digits
 from engine.vn.text import upper_vi
@@ -88,6 +89,7 @@ def appendix_parts(loaded: LoadedSpec, names: dict[str, Any], scored: dict[str, 
         path: tuple[Any, ...] = ("phu_luc", index)
         label = "Phụ lục" if len(items) == 1 else f"Phụ lục {roman(index + 1)}"
         table = _table(loaded, item, path, scored, expr)
+        _check_size(table, loaded.source.location(path, field=f"phu_luc[{index}]"))
         context = {
             "nhan": label,
             "tieu_de": [upper_vi(expr.text(line, (*path, "tieu_de", i))) for i, line in enumerate(item.tieu_de)],
@@ -101,16 +103,26 @@ def appendix_parts(loaded: LoadedSpec, names: dict[str, Any], scored: dict[str, 
     return parts
 
 
+def _check_size(table: Table, where: Location) -> None:
+    limits = current_limits()
+    cells = table.columns * len(table.rows)
+    if len(table.rows) > limits.so_dong or cells > limits.so_o:
+        raise LimitError(Problem(
+            "LIMIT_ROWS", f"bảng phụ lục có {len(table.rows):,} dòng, {cells:,} ô, quá giới hạn "
+            f"{limits.describe('so_dong')} dòng, {limits.describe('so_o')} ô".replace(",", "."), where,
+            hint="Chia bảng thành nhiều phụ lục; nếu đúng là cần, nâng giới hạn so_dong hoặc so_o."))
+
+
 def _label(text: str) -> str:
     return text.rstrip() + " " if text.strip() else ""
 
 
 def _template(loaded: LoadedSpec, item: PhuLuc, path: tuple[Any, ...]) -> Path:
     if item.tep_mau:
-        target = (loaded.base_dir / item.tep_mau).resolve()
-        if not target.is_file():
-            raise SpecError(Problem("SPEC_VALUE", f"không tìm thấy mẫu phụ lục '{item.tep_mau}'",
-                                    loaded.source.location((*path, "tep_mau"), field="tep_mau"),
+        where = loaded.source.location((*path, "tep_mau"), field="tep_mau")
+        target = loaded.access.resolve(item.tep_mau, where=where, role="mau")
+        if not target.exists():
+            raise SpecError(Problem("SPEC_VALUE", f"không tìm thấy mẫu phụ lục '{item.tep_mau}'", where,
                                     hint="Đường dẫn tính từ thư mục của tệp đặc tả."))
         return target
     if item.ngang is not None and item.mau != "bang":
@@ -236,7 +248,7 @@ def _declared_table(loaded: LoadedSpec, item: PhuLuc, path: tuple[Any, ...], exp
                                 loaded.source.location(path, field="phu_luc")))
     where = loaded.source.location((*path, "dong"), field="dong")
     rows_data = expr.value(item.dong, (*path, "dong"))
-    if not isinstance(rows_data, (list, tuple)):
+    if isinstance(rows_data, dict) or not isinstance(rows_data, (list, tuple)):
         raise SpecError(Problem("SPEC_VALUE", "'dong' phải cho ra một danh sách", where,
                                 hint="Ví dụ: kq.xep_hang (danh sách đơn vị theo hạng)."))
     header = Row(tuple(Cell(c.tieu_de, bold=True) for c in item.cot), header=True)

@@ -20,7 +20,6 @@ from engine.errors import Location, Problem, SpecError
 from engine.scoring.figures import Figure, Percentage
 from engine.spec.loader import LoadedSpec
 from engine.vn.numbers import format_number
-from engine.vn.text import nfc
 
 __all__ = ["ERROR", "WARNING", "Finding", "compare_number", "shown_decimals", "stated_figures"]
 
@@ -108,6 +107,12 @@ def stated_figures(loaded: LoadedSpec, names: dict[str, Any]) -> list[Finding]:
         where = loaded.source.location((*path, "ghi"), field=f"so_lieu_ghi[{index}] ({item.noi_dung})")
         try:
             computed = expressions.value(item.tinh, (*path, "tinh"))
+            if isinstance(computed, bool) or not isinstance(computed, (Figure, Percentage, int, Decimal)):
+                raise SpecError(Problem(
+                    "SPEC_EXPRESSION", f"biểu thức 'tinh' của '{item.noi_dung[:80]}' cho ra {_what(computed)}, "
+                    "không phải một số", expressions.where((*path, "tinh")),
+                    hint="'tinh' là biểu thức ra số, ví dụ mc.huy_rut.ty_le hoặc kq.cap_xa.bpmc.so_duoc_danh_gia.",
+                ))
             found = _compare_stated(item.noi_dung, item.ghi, computed, where, percent=item.ty_le)
         except SpecError as exc:
             problems.extend(exc.problems)
@@ -119,16 +124,26 @@ def stated_figures(loaded: LoadedSpec, names: dict[str, Any]) -> list[Finding]:
     return findings
 
 
+def _what(value: Any) -> str:
+    if isinstance(value, str):
+        return f"chữ '{value[:40]}'"
+    if isinstance(value, dict):
+        return "một bảng khóa: giá trị"
+    if isinstance(value, (list, tuple)):
+        return "một danh sách"
+    if value is None:
+        return "giá trị rỗng"
+    if isinstance(value, bool):
+        return "giá trị đúng/sai"
+    return "một giá trị không phải số"
+
+
 def _compare_stated(what: str, stated: Any, computed: Any, where: Location, *, percent: bool) -> Finding | None:
     base = ""
     if isinstance(computed, Percentage):
         # Name the base: a percentage taken on the wrong base is the usual mistake.
         base = f" ({format_number(computed.part)} trên cơ sở '{computed.base_name}' {format_number(computed.base)})"
         computed, percent = computed.value, True
-    if isinstance(computed, bool) or not isinstance(computed, (Figure, int, Decimal)):
-        same = nfc(str(stated)).casefold().strip() == nfc(str(computed)).casefold().strip()
-        return None if same else Finding(ERROR, where, str(stated), str(computed),
-                                         f"{what} ghi '{stated}' nhưng theo số liệu là '{computed}'")
     number = _stated_number(stated, where, what)
     value = computed.value if isinstance(computed, Figure) else Decimal(computed)
     decimals = computed.decimals if isinstance(computed, Figure) else shown_decimals(number)

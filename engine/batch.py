@@ -18,7 +18,6 @@ units whose files exist (resume), and ``only_failed`` renders just the units tha
 from __future__ import annotations
 
 import copy
-import csv
 import json
 import math
 import os
@@ -35,12 +34,15 @@ from pathlib import Path
 from typing import Any
 
 from engine import pipeline
-from engine.errors import DataError, EngineError, Location, OutputError, Problem
+from engine.data.readers import read_records
+from engine.errors import DataError, EngineError, LimitError, Location, OutputError, Problem
 from engine.output import write_atomic
 from engine.spec import models
 from engine.spec.loader import LoadedSpec, validate_source
 from engine.spec.yamlload import LoadedYaml, load_yaml_file
-from engine.vn.text import nfc_tree
+from engine.trust.files import decode_text, read_file
+from engine.trust.limits import Limits, current_limits, set_process_limits
+from engine.trust.plain import plain_data
 
 REPORT = "ket_qua_lo.json"
 UNIT_ID = "ma"
@@ -77,53 +79,53 @@ class BatchSummary:
 
 
 def read_units(path: Path) -> list[dict[str, Any]]:
-    """The rows of a units file, each a mapping with a unique, file-name-safe ``ma``."""
+    """The rows of a units file, each a mapping with a unique, file-name-safe ``ma``.
+
+    The file is read through engine.trust (a regular file within its size limit, UTF-8, UTF-16 or
+    Windows-1258) and the same table reader as score tables (engine.data.readers): a ragged row, a
+    duplicated or unnamed column, an empty list and more rows than ``so_dong`` are refused by name.
+    """
     suffix = path.suffix.lower()
     where = Location(file=str(path))
-    if not path.is_file():
-        raise DataError(Problem("DATA_FILE", "không tìm thấy tệp danh sách đơn vị", where,
-                                hint="Kiểm tra đường dẫn sau --data."))
     if suffix in (".yaml", ".yml", ".json"):
-        data = load_yaml_file(path).data
+        data = load_yaml_file(path, role="du_lieu").data
         rows = data.get(UNIT_DATA) if isinstance(data, dict) else data
-    elif suffix == ".csv":
-        with path.open(encoding="utf-8-sig", newline="") as handle:
-            rows = [{k.strip(): (v or "").strip() for k, v in row.items() if k} for row in csv.DictReader(handle)]
-    elif suffix == ".xlsx":
-        rows = _xlsx_rows(path)
+        places = [where] * len(rows) if isinstance(rows, list) else []
+    elif suffix in (".csv", ".xlsx"):
+        _, records, sheet = read_records(path)
+        rows = [{k: ("" if v is None else v) for k, v in record.items()} for _, record in records]
+        places = [Location(file=str(path), line=number,
+                           field=f"dòng {number}" if sheet is None else f"{sheet}!{number}") for number, _ in records]
     else:
         raise DataError(Problem("DATA_FORMAT", f"chưa đọc được loại tệp '{suffix}'", where,
                                 hint="Dùng .yaml, .csv hoặc .xlsx: mỗi dòng một đơn vị, có cột 'ma'."))
     if not isinstance(rows, list) or not all(isinstance(r, dict) for r in rows):
         raise DataError(Problem("DATA_FORMAT", "danh sách đơn vị phải là một danh sách các bảng khóa: giá trị",
                                 where, hint="Mỗi mục một đơn vị, ví dụ '- {ma: xa_a, dia_danh: …}'."))
+    if not rows:
+        raise DataError(Problem("DATA_FORMAT", "danh sách đơn vị trống: không có đơn vị nào để dựng", where,
+                                hint="Thêm mỗi đơn vị một dòng (có cột 'ma')."))
+    limits = current_limits()
+    if len(rows) > limits.so_dong:
+        raise LimitError(Problem("LIMIT_ROWS", f"danh sách có {len(rows):,} đơn vị, quá giới hạn "
+                                 f"{limits.describe('so_dong')}".replace(",", "."), where,
+                                 hint="Chia thành nhiều lô, hoặc nâng giới hạn so_dong."))
     problems, seen = [], set()
-    for number, row in enumerate(rows, start=1):
-        ma = unicodedata.normalize("NFC", str(row.get(UNIT_ID, "")).strip())
-        if not ma or not _SAFE_NAME.match(ma) or ma.startswith("."):
-            problems.append(Problem("DATA_FORMAT", f"đơn vị thứ {number}: mã '{ma}' trống hoặc có ký tự không dùng "
-                                    "được trong tên tệp", where, hint="Cột 'ma' chỉ gồm chữ, số, '_', '-', '.'."))
+    for number, (row, place) in enumerate(zip(rows, places, strict=True), start=1):
+        raw = row.get(UNIT_ID, "")
+        ma = unicodedata.normalize("NFC", str(raw if raw is not None else "").strip())
+        if not ma or not _SAFE_NAME.match(ma) or ma.startswith(".") or len(ma.encode("utf-8")) > 200:
+            problems.append(Problem("DATA_FORMAT", f"đơn vị thứ {number}: mã '{ma[:60]}' trống, quá dài hoặc có ký tự "
+                                    "không dùng được trong tên tệp", place,
+                                    hint="Cột 'ma' chỉ gồm chữ, số, '_', '-', '.', không quá 200 byte."))
         elif ma in seen:
             problems.append(Problem("DATA_FORMAT", f"đơn vị thứ {number}: mã '{ma}' trùng với một đơn vị trước",
-                                    where, hint="Mỗi đơn vị một mã riêng (đó là tên tệp kết quả)."))
+                                    place, hint="Mỗi đơn vị một mã riêng (đó là tên tệp kết quả)."))
         seen.add(ma)
         row[UNIT_ID] = ma
     if problems:
-        raise DataError(problems)
-    return [nfc_tree(row) for row in rows]
-
-
-def _xlsx_rows(path: Path) -> list[dict[str, Any]]:
-    from openpyxl import load_workbook
-
-    workbook = load_workbook(path, read_only=True, data_only=True)
-    try:
-        rows = workbook.worksheets[0].iter_rows(values_only=True)
-        header = [str(h).strip() if h is not None else "" for h in next(rows, ())]
-        return [{h: v for h, v in zip(header, row, strict=False) if h and v is not None} for row in rows
-                if any(v is not None for v in row)]
-    finally:
-        workbook.close()
+        raise DataError(problems[:50])
+    return [plain_data(row, name=str(path)) for row in rows]
 
 
 # ----- one unit --------------------------------------------------------------------------------
@@ -131,8 +133,13 @@ def _xlsx_rows(path: Path) -> list[dict[str, Any]]:
 _FIELDS = set(models.Spec.model_fields)
 
 
-def unit_spec(base: LoadedYaml, base_dir: Path, unit: dict[str, Any]) -> LoadedSpec:
-    """The spec for one unit: the base spec with the unit's fields replaced and its row as ``don_vi``."""
+def unit_spec(base: LoadedYaml, base_dir: Path, unit: dict[str, Any], *, allowed: tuple[Path, ...] = ()
+              ) -> LoadedSpec:
+    """The spec for one unit: the base spec with the unit's fields replaced and its row as ``don_vi``.
+
+    A column may replace a path (``mau``, ``du_lieu.x``): the unit's spec is confined like any
+    spec, so the path must still lead inside the spec's folder or a folder the user allowed.
+    """
     data = copy.deepcopy(base.data)
     for key, value in unit.items():
         path = key.split(".")
@@ -147,7 +154,7 @@ def unit_spec(base: LoadedYaml, base_dir: Path, unit: dict[str, Any]) -> LoadedS
     data.setdefault("du_lieu", {})[UNIT_DATA] = unit
     source = LoadedYaml(data=data, file=f"{base.file} (đơn vị {unit[UNIT_ID]})", marks=base.marks,
                         key_marks=base.key_marks)
-    return validate_source(source, base_dir)
+    return validate_source(source, base_dir, allowed=allowed)
 
 
 class _Worker:
@@ -155,9 +162,11 @@ class _Worker:
 
     state: _Worker | None = None
 
-    def __init__(self, spec_path: Path, out: Path, suffixes: tuple[str, ...], force: bool):
+    def __init__(self, spec_path: Path, out: Path, suffixes: tuple[str, ...], force: bool,
+                 allowed: tuple[Path, ...] = ()):
         self.base = load_yaml_file(spec_path)
         self.base_dir = spec_path.parent
+        self.allowed = allowed
         self.out = out
         self.suffixes = suffixes
         self.force = force
@@ -170,7 +179,7 @@ class _Worker:
         if not self.force and all(t.exists() for t in targets):
             return UnitResult(ma, "bo_qua", tuple(t.name for t in targets), "đã có tệp kết quả")
         try:
-            prepared = pipeline.prepare(unit_spec(self.base, self.base_dir, unit))
+            prepared = pipeline.prepare(unit_spec(self.base, self.base_dir, unit, allowed=self.allowed))
             docx = pipeline.render_prepared(prepared)
             outputs = {".docx": docx}
             if ".pdf" in self.suffixes:
@@ -191,16 +200,17 @@ class _Worker:
                           time.perf_counter() - started)
 
 
-def _init_worker(spec_path: Path, out: Path, suffixes: tuple[str, ...], force: bool) -> None:
-    _Worker.state = _Worker(spec_path, out, suffixes, force)
+def _init_worker(*setup: Any) -> None:
+    _Worker.state = _Worker(*setup)
 
 
-def _init_pool_worker(*setup: Any) -> None:
+def _init_pool_worker(limits: Limits, *setup: Any) -> None:
     # Ctrl-C and SIGTERM reach the whole process group. A worker process ignores them and finishes
     # its chunk (16 units): the main process stops handing out work and waits, so a stop never
     # cuts a file in half. (A worker killed outright leaves a temporary file, removed on the next run.)
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    set_process_limits(limits)  # the limits in force where the batch was started
     _init_worker(*setup)
 
 
@@ -259,22 +269,41 @@ def _remove_stale_temporaries(out: Path) -> None:
         stale.unlink(missing_ok=True)
 
 
+def read_report(out: Path) -> list[dict[str, Any]]:
+    """The units of the last run's ``ket_qua_lo.json``; a broken or foreign file is BATCH_REPORT, said plainly."""
+    report = out / REPORT
+    file = read_file(report, role="ket_qua")
+    where = Location(file=str(report))
+    hint = f"Xóa {REPORT} rồi chạy lại cả lô (không dùng --only-failed)."
+    try:
+        data = json.loads(decode_text(file, role="ket_qua").text)
+    except (ValueError, RecursionError) as exc:
+        raise OutputError(Problem("BATCH_REPORT", f"{REPORT} không phải JSON hợp lệ ({str(exc)[:120]})", where,
+                                  hint=hint)) from None
+    units = data.get("don_vi") if isinstance(data, dict) else None
+    if not isinstance(units, list) or not all(isinstance(item, dict) and isinstance(item.get("ma"), str)
+                                              and isinstance(item.get("status"), str) for item in units):
+        raise OutputError(Problem("BATCH_REPORT", f"{REPORT} không đúng dạng báo cáo lô (thiếu danh sách 'don_vi' với "
+                                  "'ma' và 'status' của từng đơn vị)", where, hint=hint))
+    return units
+
+
 def previous_failures(out: Path) -> set[str]:
     report = out / REPORT
     if not report.exists():
         raise OutputError(Problem("OUTPUT_PATH", f"chưa có {REPORT} của lần chạy trước trong thư mục kết quả",
                                   Location(file=str(report)), hint="Chạy lô một lần trước khi dùng --only-failed."))
-    data = json.loads(report.read_text(encoding="utf-8"))
-    return {item["ma"] for item in data.get("don_vi", []) if item.get("status") == "loi"}
+    return {item["ma"] for item in read_report(out) if item["status"] == "loi"}
 
 
 def run_batch(spec_path: Path, units_path: Path, out: Path, *, pdf: bool = False, force: bool = False,
               only_failed: bool = False, workers: int | None = None,
               progress: Callable[[int], None] | None = None,
-              units: list[dict[str, Any]] | None = None) -> BatchSummary:
+              units: list[dict[str, Any]] | None = None, allowed: tuple[Path, ...] = ()) -> BatchSummary:
     """Render every unit of ``units_path`` with ``spec_path`` into ``out``; never stops on one unit.
 
     ``units``: the rows of ``units_path`` when the caller has read them already (to size a progress bar).
+    ``allowed``: folders besides the spec's own that its paths (and the units' columns) may lead to.
     """
     started = time.perf_counter()
     load_yaml_file(spec_path)  # a broken spec is one error now, not the same error for every unit
@@ -290,7 +319,8 @@ def run_batch(spec_path: Path, units_path: Path, out: Path, *, pdf: bool = False
     results: list[UnitResult] = []
     with _stop_on_signals() as stop:
         try:
-            _render_units(units, workers, (spec_path, out, suffixes, force), results, progress, stop)
+            setup = (spec_path, out, suffixes, force, tuple(allowed))
+            _render_units(units, workers, setup, results, progress, stop)
         except KeyboardInterrupt:
             # Every file written so far is whole; say what was done so far, then stop.
             _remove_stale_temporaries(out)
@@ -310,7 +340,7 @@ def _render_units(units: list[dict[str, Any]], workers: int, setup: tuple, resul
             if progress:
                 progress(1)
         return
-    pool = ProcessPoolExecutor(workers, initializer=_init_pool_worker, initargs=setup)
+    pool = ProcessPoolExecutor(workers, initializer=_init_pool_worker, initargs=(current_limits(), *setup))
     waiting = set()
     try:
         waiting = {pool.submit(_run_chunk, chunk) for chunk in _chunks(units, CHUNK)}
@@ -342,7 +372,7 @@ def _write_report(out: Path, spec_path: Path, units_path: Path, summary: BatchSu
     previous: dict[str, dict[str, Any]] = {}
     report = out / REPORT
     if only_failed and report.exists():  # keep the other units' entries from the full run
-        previous = {item["ma"]: item for item in json.loads(report.read_text(encoding="utf-8")).get("don_vi", [])}
+        previous = {item["ma"]: item for item in read_report(out)}
     for result in summary.results:
         previous[result.ma] = asdict(result)
     data = {"dac_ta": str(spec_path), "danh_sach": str(units_path), "giay": round(summary.seconds, 3),

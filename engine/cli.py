@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import sys
+import threading
 import traceback
 from pathlib import Path
 
@@ -21,7 +23,6 @@ from engine.errors import (
     EXIT_AUDIT_FINDINGS,
     EXIT_INTERNAL,
     AuditError,
-    DocumentError,
     EngineError,
     Location,
     OutputError,
@@ -29,6 +30,11 @@ from engine.errors import (
     exit_code_for,
 )
 from engine.output import check_destination, write_atomic
+from engine.trust.files import InputFile, read_file
+from engine.trust.limits import Limits, current_limits, parse_limit_settings, using_limits
+from engine.trust.packages import open_package
+
+EXIT_INTERRUPTED = 130
 
 
 def _report(error: EngineError, as_json: bool) -> None:
@@ -38,15 +44,16 @@ def _report(error: EngineError, as_json: bool) -> None:
         click.echo(str(error), err=True)
 
 
-def _run(action, as_json: bool = False) -> None:
+def _run(action, as_json: bool = False, limits: Limits | None = None) -> None:
     try:
-        action()
+        with using_limits(limits):
+            action()
     except EngineError as error:
         _report(error, as_json)
         sys.exit(exit_code_for(error))
     except KeyboardInterrupt:
         click.echo("Đã dừng theo yêu cầu; không có tệp nào được ghi dở.", err=True)
-        sys.exit(130)
+        sys.exit(EXIT_INTERRUPTED)
     except Exception as exc:  # noqa: BLE001 - the last net: a bug must not show a traceback
         if os.environ.get("VANBAN_DEBUG"):
             traceback.print_exc()
@@ -59,10 +66,54 @@ def _run(action, as_json: bool = False) -> None:
         sys.exit(EXIT_INTERNAL)
 
 
+class _Interrupts:
+    """Ctrl-C: the first stops the work where it is safe (KeyboardInterrupt); a second ends at once, quietly.
+
+    Nothing is half-written either way (every file is written atomically); a second Ctrl-C also ends
+    the LibreOffice this process started, so nothing is left running.
+    """
+
+    def __init__(self) -> None:
+        self.count = 0
+
+    def __call__(self, signum: int, frame: object) -> None:
+        self.count += 1
+        if self.count == 1:
+            raise KeyboardInterrupt
+        converter = pipeline.running_converter()
+        if converter is not None:
+            converter.kill()
+        os.write(2, "\nĐã dừng.\n".encode())
+        os._exit(EXIT_INTERRUPTED)
+
+
+def _limits_option(context: click.Context, parameter: click.Parameter, values: tuple[str, ...]) -> Limits | None:
+    if not values:
+        return None
+    try:
+        return parse_limit_settings(values, base=current_limits())
+    except EngineError as error:
+        raise click.BadParameter("; ".join(f"{p.message}. {p.hint or ''}".strip() for p in error.problems)) from None
+
+
+def trust_options(command):
+    """``--cho-phep DIR`` (more folders a spec may read) and ``--gioi-han ten=giá_trị`` (a limit), for a command."""
+    command = click.option(
+        "--gioi-han", "limits", multiple=True, callback=_limits_option, metavar="TEN=GIA_TRI",
+        help="Đổi một giới hạn an toàn, ví dụ --gioi-han so_dong=100000 (xem README, mục Giới hạn).")(command)
+    command = click.option(
+        "--cho-phep", "allowed", multiple=True, type=click.Path(file_okay=False, exists=True, path_type=Path),
+        help="Cho phép đặc tả đọc tệp trong thư mục này (ngoài thư mục của đặc tả); ghi nhiều lần được.")(command)
+    return command
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="vanban-engine")
 def main() -> None:
     """Dựng văn bản hành chính (Nghị định 30/2020/NĐ-CP) từ tệp đặc tả YAML."""
+    if threading.current_thread() is threading.main_thread():
+        previous = signal.signal(signal.SIGINT, _Interrupts())
+        click.get_current_context().call_on_close(lambda: signal.signal(signal.SIGINT, previous))
 
 
 OUTPUT_KINDS = (".docx", ".pdf")
@@ -75,7 +126,9 @@ OUTPUT_KINDS = (".docx", ".pdf")
               help="Tệp kết quả .docx hoặc .pdf; ghi -o hai lần để có cả hai (-o bc.docx -o bc.pdf).")
 @click.option("--force", is_flag=True, help="Ghi đè nếu tệp kết quả đã có.")
 @click.option("--strict", is_flag=True, help="Không dựng nếu kiểm tra số liệu (audit) thấy lỗi.")
-def render(spec: Path, outputs: tuple[Path, ...], force: bool, strict: bool) -> None:
+@trust_options
+def render(spec: Path, outputs: tuple[Path, ...], force: bool, strict: bool, allowed: tuple[Path, ...],
+           limits: Limits | None) -> None:
     """Dựng văn bản SPEC thành tệp .docx và/hoặc .pdf (kiểm tra số liệu và cảnh báo trước khi dựng)."""
 
     def action() -> None:
@@ -86,7 +139,7 @@ def render(spec: Path, outputs: tuple[Path, ...], force: bool, strict: bool) -> 
                     Location(file=str(output)), hint="Đặt tên tệp kết quả có đuôi .docx hoặc .pdf.",
                 ))
             check_destination(output, force=force)  # before any work
-        prepared = pipeline.prepare(spec)
+        prepared = pipeline.prepare(spec, allowed=allowed)
         errors = [f for f in prepared.findings if f.level == ERROR]
         if strict and errors:
             raise AuditError([Problem("AUDIT_FIGURES", str(f), f.location,
@@ -103,7 +156,7 @@ def render(spec: Path, outputs: tuple[Path, ...], force: bool, strict: bool) -> 
         for output, data in files.items():  # every file is ready before the first is written
             click.echo(f"Đã ghi {write_atomic(output, data, force=force)}")
 
-    _run(action)
+    _run(action, limits=limits)
 
 
 def _warn(findings: tuple[Finding, ...] | list[Finding]) -> None:
@@ -114,22 +167,23 @@ def _warn(findings: tuple[Finding, ...] | list[Finding]) -> None:
 
 
 def read_document(path: Path) -> bytes:
-    """The bytes of an input file, or a DocumentError that says which file and why."""
-    try:
-        return path.read_bytes()
-    except OSError as exc:
-        raise DocumentError(Problem("DOCX_UNREADABLE", f"không đọc được tệp ({exc.strerror})",
-                                    Location(file=str(path)), hint="Kiểm tra đường dẫn tệp.")) from None
+    """The bytes of a document the user named (a regular file within its limit), or a named error."""
+    return read_file(path, role="van_ban").data
+
+
+def _document(path: Path) -> InputFile:
+    return read_file(path, role="van_ban")
 
 
 @main.command()
 @click.argument("spec", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--json", "as_json", is_flag=True, help="In danh sách phát hiện dạng JSON.")
-def audit(spec: Path, as_json: bool) -> None:
+@trust_options
+def audit(spec: Path, as_json: bool, allowed: tuple[Path, ...], limits: Limits | None) -> None:
     """Kiểm tra mọi số liệu mà dữ liệu hoặc đặc tả SPEC ghi sẵn, so với số liệu tính được."""
 
     def action() -> None:
-        findings = pipeline.audit(spec)
+        findings = pipeline.audit(spec, allowed=allowed)
         if as_json:
             click.echo(json.dumps([f.as_dict() for f in findings], ensure_ascii=False, indent=2))
         elif findings:
@@ -142,31 +196,32 @@ def audit(spec: Path, as_json: bool) -> None:
         if any(f.level == ERROR for f in findings):
             sys.exit(EXIT_AUDIT_FINDINGS)
 
-    _run(action, as_json)
+    _run(action, as_json, limits)
 
 
 @main.command()
 @click.argument("spec", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--json", "as_json", is_flag=True, help="In danh sách lỗi dạng JSON.")
-def validate(spec: Path, as_json: bool) -> None:
+@trust_options
+def validate(spec: Path, as_json: bool, allowed: tuple[Path, ...], limits: Limits | None) -> None:
     """Kiểm tra tệp đặc tả SPEC và dữ liệu của nó, không dựng văn bản."""
 
     def action() -> None:
-        prepared = pipeline.prepare(spec)
+        prepared = pipeline.prepare(spec, allowed=allowed)
         if as_json:
             click.echo("[]")
         else:
             click.echo(f"{prepared.loaded.file}: hợp lệ (mẫu {prepared.template_path.name}).")
 
-    _run(action, as_json)
+    _run(action, as_json, limits)
 
 
-def _layout_of(path: Path):
+def _layout_of(path: Path, allowed: tuple[Path, ...] = ()):
     """The layout of a .docx, or of the document a spec renders to (nothing is written)."""
     from engine.render.layout import read_layout
 
     if path.suffix.lower() in (".yaml", ".yml"):
-        return read_layout(pipeline.render(path), name=str(path))
+        return read_layout(pipeline.render(path, allowed=allowed), name=str(path))
     return read_layout(read_document(path), name=str(path))
 
 
@@ -175,35 +230,40 @@ def _layout_of(path: Path):
 @click.option("--yaml", "as_yaml", is_flag=True, help="In dạng dữ liệu YAML thay vì dàn ý.")
 @click.option("--so-voi", "compare", type=click.Path(dir_okay=False, path_type=Path),
               help="So với một dàn ý đã lưu; in chỗ khác nhau, mã thoát 1 nếu khác.")
-def snapshot(document: Path, as_yaml: bool, compare: Path | None) -> None:
+@trust_options
+def snapshot(document: Path, as_yaml: bool, compare: Path | None, allowed: tuple[Path, ...],
+             limits: Limits | None) -> None:
     """In dàn ý bố cục của DOCUMENT (.docx, hoặc tệp đặc tả .yaml): trang, lề, từng đoạn, bảng, đầu trang."""
     from engine import snapshot as snap
 
     def action() -> None:
-        layout = _layout_of(document)
+        from engine.trust.files import decode_text
+
+        layout = _layout_of(document, allowed)
         text = snap.as_yaml(layout) if as_yaml else snap.as_text(layout)
         if compare is None:
             click.echo(text, nl=False)
             return
-        diff = snap.snapshot_diff(read_document(compare).decode("utf-8"), text,
-                                  expected_name=str(compare), obtained_name=str(document))
+        saved = decode_text(_document(compare), role="van_ban").text
+        diff = snap.snapshot_diff(saved, text, expected_name=str(compare), obtained_name=str(document))
         if diff:
             click.echo(diff, nl=False)
             sys.exit(EXIT_AUDIT_FINDINGS)
         click.echo("Bố cục giống hệt dàn ý đã lưu.")
 
-    _run(action)
+    _run(action, limits=limits)
 
 
 @main.command()
 @click.argument("document", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--json", "as_json", is_flag=True, help="In danh sách phát hiện dạng JSON ([] khi đúng thể thức).")
-def check(document: Path, as_json: bool) -> None:
+@trust_options
+def check(document: Path, as_json: bool, allowed: tuple[Path, ...], limits: Limits | None) -> None:
     """Kiểm tra thể thức DOCUMENT (.docx, hoặc tệp đặc tả .yaml) theo Nghị định 30/2020/NĐ-CP."""
     from engine.conformance import check_layout
 
     def action() -> None:
-        findings = check_layout(_layout_of(document))
+        findings = check_layout(_layout_of(document, allowed))
         if as_json:
             click.echo(json.dumps([f.as_dict() for f in findings], ensure_ascii=False, indent=2))
         elif findings:
@@ -215,7 +275,7 @@ def check(document: Path, as_json: bool) -> None:
         if findings:
             sys.exit(EXIT_AUDIT_FINDINGS)
 
-    _run(action, as_json)
+    _run(action, as_json, limits)
 
 
 @main.command()
@@ -224,7 +284,9 @@ def check(document: Path, as_json: bool) -> None:
               help="Thư mục ghi ảnh trang (trang-1.png, trang-2.png …); được tạo nếu chưa có.")
 @click.option("--dpi", default=80, show_default=True, type=click.IntRange(20, 300), help="Độ phân giải ảnh.")
 @click.option("--force", is_flag=True, help="Ghi đè ảnh trang đã có trong thư mục.")
-def preview(source: Path, folder: Path, dpi: int, force: bool) -> None:
+@trust_options
+def preview(source: Path, folder: Path, dpi: int, force: bool, allowed: tuple[Path, ...],
+            limits: Limits | None) -> None:
     """Vẽ ảnh PNG từng trang của SOURCE (tệp đặc tả .yaml, .docx hoặc .pdf) để xem bằng mắt."""
     from engine.convert.pages import page_images
 
@@ -240,13 +302,16 @@ def preview(source: Path, folder: Path, dpi: int, force: bool) -> None:
             ))
         suffix = source.suffix.lower()
         if suffix in (".yaml", ".yml"):
-            prepared = pipeline.prepare(source)
+            prepared = pipeline.prepare(source, allowed=allowed)
             _warn(prepared.findings)
             result = pipeline.docx_to_pdf(pipeline.render_prepared(prepared), source=str(source))
         elif suffix == ".pdf":
             result = pipeline.PdfResult(read_document(source))
         else:
-            result = pipeline.docx_to_pdf(read_document(source), source=str(source))
+            docx = read_document(source)
+            # LibreOffice will open it: no links that would make it read other files.
+            open_package(docx, name=str(source), role="van_ban", for_office=True)
+            result = pipeline.docx_to_pdf(docx, source=str(source))
         for notice in result.notices:
             click.echo(f"Lưu ý: {notice}", err=True)
         images = page_images(result.pdf, dpi=dpi, source=str(source))
@@ -256,7 +321,7 @@ def preview(source: Path, folder: Path, dpi: int, force: bool) -> None:
             write_atomic(target, image, force=force)
         click.echo(f"Đã ghi {len(targets)} ảnh trang vào {folder}")
 
-    _run(action)
+    _run(action, limits=limits)
 
 
 @main.command()
@@ -270,7 +335,9 @@ def preview(source: Path, folder: Path, dpi: int, force: bool) -> None:
 @click.option("--force", is_flag=True, help="Dựng lại cả đơn vị đã có tệp kết quả (mặc định: bỏ qua, chạy tiếp).")
 @click.option("-j", "--jobs", type=click.IntRange(1, 256), default=None,
               help="Số tiến trình song song (mặc định: số nhân CPU).")
-def batch(spec: Path, units: Path, out: Path, pdf: bool, only_failed: bool, force: bool, jobs: int | None) -> None:
+@trust_options
+def batch(spec: Path, units: Path, out: Path, pdf: bool, only_failed: bool, force: bool, jobs: int | None,
+          allowed: tuple[Path, ...], limits: Limits | None) -> None:
     """Dựng mỗi đơn vị trong --data một văn bản theo đặc tả SPEC, song song; lỗi một đơn vị không dừng lô."""
     from engine.batch import REPORT, read_units, run_batch
 
@@ -280,11 +347,11 @@ def batch(spec: Path, units: Path, out: Path, pdf: bool, only_failed: bool, forc
                                show_percent=True) as bar:
             try:
                 summary = run_batch(spec, units, out, pdf=pdf, force=force, only_failed=only_failed,
-                                    workers=jobs, progress=bar.update, units=rows)
+                                    workers=jobs, progress=bar.update, units=rows, allowed=allowed)
             except KeyboardInterrupt:
                 click.echo(f"\nĐã dừng theo yêu cầu. Các tệp đã ghi đều trọn vẹn (xem {out}/{REPORT}); "
                            "chạy lại cùng lệnh để dựng tiếp các đơn vị còn lại.", err=True)
-                sys.exit(130)
+                sys.exit(EXIT_INTERRUPTED)
         ok, failed, skipped = summary.count("ok"), summary.count("loi"), summary.count("bo_qua")
         warned = sum(1 for r in summary.results if r.warnings)
         click.echo(f"Xong {len(summary.results)} đơn vị trong {summary.seconds:.1f} s "
@@ -298,7 +365,7 @@ def batch(spec: Path, units: Path, out: Path, pdf: bool, only_failed: bool, forc
             click.echo(f"Sửa rồi chạy lại với --only-failed để chỉ dựng {failed} đơn vị lỗi.", err=True)
             sys.exit(EXIT_AUDIT_FINDINGS)
 
-    _run(action)
+    _run(action, limits=limits)
 
 
 if __name__ == "__main__":

@@ -11,16 +11,17 @@ from __future__ import annotations
 import difflib
 import re
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import jinja2
 
-from engine.errors import Problem, SpecError
+from engine.errors import LimitError, Location, Problem, SpecError
 from engine.kinds import KINDS
-from engine.render.environment import compile_text, text_environment
+from engine.render.environment import SandboxLimit, SandboxViolation, compile_text, compile_value, sandbox_budget
 from engine.spec import models
 from engine.spec.loader import LoadedSpec, dotted_path
+from engine.trust.images import checked_png
+from engine.trust.limits import current_limits
 from engine.vn.dates import BLANK, place_and_date
 from engine.vn.numbers import roman, two_digits
 from engine.vn.text import nfc, upper_vi
@@ -34,9 +35,14 @@ BLANK_NUMBER = BLANK
 
 @dataclass(frozen=True)
 class SignatureImage:
-    """A signature picture to place between the chức vụ and the name (resolved at render)."""
+    """A signature picture to place between the chức vụ and the name (made into a drawing at render).
 
-    path: Path
+    It holds the checked bytes of the PNG, never a path or a file: the template sees only the
+    drawing the render layer makes of it.
+    """
+
+    png: bytes
+    name: str
 
 
 def build_context(loaded: LoadedSpec, data: dict[str, Any]) -> dict[str, Any]:
@@ -65,13 +71,25 @@ def build_context(loaded: LoadedSpec, data: dict[str, Any]) -> dict[str, Any]:
     van_ban["kinh_gui_mot"] = recipients[0] if len(recipients) == 1 else ""
     van_ban["kinh_gui_nhieu"] = dash_list(recipients) if len(recipients) > 1 else []
     van_ban["can_cu"] = closing_list([expr.text(c, ("can_cu", i)) for i, c in enumerate(spec.can_cu)])
-    van_ban["noi_dung"] = list(_blocks(spec.noi_dung, ("noi_dung",), expr, parent_number=""))
+    van_ban["noi_dung"] = _bounded_paragraphs(_blocks(spec.noi_dung, ("noi_dung",), expr, parent_number=""), loaded)
     van_ban["noi_nhan"] = noi_nhan_lines(
         [expr.text(r, ("noi_nhan", "cac_noi", i)) for i, r in enumerate(spec.noi_nhan.cac_noi)],
         spec.noi_nhan.luu,
     )
     van_ban["nguoi_ky"] = signer(spec.nguoi_ky, loaded)
     return {**data, "van_ban": van_ban}
+
+
+def _bounded_paragraphs(blocks: Any, loaded: LoadedSpec) -> list[dict[str, Any]]:
+    limits = current_limits()
+    paragraphs: list[dict[str, Any]] = []
+    for block in blocks:
+        paragraphs.append(block)
+        if len(paragraphs) > limits.so_doan:
+            raise LimitError(Problem("LIMIT_PARAGRAPHS", f"thân văn bản có hơn {limits.describe('so_doan')} đoạn",
+                                     loaded.source.location(("noi_dung",), field="noi_dung"),
+                                     hint="Đưa bảng số liệu vào phụ lục; nếu đúng là cần, nâng giới hạn so_doan."))
+    return paragraphs
 
 
 def number_line(spec: models.Spec) -> str:
@@ -81,7 +99,11 @@ def number_line(spec: models.Spec) -> str:
 
 
 def _strip_end(text: str) -> str:
-    return re.sub(r"[\s;.,]+$", "", text)
+    """The text without its closing spaces and ";", ".", "," (a loop: the regex for this is quadratic on long runs)."""
+    end = len(text)
+    while end and (text[end - 1].isspace() or text[end - 1] in ";.,"):
+        end -= 1
+    return text[:end]
 
 
 def closing_list(items: list[str]) -> list[str]:
@@ -106,14 +128,12 @@ def signer(nguoi_ky: models.NguoiKy, loaded: LoadedSpec) -> dict[str, Any]:
     authority = f"{nguoi_ky.quyen_han} {upper_vi(nguoi_ky.thay)}" if nguoi_ky.quyen_han else ""
     image = None
     if nguoi_ky.chu_ky:
-        path = (loaded.base_dir / nguoi_ky.chu_ky).resolve()
-        if not path.is_file() or path.suffix.lower() != ".png":
-            raise SpecError(Problem(
-                "SPEC_VALUE", f"không thấy ảnh chữ ký PNG '{nguoi_ky.chu_ky}'",
-                loaded.source.location(("nguoi_ky", "chu_ky"), field="nguoi_ky.chu_ky"),
-                hint="Đường dẫn tính từ thư mục của tệp đặc tả; ảnh phải là PNG nền trong suốt.",
-            ))
-        image = SignatureImage(path)
+        where = loaded.source.location(("nguoi_ky", "chu_ky"), field="nguoi_ky.chu_ky")
+        if not nguoi_ky.chu_ky.lower().endswith(".png"):
+            raise SpecError(Problem("SPEC_VALUE", f"ảnh chữ ký '{nguoi_ky.chu_ky[:120]}' phải là tệp PNG", where,
+                                    hint="Lưu ảnh chữ ký dạng PNG nền trong suốt."))
+        file = loaded.access.read(nguoi_ky.chu_ky, where=where, role="anh")
+        image = SignatureImage(checked_png(file.data, where), file.name)
     return {
         "quyen_han": authority,
         "chuc_vu": upper_vi(nguoi_ky.chuc_vu) if nguoi_ky.chuc_vu else "",
@@ -135,7 +155,8 @@ def _heading_number(level: str, index: int, parent_number: str) -> str:
         base = parent_number.rstrip(".")
         return f"{base}.{index}." if base.isdigit() else f"{index}."
     if index > len(DIEM_LETTERS):
-        raise ValueError(f"quá {len(DIEM_LETTERS)} điểm trong một khoản")
+        raise ValueError(f"điểm thứ {index}: một khoản chỉ có {len(DIEM_LETTERS)} điểm, từ a) đến y) "
+                         "(Nghị định 30 đánh điểm bằng chữ cái tiếng Việt)")
     return f"{DIEM_LETTERS[index - 1]})"
 
 
@@ -153,7 +174,11 @@ def _blocks(blocks: list[Any], path: tuple[Any, ...], expr: Expressions, parent_
         else:
             level = block.level
             counters[level] = counters.get(level, 0) + 1
-            number = block.so or _heading_number(level, counters[level], parent_number)
+            try:
+                number = block.so or _heading_number(level, counters[level], parent_number)
+            except ValueError as exc:
+                hint = "Chia thành nhiều khoản, hoặc ghi số đề mục bằng tay ('so: …')."
+                raise SpecError(Problem("SPEC_VALUE", str(exc), expr.where((*here, level)), hint=hint)) from None
             title = expr.text(block.title, (*here, level))
             after = expr.text(block.doan, (*here, "doan")) if block.doan else ""
             # A heading may be only a number ("1." followed by its paragraph on the same line).
@@ -179,10 +204,20 @@ class Expressions:
         """The same expressions with more names (a table row's ``dong`` and ``stt``)."""
         return Expressions(self.loaded, {**self.names, **names})
 
+    def where(self, path: tuple[Any, ...]) -> Location:
+        return self.loaded.source.location(path, field=dotted_path(path))
+
     def value(self, source: str, path: tuple[Any, ...]) -> Any:
         """Evaluate one expression ("kq.xep_hang", with or without {{ }}) to its value, not text."""
         expression = source.strip().removeprefix("{{").removesuffix("}}").strip()
-        return self._guarded(lambda: text_environment().compile_expression(expression)(**self.names), path)
+
+        def evaluate() -> Any:
+            result = compile_value(expression)(**self.names)
+            if isinstance(result, jinja2.Undefined):
+                result._fail_with_undefined_error()
+            return result
+
+        return self._guarded(evaluate, path)
 
     def text(self, source: str, path: tuple[Any, ...]) -> str:
         if "{{" not in source and "{%" not in source:
@@ -190,9 +225,18 @@ class Expressions:
         return self._guarded(lambda: nfc(compile_text(source).render(self.names)), path)
 
     def _guarded(self, action: Any, path: tuple[Any, ...]) -> Any:
-        where = self.loaded.source.location(path, field=dotted_path(path))
+        where = self.where(path)
         try:
-            return action()
+            with sandbox_budget():
+                return action()
+        except SandboxViolation as exc:
+            raise SpecError(Problem(exc.code, exc.message, where, hint=exc.hint)) from None
+        except SandboxLimit as exc:
+            raise LimitError(Problem(exc.code, exc.message, where,
+                                     hint=f"Sửa biểu thức; nếu đúng là cần, nâng giới hạn {exc.limit}." if exc.limit
+                                     else "Sửa biểu thức.")) from None
+        except RecursionError:
+            raise LimitError(Problem("LIMIT_DEPTH", "biểu thức gọi lồng nhau quá sâu", where)) from None
         except jinja2.TemplateSyntaxError as exc:
             raise SpecError(Problem(
                 "SPEC_EXPRESSION", f"biểu thức sai cú pháp: {exc.message}", where,
@@ -201,9 +245,9 @@ class Expressions:
         except jinja2.UndefinedError as exc:
             message, hint = self._undefined(exc)
             raise SpecError(Problem("SPEC_EXPRESSION", message, where, hint=hint)) from None
-        except (TypeError, ValueError, ArithmeticError, jinja2.TemplateError) as exc:
+        except (TypeError, ValueError, ArithmeticError, LookupError, jinja2.TemplateError) as exc:
             raise SpecError(Problem(
-                "SPEC_EXPRESSION", f"không tính được biểu thức: {exc}", where,
+                "SPEC_EXPRESSION", f"không tính được biểu thức: {str(exc)[:200]}", where,
             )) from None
 
     def _undefined(self, exc: jinja2.UndefinedError) -> tuple[str, str]:
@@ -212,7 +256,7 @@ class Expressions:
         if m:
             name = m[1]
             known = sorted(self.names)
-            guess = difflib.get_close_matches(name, known, n=1)
+            guess = difflib.get_close_matches(name, known, n=1) if len(name) <= 64 else []
             hint = f"Có phải ý bạn là '{guess[0]}'? " if guess else ""
             return (f"biểu thức dùng '{name}' nhưng không có dữ liệu tên này",
                     hint + f"Các tên có: {', '.join(known)} (khai trong 'du_lieu').")

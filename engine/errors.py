@@ -134,6 +134,18 @@ class OutputError(EngineError):
     title = "Không ghi được tệp kết quả"
 
 
+class AccessError(EngineError):
+    """An input path leads outside the folders the user allowed, or to something that is not a file."""
+
+    title = "Không được đọc tệp này"
+
+
+class LimitError(EngineError):
+    """An input or what it makes goes past a resource limit (size, count, depth, loops, time)."""
+
+    title = "Vượt giới hạn an toàn"
+
+
 # Stable codes: never renumber or reuse; docs/errors.md lists exactly these (tested).
 ERROR_CODES: dict[str, str] = {
     "SPEC_FILE": "không đọc được tệp đặc tả",
@@ -146,7 +158,7 @@ ERROR_CODES: dict[str, str] = {
     "SPEC_DATE": "ngày tháng không có thật hoặc sai dạng",
     "SPEC_KIND": "loại văn bản chưa được hỗ trợ",
     "SPEC_EXPRESSION": "biểu thức {{ … }} trong nội dung sai hoặc dùng giá trị không có",
-    "SPEC_TOO_LARGE": "tệp đặc tả quá lớn hoặc lồng quá sâu",
+    "SPEC_TOO_LARGE": "(không còn dùng: nay là LIMIT_YAML)",
     "DATA_FILE": "không đọc được tệp dữ liệu",
     "DATA_FORMAT": "tệp dữ liệu sai định dạng",
     "TEMPLATE_FILE": "không mở được tệp mẫu .docx",
@@ -161,6 +173,29 @@ ERROR_CODES: dict[str, str] = {
     "PDF_UNAVAILABLE": "máy không có LibreOffice (hoặc python3-uno) để chuyển sang PDF",
     "PDF_CONVERSION": "LibreOffice không chuyển được văn bản sang PDF",
     "PREVIEW_UNAVAILABLE": "không vẽ được ảnh trang (thiếu pdftoppm hoặc PDF hỏng)",
+    "FILE_ENCODING": "tệp văn bản không phải UTF-8, UTF-16 hay Windows-1258, hoặc là tệp nhị phân",
+    "FILE_ZIP": "tệp .docx/.xlsx không phải gói zip hợp lệ (hỏng hoặc đổi đuôi)",
+    "FILE_XML": "một phần XML trong tệp .docx/.xlsx hỏng hoặc có DTD/thực thể",
+    "FILE_LINK": "tệp .docx liên kết ra ngoài (ảnh liên kết, trường INCLUDETEXT, DDE …)",
+    "DOCX_VALUE": "văn bản .docx có thuộc tính mang giá trị sai",
+    "BATCH_REPORT": "tệp ket_qua_lo.json của lần chạy trước hỏng hoặc sai dạng",
+    "PATH_NAME": "tên tệp hoặc đường dẫn quá dài, hoặc có ký tự không dùng được",
+    "ACCESS_OUTSIDE": "đường dẫn ra ngoài các thư mục được phép đọc",
+    "ACCESS_NOT_FILE": "đường dẫn không trỏ tới một tệp thường (thư mục, thiết bị, FIFO, socket)",
+    "LIMIT_FILE_SIZE": "tệp đầu vào lớn quá giới hạn",
+    "LIMIT_ZIP": "tệp nén (.docx, .xlsx) quá nhiều mục, giải nén quá lớn hoặc nén bất thường",
+    "LIMIT_YAML": "tệp YAML quá nhiều giá trị hoặc lồng quá sâu",
+    "LIMIT_DEPTH": "dữ liệu hoặc mẫu lồng nhau (đệ quy) quá sâu",
+    "LIMIT_ROWS": "bảng quá nhiều dòng, cột hoặc ô",
+    "LIMIT_PARAGRAPHS": "văn bản quá nhiều đoạn",
+    "LIMIT_TEXT": "một giá trị hoặc một chuỗi tạo ra quá dài",
+    "LIMIT_LIST": "một danh sách do phép tính tạo ra quá dài",
+    "LIMIT_NUMBER": "số quá lớn, quá nhỏ hoặc quá nhiều chữ số",
+    "LIMIT_LOOP": "vòng lặp trong mẫu hoặc biểu thức chạy quá nhiều lần",
+    "LIMIT_TIME": "điền mẫu và tính biểu thức quá thời gian cho phép",
+    "LIMIT_OUTPUT": "văn bản dựng ra vượt giới hạn mà Word, LibreOffice hoặc libxml2 mở được",
+    "SANDBOX_ACCESS": "mẫu hoặc biểu thức dùng thứ không được phép (phương thức, thuộc tính đối tượng, hàm)",
+    "SANDBOX_PRINT": "mẫu hoặc biểu thức in ra một thứ không in được (hàm, lớp, bảng, danh sách, None)",
     "INTERNAL": "lỗi nội bộ của chương trình",
 }
 
@@ -173,6 +208,8 @@ EXIT_CODES: dict[type[EngineError], int] = {
     OutputError: 6,
     AuditError: 7,
     DocumentError: 8,
+    AccessError: 9,
+    LimitError: 10,
 }
 EXIT_AUDIT_FINDINGS = 1  # ``audit`` found an error-level finding, ``check`` a layout finding (like a linter)
 EXIT_USAGE = 2  # click's own code for a wrong command line

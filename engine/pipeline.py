@@ -20,9 +20,10 @@ from engine.errors import Location, OutputError, Problem, SpecError
 from engine.kinds import KINDS
 from engine.output import check_destination, write_atomic
 from engine.render.docx import APPENDIX_CONTEXT, load_joined_template
+from engine.render.environment import sandbox_budget
 from engine.render.tables import TableMarkup
 from engine.scoring.stage import Scored, score_spec
-from engine.spec.loader import LoadedSpec, load_spec, spec_from_mapping
+from engine.spec.loader import Folders, LoadedSpec, load_spec, spec_from_mapping
 
 SpecSource = str | Path | LoadedSpec | dict[str, Any]
 
@@ -40,43 +41,51 @@ class Prepared:
     appendices: tuple[AppendixPart, ...] = ()
 
 
-def _as_loaded(spec: SpecSource, base_dir: str | Path | None) -> LoadedSpec:
+def _as_loaded(spec: SpecSource, base_dir: str | Path | None, allowed: Folders) -> LoadedSpec:
     if isinstance(spec, LoadedSpec):
         return spec
     if isinstance(spec, dict):
-        return spec_from_mapping(spec, base_dir=base_dir or ".")
-    return load_spec(spec)
+        return spec_from_mapping(spec, base_dir=base_dir, allowed=allowed)
+    if not isinstance(spec, (str, Path)):
+        raise SpecError(Problem("SPEC_TYPE", f"đặc tả phải là đường dẫn tệp, một dict hoặc LoadedSpec, nhận được "
+                                f"{type(spec).__name__}", Location()))
+    return load_spec(spec, allowed=allowed)
 
 
 def template_for(loaded: LoadedSpec) -> Path:
     """The spec's own template (``mau``) if given, else its kind's template."""
     if loaded.spec.mau:
-        path = (loaded.base_dir / loaded.spec.mau).resolve()
-        if not path.is_file():
-            raise SpecError(Problem("SPEC_VALUE", f"không tìm thấy mẫu '{loaded.spec.mau}'",
-                                    loaded.source.location(("mau",), field="mau"),
+        where = loaded.source.location(("mau",), field="mau")
+        path = loaded.access.resolve(loaded.spec.mau, where=where, role="mau")
+        if not path.exists():
+            raise SpecError(Problem("SPEC_VALUE", f"không tìm thấy mẫu '{loaded.spec.mau}'", where,
                                     hint="Đường dẫn tính từ thư mục của tệp đặc tả."))
         return path
     return KINDS[loaded.spec.loai].template
 
 
-def prepare(spec: SpecSource, *, base_dir: str | Path | None = None) -> Prepared:
-    """Load and validate the spec, read its data and build the render context."""
-    loaded = _as_loaded(spec, base_dir)
-    data = load_data(loaded)
-    scored = score_spec(loaded)
-    names = {**data, **{name: result.view for name, result in scored.items()}}
-    context = build_context(loaded, names)
-    names["van_ban"] = context["van_ban"]  # phụ lục titles and stated figures may use the document's own fields
-    findings = [finding for result in scored.values() for finding in result.findings]
-    findings += stated_figures(loaded, names)
-    appendices = appendix_parts(loaded, names, scored)
+def prepare(spec: SpecSource, *, base_dir: str | Path | None = None, allowed: Folders = ()) -> Prepared:
+    """Load and validate the spec, read its data and build the render context.
+
+    ``base_dir``: where the paths of a spec given as a mapping start (None: it may name only the
+    engine's own templates and frameworks); ``allowed``: more folders its paths may lead to.
+    """
+    loaded = _as_loaded(spec, base_dir, allowed)
+    with sandbox_budget():
+        data = load_data(loaded)
+        scored = score_spec(loaded)
+        names = {**data, **{name: result.view for name, result in scored.items()}}
+        context = build_context(loaded, names)
+        names["van_ban"] = context["van_ban"]  # phụ lục titles and stated figures may use the document's own fields
+        findings = [finding for result in scored.values() for finding in result.findings]
+        findings += stated_figures(loaded, names)
+        appendices = appendix_parts(loaded, names, scored)
     return Prepared(loaded, data, context, template_for(loaded), scored, tuple(findings), tuple(appendices))
 
 
-def audit(spec: SpecSource, *, base_dir: str | Path | None = None) -> list[Finding]:
+def audit(spec: SpecSource, *, base_dir: str | Path | None = None, allowed: Folders = ()) -> list[Finding]:
     """Every stated figure of the spec and its data that disagrees with the computed one."""
-    return list(prepare(spec, base_dir=base_dir).findings)
+    return list(prepare(spec, base_dir=base_dir, allowed=allowed).findings)
 
 
 def render_prepared(prepared: Prepared) -> bytes:
@@ -86,19 +95,20 @@ def render_prepared(prepared: Prepared) -> bytes:
     if prepared.appendices:
         context = {**context, APPENDIX_CONTEXT: [{**part.context, "bang": TableMarkup(part.table)}
                                                  for part in prepared.appendices]}
-    return template.render(context)
+    with sandbox_budget():
+        return template.render(context)
 
 
-def render(spec: SpecSource, *, base_dir: str | Path | None = None) -> bytes:
+def render(spec: SpecSource, *, base_dir: str | Path | None = None, allowed: Folders = ()) -> bytes:
     """Render a spec into the bytes of a .docx (the API for other programs)."""
-    return render_prepared(prepare(spec, base_dir=base_dir))
+    return render_prepared(prepare(spec, base_dir=base_dir, allowed=allowed))
 
 
 def render_to_file(spec: SpecSource, output: str | Path, *, force: bool = False,
-                   base_dir: str | Path | None = None) -> Path:
+                   base_dir: str | Path | None = None, allowed: Folders = ()) -> Path:
     """Render a spec and write the .docx atomically; an existing file needs ``force``."""
     check_destination(output, force=force)  # fail before the work, not after
-    return write_atomic(output, render(spec, base_dir=base_dir), force=force)
+    return write_atomic(output, render(spec, base_dir=base_dir, allowed=allowed), force=force)
 
 
 @dataclass(frozen=True)
@@ -110,6 +120,11 @@ class PdfResult:
 
 
 _converter = None  # one warm LibreOffice per process, started on the first PDF
+
+
+def running_converter():
+    """The process's PDF converter if one was started (to end it at once on a second Ctrl-C), else None."""
+    return _converter
 
 
 def shared_converter():

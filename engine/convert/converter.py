@@ -319,6 +319,11 @@ class PdfConverter:
         with self._lock:
             self._worker.stop()
 
+    def kill(self) -> None:
+        """End the worker and its office at once, without waiting (a second Ctrl-C). Safe from a signal handler."""
+        self._worker.adopt()
+        self._worker.kill()
+
     @property
     def worker_pid(self) -> int | None:
         """Pid of the running worker, which is also its process group id (None when not running)."""

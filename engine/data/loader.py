@@ -1,17 +1,18 @@
 """Turn the spec's ``du_lieu`` entries (inline tables or data files) into named data sets.
 
-A data set is either written inline in the spec or read from a file next to it. YAML and
-JSON files are read with the same loader as the spec, so numbers are exact decimals and
-errors carry file:line:column.
+A data set is either written inline in the spec or read from a file next to it (inside the
+folders the spec may read, engine.trust). YAML and JSON files are read with the same loader as
+the spec, so numbers are exact decimals and errors carry file:line:column.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from engine.errors import DataError, Problem, SpecError
+from engine.errors import DataError, Problem
 from engine.spec.loader import LoadedSpec
-from engine.spec.yamlload import load_yaml_file
+from engine.spec.yamlload import load_yaml_input
+from engine.trust.limits import current_limits
 
 READERS = (".yaml", ".yml", ".json")
 
@@ -25,22 +26,16 @@ def load_data(loaded: LoadedSpec) -> dict[str, Any]:
             result[name] = source
             continue
         where = loaded.source.location(("du_lieu", name), field=f"du_lieu.{name}")
-        path = (loaded.base_dir / source)
-        if path.suffix.lower() not in READERS:
-            problems.append(Problem("DATA_FORMAT", f"chưa đọc được loại tệp '{path.suffix}' ({source})", where,
+        suffix = source.rsplit(".", 1)[-1].lower() if "." in source else ""
+        if f".{suffix}" not in READERS:
+            problems.append(Problem("DATA_FORMAT", f"chưa đọc được loại tệp '.{suffix}' ({source[:120]})", where,
                                     hint=f"Dùng tệp {', '.join(READERS)}."))
             continue
-        if not path.is_file():
-            problems.append(Problem("DATA_FILE", f"không tìm thấy tệp dữ liệu '{source}'", where,
-                                    hint="Đường dẫn tính từ thư mục của tệp đặc tả."))
-            continue
         try:
-            result[name] = load_yaml_file(path, shown_as=str(path)).data
-        except SpecError as exc:
-            problems.extend(
-                Problem("DATA_FILE" if p.code == "SPEC_FILE" else "DATA_FORMAT", p.message, p.location, p.hint)
-                for p in exc.problems
-            )
+            file = loaded.access.read(source, where=where, role="du_lieu", limit=current_limits().tep_yaml)
+            result[name] = load_yaml_input(file, role="du_lieu").data
+        except DataError as exc:
+            problems.extend(exc.problems)
     if problems:
         raise DataError(problems)
     return result

@@ -22,12 +22,16 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from engine.errors import DataError, Location, Problem, SpecError
-from engine.spec.yamlload import LoadedYaml, load_yaml_file
+from engine.errors import DataError, LimitError, Location, Problem
+from engine.spec.yamlload import LoadedYaml, load_yaml_input
+from engine.trust.files import InputFile, decode_text, read_file
+from engine.trust.limits import current_limits
+from engine.trust.packages import open_package
+from engine.trust.plain import UNPRINTABLE
 from engine.vn.numbers import to_decimal
 from engine.vn.text import nfc
 
-__all__ = ["SUPPORTED_SUFFIXES", "ColumnMap", "UnitRow", "parse_number", "read_units"]
+__all__ = ["SUPPORTED_SUFFIXES", "ColumnMap", "UnitRow", "parse_number", "read_records", "read_units"]
 
 SUPPORTED_SUFFIXES = (".yaml", ".yml", ".csv", ".xlsx")
 HEADER_SEARCH_ROWS = 20  # the header row is looked for among this many first rows
@@ -86,36 +90,94 @@ class UnitRow:
     source: Location
 
 
-def read_units(path: Path | str, columns: ColumnMap, *, sheet: str | None = None) -> list[UnitRow]:
+def read_units(source: Path | str | InputFile, columns: ColumnMap, *, sheet: str | None = None) -> list[UnitRow]:
     """Turn a YAML, CSV or Excel .xlsx table of units into one :class:`UnitRow` per non-blank row.
 
-    ``sheet`` chooses an Excel sheet by name (default: the first visible sheet). Completely
-    blank rows are skipped; every other row after the header is kept, a "Tổng cộng" row too.
-    Raises :class:`DataError` with every problem of the file (up to 50 listed).
+    ``source`` is a path the user named, or a file a spec named, already read through
+    engine.trust. ``sheet`` chooses an Excel sheet by name (default: the first visible sheet).
+    Completely blank rows are skipped; every other row after the header is kept, a "Tổng cộng"
+    row too. Raises :class:`DataError` with every problem of the file (up to 50 listed); a table
+    with no data row, or a CSV row with more or fewer cells than its header, is refused.
     """
-    path = Path(path)
-    shown = str(path)
-    suffix = path.suffix.lower()
+    file = _input(source, sheet)
+    if file.suffix == ".xlsx":
+        return _read_xlsx(file, columns, sheet)
+    if file.suffix == ".csv":
+        return _read_csv(file, columns)
+    return _read_yaml(file, columns)
+
+
+def _input(source: Path | str | InputFile, sheet: str | None) -> InputFile:
+    """Check the kind of file before reading it, then read it through engine.trust if not read yet."""
+    name = source.name if isinstance(source, InputFile) else str(source)
+    suffix = Path(name[-255:]).suffix.lower()
     if suffix not in SUPPORTED_SUFFIXES:
-        kind = f"'{path.suffix}'" if path.suffix else "không có phần mở rộng"
+        kind = f"'{suffix}'" if suffix else "không có phần mở rộng"
         hint = f"Dùng một trong các loại tệp: {' '.join(SUPPORTED_SUFFIXES)}."
         if suffix in (".xls", ".ods", ".xlsm", ".xlsb"):
             hint += " Trong Excel hoặc LibreOffice chọn Lưu thành → Sổ làm việc Excel (.xlsx)."
-        raise DataError(Problem("DATA_FORMAT", f"chưa đọc được loại tệp này ({kind})", Location(file=shown),
+        raise DataError(Problem("DATA_FORMAT", f"chưa đọc được loại tệp này ({kind})", Location(file=name),
                                 hint=hint))
     if sheet is not None and suffix != ".xlsx":
         raise DataError(Problem("DATA_FORMAT", f"tệp {suffix} không có trang tính, không chọn được trang '{sheet}'",
-                                Location(file=shown), hint="Chỉ tệp .xlsx mới chọn trang tính; bỏ tên trang tính."))
-    if not path.exists():
-        raise DataError(Problem("DATA_FILE", "không tìm thấy tệp dữ liệu", Location(file=shown),
-                                hint="Kiểm tra lại đường dẫn và tên tệp."))
-    if not path.is_file():
-        raise DataError(Problem("DATA_FILE", "đây là thư mục, không phải tệp dữ liệu", Location(file=shown)))
-    if suffix == ".xlsx":
-        return _read_xlsx(path, shown, columns, sheet)
-    if suffix == ".csv":
-        return _read_csv(path, shown, columns)
-    return _read_yaml(path, shown, columns)
+                                Location(file=name), hint="Chỉ tệp .xlsx mới chọn trang tính; bỏ tên trang tính."))
+    if isinstance(source, InputFile):
+        return source
+    limit = current_limits().tep_yaml if suffix in (".yaml", ".yml") else None
+    return read_file(Path(source), role="du_lieu", limit=limit)
+
+
+def read_records(source: Path | str | InputFile) -> tuple[list[str], list[tuple[int, dict[str, object]]], str | None]:
+    """The header and rows of a CSV or .xlsx table as raw values (for a units list): header row 1, every column.
+
+    Returns (header, [(row number, {header: value})], sheet title or None). Blank rows are skipped; a row
+    with more or fewer cells than the header, a duplicated or empty header, or a table with no data row
+    is a DataError naming its row.
+    """
+    file = _input(source, None)
+    if file.suffix == ".csv":
+        table = _Table(file.name, _csv_records(_csv_text(file), _delimiter_of(_csv_text(file))))
+        _check_widths(table, 0)
+    elif file.suffix == ".xlsx":
+        workbook = _open_workbook(file, data_only=True)
+        worksheet = _choose_sheet(workbook, file.name, None)
+        table = _Table(file.name, _sheet_rows(worksheet, file.name), sheet=worksheet.title)
+    else:
+        raise DataError(Problem("DATA_FORMAT", "cần một bảng .csv hoặc .xlsx", Location(file=file.name)))
+    if not table.rows:
+        raise DataError(Problem("DATA_FORMAT", "tệp trống, không có dòng tiêu đề", Location(file=file.name)))
+    header_row, header_cells = table.rows[0]
+    header = [" ".join(nfc(str(v)).split()) if not _is_blank(v) else "" for v in header_cells]
+    while header and not header[-1]:
+        header.pop()
+    problems: list[Problem] = []
+    seen: dict[str, int] = {}
+    for index, name in enumerate(header):
+        if not name:
+            problems.append(Problem("DATA_FORMAT", f"{table.column_name(index)} của dòng tiêu đề không có tên",
+                                    table.cell(header_row, index), hint="Đặt tên cho cột, hoặc xóa cột trống."))
+        elif name in seen:
+            problems.append(Problem("DATA_FORMAT", f"cột '{name}' xuất hiện hai lần ({table.column_name(seen[name])} "
+                                    f"và {table.column_name(index)})", table.cell(header_row, index),
+                                    hint="Đổi tên hoặc xóa một trong hai cột."))
+        seen.setdefault(name, index)
+    rows: list[tuple[int, dict[str, object]]] = []
+    for number, cells in table.rows[1:]:
+        if all(_is_blank(v) for v in cells):
+            continue
+        extra = [i for i in range(len(header), len(cells)) if not _is_blank(cells[i])]
+        if extra:
+            problems.append(Problem("DATA_FORMAT", f"dòng có giá trị ở {table.column_name(extra[0])}, ngoài các cột "
+                                    "của dòng tiêu đề", table.cell(number, extra[0]),
+                                    hint="Thêm tên cột cho giá trị này, hoặc xóa nó."))
+            continue
+        rows.append((number, {name: cells[i] if i < len(cells) else None for i, name in enumerate(header) if name}))
+    if not rows and not problems:
+        problems.append(Problem("DATA_FORMAT", "bảng chỉ có dòng tiêu đề, không có dòng dữ liệu nào",
+                                Location(file=file.name), hint="Thêm mỗi đơn vị một dòng dưới dòng tiêu đề."))
+    if problems:
+        raise DataError(problems[:MAX_PROBLEMS])
+    return header, rows, table.sheet
 
 
 # ---------------------------------------------------------------------------------------------
@@ -163,7 +225,17 @@ class _CellError(Exception):
         self.hint = hint
 
 
+_LINE_BREAKS = str.maketrans({"\r": "\n", "\v": "\n", "\f": "\n"})
+
+
 def _text(value: str) -> str | None:
+    if len(value) > current_limits().do_dai_chuoi:
+        raise _CellError(f"ô dài {len(value):,} ký tự, quá giới hạn {current_limits().describe('do_dai_chuoi')}"
+                         .replace(",", "."), "Kiểm tra đúng tệp; một ô dữ liệu không dài như vậy.")
+    bad = UNPRINTABLE.search(value.translate(_LINE_BREAKS))
+    if bad:
+        raise _CellError(f"ô có ký tự không in được U+{ord(bad[0]):04X}",
+                         "Xóa ký tự này trong ô (thường do dán từ chương trình khác).")
     cleaned = " ".join(nfc(value).split())
     return None if cleaned in NOT_APPLICABLE else cleaned
 
@@ -379,6 +451,8 @@ def _rows_from_table(table: _Table, columns: ColumnMap) -> list[UnitRow]:
     if problems or match is None:
         raise DataError(problems or [Problem("DATA_FORMAT", "không tìm thấy dòng tiêu đề", Location(file=table.file))])
     header_index, positions = match
+    if table.sheet is None:
+        _check_widths(table, header_index)
     collector = _Problems(table.file)
     first_col = min(positions.values())
     units: list[UnitRow] = []
@@ -397,6 +471,11 @@ def _rows_from_table(table: _Table, columns: ColumnMap) -> list[UnitRow]:
                                       table.cell(row_number, col if col is not None else 0, header), hint=exc.hint))
         units.append(UnitRow(values=values, source=table.row(row_number, first_col)))
     collector.raise_if_any()
+    if not units:
+        header_row = table.rows[header_index][0]
+        raise DataError(Problem("DATA_FORMAT", "bảng chỉ có dòng tiêu đề, không có dòng dữ liệu nào",
+                                table.row(header_row, first_col),
+                                hint="Thêm mỗi đơn vị một dòng dưới dòng tiêu đề."))
     return units
 
 
@@ -405,34 +484,66 @@ def _rows_from_table(table: _Table, columns: ColumnMap) -> list[UnitRow]:
 
 
 def _csv_records(text: str, delimiter: str, limit: int | None = None) -> list[tuple[int, Sequence[object]]]:
-    """Records of a CSV text with the line each starts on (a quoted field may span lines)."""
+    """Records of a CSV text with the line each starts on (a quoted field may span lines), within the limits."""
+    limits = current_limits()
+    most = limits.so_dong + HEADER_SEARCH_ROWS
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     records: list[tuple[int, Sequence[object]]] = []
     start = 1
-    for record in reader:
-        records.append((start, record))
-        start = reader.line_num + 1
-        if limit is not None and len(records) >= limit:
-            break
+    try:
+        for record in reader:
+            if len(record) > limits.so_cot:
+                raise LimitError(Problem("LIMIT_ROWS", f"dòng có {len(record):,} cột, quá giới hạn "
+                                         f"{limits.describe('so_cot')}".replace(",", "."),
+                                         Location(line=start), hint="Kiểm tra dấu phân cách của tệp CSV."))
+            records.append((start, record))
+            if len(records) > most:
+                raise LimitError(Problem("LIMIT_ROWS", f"bảng có hơn {limits.describe('so_dong')} dòng dữ liệu",
+                                         Location(line=start),
+                                         hint="Chia bảng thành nhiều tệp, hoặc nâng giới hạn so_dong."))
+            start = reader.line_num + 1
+            if limit is not None and len(records) >= limit:
+                break
+    except csv.Error as exc:
+        if "field larger than field limit" in str(exc):
+            raise LimitError(Problem("LIMIT_TEXT", f"một ô dài hơn {csv.field_size_limit():,} ký tự".replace(",", "."),
+                                     Location(line=reader.line_num),
+                                     hint="Kiểm tra ngoặc kép trong tệp: một dấu \" không đóng làm cả phần còn lại "
+                                          "của tệp thành một ô.")) from None
+        raise DataError(Problem("DATA_FORMAT", f"tệp CSV hỏng ở dòng {reader.line_num}, không tách được các cột",
+                                Location(line=reader.line_num),
+                                hint="Mở và lưu lại tệp bằng Excel hoặc LibreOffice dưới dạng CSV UTF-8.")) from None
     return records
 
 
-def _read_csv(path: Path, shown: str, columns: ColumnMap) -> list[UnitRow]:
-    try:
-        text = path.read_bytes().decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise DataError(Problem("DATA_FILE", f"tệp CSV không phải bảng mã UTF-8 (byte thứ {exc.start})",
-                                Location(file=shown),
-                                hint="Trong Excel chọn Lưu thành → 'CSV UTF-8 (phân tách bằng dấu phẩy)'.")) from None
-    except OSError as exc:
-        raise DataError(Problem("DATA_FILE", f"không đọc được tệp ({exc.strerror})", Location(file=shown))) from None
+def _csv_text(file: InputFile) -> str:
+    return decode_text(file, role="du_lieu").text
+
+
+def _delimiter_of(text: str) -> str:
+    """The delimiter that splits the first line into the most cells (';' from Vietnamese Excel, then ',', tab)."""
+    first = text.split("\n", 1)[0]
+    return max(CSV_DELIMITERS, key=lambda d: (first.count(d), -CSV_DELIMITERS.index(d)))
+
+
+def _in_file(error: DataError | LimitError, name: str) -> DataError | LimitError:
+    """Problems found on a line of a table, given the file they are in."""
+    fixed = [Problem(p.code, p.message, Location(file=name, line=p.location.line, column=p.location.column,
+                                                 field=p.location.field or (f"dòng {p.location.line}"
+                                                                            if p.location.line else None)), p.hint)
+             if p.location.file is None else p for p in error.problems]
+    return type(error)(fixed)
+
+
+def _read_csv(file: InputFile, columns: ColumnMap) -> list[UnitRow]:
+    text = _csv_text(file)
     try:
         # The delimiter is the one under which some early row holds every required header;
         # failing that, the one whose best row looks most like a header (for the error message).
         best: tuple[tuple[int, int], str] | None = None
         chosen = None
         for delimiter in CSV_DELIMITERS:
-            table = _Table(shown, _csv_records(text, delimiter, HEADER_SEARCH_ROWS))
+            table = _Table(file.name, _csv_records(text, delimiter, HEADER_SEARCH_ROWS))
             if _find_header(table, columns) is not None:
                 chosen = delimiter
                 break
@@ -441,32 +552,56 @@ def _read_csv(path: Path, shown: str, columns: ColumnMap) -> list[UnitRow]:
                 best = (rank, delimiter)
         if chosen is None:
             chosen = best[1] if best else CSV_DELIMITERS[0]
-        table = _Table(shown, _csv_records(text, chosen))
-    except csv.Error as exc:
-        raise DataError(Problem("DATA_FORMAT", f"tệp CSV hỏng, không tách được các cột ({exc})", Location(file=shown),
-                                hint="Mở và lưu lại tệp bằng Excel hoặc LibreOffice dưới dạng CSV UTF-8.")) from None
+        table = _Table(file.name, _csv_records(text, chosen))
+    except (DataError, LimitError) as exc:
+        raise _in_file(exc, file.name) from None
     return _rows_from_table(table, columns)
+
+
+def _check_widths(table: _Table, header_index: int) -> None:
+    """Every CSV row has as many cells as its header: a row with fewer or more lost a delimiter or a quote.
+
+    (Excel writes every delimiter, even of empty cells; a ragged row means a broken file, and reading
+    it anyway would shift or drop values without a word.)
+    """
+    header_row, header = table.rows[header_index]
+    width = max((i + 1 for i, v in enumerate(header) if not _is_blank(v)), default=0)
+    collector = _Problems(table.file)
+    for number, cells in table.rows[header_index + 1:]:
+        if all(_is_blank(v) for v in cells):
+            continue
+        filled = max((i + 1 for i, v in enumerate(cells) if not _is_blank(v)), default=0)
+        if filled > width:
+            collector.add(Problem("DATA_FORMAT", f"dòng có {filled} ô có giá trị, dòng tiêu đề (dòng {header_row}) chỉ "
+                                  f"có {width} cột", table.row(number, 0),
+                                  hint="Một ô có dấu phân cách (; hoặc ,) mà không đặt trong ngoặc kép, hoặc thừa cột; "
+                                       "lưu lại tệp bằng Excel dưới dạng CSV."))
+        elif len(cells) < width:
+            collector.add(Problem("DATA_FORMAT", f"dòng chỉ có {len(cells)} ô, dòng tiêu đề (dòng {header_row}) có "
+                                  f"{width} cột", table.row(number, 0),
+                                  hint="Dòng bị thiếu dấu phân cách hoặc bị ngắt giữa chừng; lưu lại tệp bằng Excel "
+                                       "dưới dạng CSV."))
+    collector.raise_if_any()
 
 
 # ---------------------------------------------------------------------------------------------
 # Excel .xlsx
 
 
-def _open_workbook(path: Path, shown: str, *, data_only: bool) -> Any:
+def _open_workbook(file: InputFile, *, data_only: bool) -> Any:
+    """A read-only workbook, after engine.trust has checked the package (no zip bomb, no DTD)."""
     from openpyxl import load_workbook
 
+    open_package(file.data, name=file.name, role="du_lieu", kind=".xlsx")
     try:
         with warnings.catch_warnings():
             # openpyxl warns about styles and extensions it ignores; they say nothing about the data.
             warnings.simplefilter("ignore")
-            return load_workbook(path, data_only=data_only)
-    except OSError as exc:
-        raise DataError(Problem("DATA_FILE", f"không đọc được tệp ({exc.strerror or exc})",
-                                Location(file=shown))) from None
+            return load_workbook(io.BytesIO(file.data), read_only=True, data_only=data_only)
     except Exception as exc:  # a corrupt workbook fails anywhere inside openpyxl, zipfile or the XML parser
         raise DataError(Problem(
-            "DATA_FILE", f"tệp không phải sổ làm việc Excel .xlsx hợp lệ hoặc đã bị hỏng ({type(exc).__name__})",
-            Location(file=shown),
+            "FILE_ZIP", f"tệp không phải sổ làm việc Excel .xlsx hợp lệ hoặc đã bị hỏng ({type(exc).__name__})",
+            Location(file=file.name),
             hint="Mở tệp bằng Excel hoặc LibreOffice rồi Lưu thành → Sổ làm việc Excel (.xlsx); tệp .xls cũ "
                  "đổi tên thành .xlsx sẽ không đọc được.",
         )) from None
@@ -494,17 +629,52 @@ def _choose_sheet(workbook: Any, shown: str, sheet: str | None) -> Any:
                             hint=f"Các trang tính đang có: {_headers_list(titles)}."))
 
 
-def _read_xlsx(path: Path, shown: str, columns: ColumnMap, sheet: str | None) -> list[UnitRow]:
-    workbook = _open_workbook(path, shown, data_only=True)
-    worksheet = _choose_sheet(workbook, shown, sheet)
-    rows = [(number, cells) for number, cells in enumerate(worksheet.iter_rows(values_only=True), start=1)]
-    table = _Table(shown, rows, sheet=worksheet.title)
+def _sheet_rows(worksheet: Any, shown: str, *, values_only: bool = True) -> list[tuple[int, Sequence[object]]]:
+    """The rows of a sheet as stored, within the limits, whatever size the sheet claims for itself.
+
+    A sheet states its own dimension ("A1:XFD1048576"), and openpyxl would pad every row to it;
+    the dimension is ignored and the rows are read as the file holds them.
+    """
+    limits = current_limits()
+    most = limits.so_dong + HEADER_SEARCH_ROWS
+    worksheet.reset_dimensions()
+    rows: list[tuple[int, Sequence[object]]] = []
+    try:
+        for number, cells in enumerate(worksheet.iter_rows(min_row=1, values_only=values_only), start=1):
+            if number > most:
+                raise LimitError(Problem("LIMIT_ROWS", f"trang tính có dữ liệu ở dòng {number:,} trở đi, quá giới hạn "
+                                         f"{limits.describe('so_dong')} dòng".replace(",", "."),
+                                         Location(file=shown, field=f"{_sheet_ref(worksheet.title)}!A{number}"),
+                                         hint="Xóa các dòng thừa ở cuối trang tính, hoặc nâng giới hạn so_dong."))
+            if len(cells) > limits.so_cot:
+                raise LimitError(Problem("LIMIT_ROWS", f"dòng {number} có {len(cells):,} cột, quá giới hạn "
+                                         f"{limits.describe('so_cot')}".replace(",", "."),
+                                         Location(file=shown, field=f"{_sheet_ref(worksheet.title)}!A{number}"),
+                                         hint="Xóa các cột thừa ở bên phải trang tính."))
+            if cells:
+                rows.append((number, cells))
+    except (LimitError, DataError):
+        raise
+    except Exception as exc:  # a sheet that claims to be XML and is not fails inside openpyxl or the parser
+        raise DataError(Problem("FILE_XML", f"trang tính '{worksheet.title}' hỏng, không đọc được "
+                                f"({type(exc).__name__})", Location(file=shown),
+                                hint="Mở và lưu lại tệp bằng Excel hoặc LibreOffice.")) from None
+    return rows
+
+
+def _read_xlsx(file: InputFile, columns: ColumnMap, sheet: str | None) -> list[UnitRow]:
+    workbook = _open_workbook(file, data_only=True)
+    try:
+        worksheet = _choose_sheet(workbook, file.name, sheet)
+        table = _Table(file.name, _sheet_rows(worksheet, file.name), sheet=worksheet.title)
+    finally:
+        workbook.close()
     units = _rows_from_table(table, columns)
-    _check_uncomputed_formulas(path, table, columns, units)
+    _check_uncomputed_formulas(file, table, columns, units)
     return units
 
 
-def _check_uncomputed_formulas(path: Path, table: _Table, columns: ColumnMap, units: list[UnitRow]) -> None:
+def _check_uncomputed_formulas(file: InputFile, table: _Table, columns: ColumnMap, units: list[UnitRow]) -> None:
     """A formula whose result was never saved reads as blank; report it instead of reading "not applicable".
 
     Files written by programs (not by Excel or LibreOffice) often hold formulas without their
@@ -525,11 +695,15 @@ def _check_uncomputed_formulas(path: Path, table: _Table, columns: ColumnMap, un
                 blank.append((row, col, columns.fields[field]))
     if not blank:
         return
-    workbook = _open_workbook(path, table.file, data_only=False)
-    worksheet = workbook[table.sheet]
+    workbook = _open_workbook(file, data_only=False)
+    try:
+        formulas = dict(_sheet_rows(workbook[table.sheet], file.name))
+    finally:
+        workbook.close()
     collector = _Problems(table.file)
     for row, col, header in blank:
-        if worksheet.cell(row=row, column=col + 1).data_type == "f":
+        stored = formulas.get(row, ())
+        if col < len(stored) and isinstance(stored[col], str) and stored[col].startswith("="):
             collector.add(Problem(
                 "DATA_FORMAT", "ô có công thức nhưng tệp chưa lưu kết quả của công thức",
                 table.cell(row, col, header),
@@ -543,14 +717,9 @@ def _check_uncomputed_formulas(path: Path, table: _Table, columns: ColumnMap, un
 # YAML
 
 
-def _read_yaml(path: Path, shown: str, columns: ColumnMap) -> list[UnitRow]:
-    try:
-        loaded = load_yaml_file(path, shown_as=shown)
-    except SpecError as exc:
-        raise DataError([
-            Problem("DATA_FILE" if p.code == "SPEC_FILE" else "DATA_FORMAT", p.message, p.location, p.hint)
-            for p in exc.problems
-        ]) from None
+def _read_yaml(file: InputFile, columns: ColumnMap) -> list[UnitRow]:
+    loaded = load_yaml_input(file, role="du_lieu")
+    shown = file.name
     data = loaded.data
     base: tuple[str | int, ...] = ()
     if isinstance(data, dict) and "don_vi" in data:

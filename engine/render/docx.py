@@ -40,12 +40,16 @@ from docxtpl import DocxTemplate, InlineImage
 from lxml import etree
 
 from engine.context import SignatureImage
-from engine.errors import Location, Problem, TemplateError
+from engine.errors import EngineError, LimitError, Location, Problem, TemplateError
 from engine.render.compose import join_documents, restore_core_properties_prefix
-from engine.render.environment import docx_environment
-from engine.render.inspect import find_paragraphs, template_tags
+from engine.render.environment import SandboxLimit, SandboxViolation, docx_environment, sandbox_budget
+from engine.render.inspect import find_paragraphs, part_label, template_tags
+from engine.render.markup import EngineMarkup
 from engine.render.package import BrokenPackage, normalise_package
 from engine.render.zipwrite import Entry, deflate, write_zip
+from engine.trust.files import read_file
+from engine.trust.limits import current_limits
+from engine.trust.packages import open_package, safe_parser
 
 SIGNATURE_WIDTH = Mm(40)
 
@@ -68,23 +72,26 @@ class CompiledTemplate:
 
     @classmethod
     def from_file(cls, path: str | Path) -> CompiledTemplate:
+        """Read a template through engine.trust: a regular file within its limit, a package safe to open."""
         path = Path(path)
-        try:
-            package = path.read_bytes()
-        except OSError as exc:
+        file = read_file(path, role="mau", shown=path.name)
+        if not zipfile.is_zipfile(io.BytesIO(file.data)):
             raise TemplateError(Problem(
-                "TEMPLATE_FILE", f"không mở được mẫu ({exc.strerror})", Location(file=str(path)),
-            )) from None
-        if not zipfile.is_zipfile(io.BytesIO(package)):
-            raise TemplateError(Problem(
-                "TEMPLATE_FILE", "tệp mẫu không phải .docx (không phải gói zip)", Location(file=str(path)),
+                "TEMPLATE_FILE", "tệp mẫu không phải .docx (không phải gói zip)", Location(file=path.name),
                 hint="Lưu mẫu trong Word dưới dạng 'Word Document (*.docx)'.",
             ))
-        return cls(path, package)
+        open_package(file.data, name=path.name, role="mau", for_office=True)
+        return cls(path, file.data)
 
     def _check_tags(self) -> None:
         problems = []
-        for tag in template_tags(self.package):
+        try:
+            tags = template_tags(self.package)
+        except (etree.XMLSyntaxError, KeyError, zipfile.BadZipFile) as exc:
+            raise TemplateError(Problem("FILE_XML", f"một phần XML của mẫu hỏng ({str(exc)[:160]})",
+                                        Location(file=self.name),
+                                        hint="Mở mẫu bằng Word rồi lưu lại.")) from None
+        for tag in tags:
             where = Location(file=self.name, part=tag.part, paragraph=tag.paragraph_text)
             if tag.unclosed:
                 problems.append(Problem(
@@ -109,7 +116,7 @@ class CompiledTemplate:
             return self._render_compiled(compiled, context)
 
     def _render_compiled(self, compiled: _Compiled, context: dict[str, Any]) -> bytes:
-        with self._render_errors():
+        with self._render_errors(), sandbox_budget():
             rendered = {name: _post_process(template.render(context)) for name, template in compiled.templates.items()}
         entries = []
         for name, entry in compiled.entries:
@@ -130,14 +137,31 @@ class CompiledTemplate:
         """The template-only work, done on the first render and kept (None: render through docxtpl)."""
         with self._compile_lock:
             if self._compiled is None:
-                self._compiled = _compile(self)
+                with self._package_errors():
+                    self._compiled = _compile(self)
             return self._compiled or None
+
+    @contextmanager
+    def _package_errors(self):
+        """A part python-docx or docxtpl cannot read (a foreign template saved badly) as a TemplateError."""
+        try:
+            yield
+        except RecursionError:
+            raise LimitError(Problem("LIMIT_DEPTH", "các thẻ trong mẫu lồng nhau quá sâu", Location(file=self.name),
+                                     hint="Bớt các khối {% if %}/{% for %} lồng nhau.")) from None
+        except (etree.XMLSyntaxError, KeyError, ValueError, AttributeError, zipfile.BadZipFile) as exc:
+            raise TemplateError(Problem(
+                "FILE_XML", f"python-docx không đọc được một phần của mẫu ({type(exc).__name__}: {str(exc)[:160]})",
+                Location(file=self.name), hint="Mở mẫu bằng Word rồi lưu lại dưới dạng .docx.",
+            )) from None
 
     def render_with_docxtpl(self, context: dict[str, Any]) -> bytes:
         """Render through ``DocxTemplate.render``: the reference the compiled path is tested against."""
-        document = DocxTemplate(io.BytesIO(self.package))
+        with self._package_errors():
+            document = DocxTemplate(io.BytesIO(self.package))
+            document.init_docx()
         context = _resolve_images(context, document)
-        with self._render_errors():
+        with self._render_errors(), sandbox_budget():
             document.render(context, jinja_env=docx_environment(), autoescape=True)
         buffer = io.BytesIO()
         document.save(buffer)
@@ -151,16 +175,35 @@ class CompiledTemplate:
         """Jinja's errors during a render (either path) as TemplateErrors in the author's terms."""
         try:
             yield
+        except SandboxViolation as exc:
+            raise TemplateError(Problem(exc.code, exc.message, self._place_of_message(), hint=exc.hint)) from None
+        except SandboxLimit as exc:
+            raise LimitError(Problem(exc.code, exc.message, self._place_of_message(),
+                                     hint=f"Sửa mẫu hoặc dữ liệu; nếu đúng là cần, nâng giới hạn {exc.limit}."
+                                     if exc.limit else "Sửa mẫu hoặc dữ liệu.")) from None
+        except RecursionError:
+            raise LimitError(Problem("LIMIT_DEPTH", "mẫu gọi macro hoặc vòng lặp đệ quy lồng nhau quá sâu",
+                                     Location(file=self.name), hint="Sửa macro tự gọi chính nó.")) from None
         except jinja2.TemplateSyntaxError as exc:  # raised late by an {% include %} or similar
             raise TemplateError(self._syntax_problem(exc)) from None
         except jinja2.UndefinedError as exc:
             raise TemplateError(self._undefined_problem(exc)) from None
-        except (jinja2.TemplateError, TypeError, ValueError, ArithmeticError) as exc:
+        except (jinja2.TemplateError, TypeError, ValueError, ArithmeticError, LookupError) as exc:
             raise TemplateError(Problem(
-                "TEMPLATE_RENDER", f"lỗi khi điền mẫu: {exc}", Location(file=self.name),
+                "TEMPLATE_RENDER", f"lỗi khi điền mẫu: {str(exc)[:200]}", Location(file=self.name),
             )) from None
 
-    def _broken_output(self, part: str, reason: str) -> TemplateError:
+    def _place_of_message(self) -> Location:
+        return Location(file=self.name)
+
+    def _broken_output(self, part: str, reason: str) -> EngineError:
+        limit = _output_limit_message(reason)
+        if limit:
+            return LimitError(Problem(
+                "LIMIT_OUTPUT", f"văn bản dựng ra ở {part_label(part)}: {limit}", Location(file=self.name),
+                hint="Word, LibreOffice và python-docx không mở được văn bản như vậy; rút ngắn giá trị quá dài "
+                     "(chia đoạn văn, đưa bảng vào phụ lục). Không có tệp nào được ghi.",
+            ))
         return TemplateError(Problem(
             "TEMPLATE_OUTPUT", f"kết quả không phải XML hợp lệ ở {part}: {reason}", Location(file=self.name),
             hint="Mẫu có thẻ {%p …%}/{%tr …%} đặt sai chỗ; không có tệp nào được ghi.",
@@ -280,22 +323,44 @@ class _NoEvents:
 
 
 def xml_problem(data: bytes) -> str | None:
-    """Why ``data`` is not well-formed, namespaced XML, or None when it is.
+    """Why ``data`` is not well-formed, namespaced XML that every reader opens, or None when it is.
 
     libxml2 through lxml with an empty target checks everything Word needs (well-formedness,
     allowed characters, entities, every prefix bound) without building a tree: a tree of a
     10,000-row table takes hundreds of megabytes. It releases the GIL while it parses, so a big
     part can be checked alongside its compression; expat, twice as slow here, holds it.
     An unbound prefix is a namespace error, which libxml2 logs instead of raising.
+
+    The parser keeps libxml2's default limits (no huge-tree mode), the same that python-docx and
+    LibreOffice's own libxml2 apply: a text node over 10 MB or elements nested deeper than 256
+    make a file they refuse, so such a part is refused here, before anything is written.
     """
-    parser = etree.XMLParser(target=_NoEvents(), huge_tree=True, resolve_entities=False, load_dtd=False,
-                             no_network=True)
+    if len(data) > current_limits().phan_van_ban:
+        return f"{_PART_TOO_BIG}: {len(data):,} byte".replace(",", ".")
+    parser = safe_parser(target=_NoEvents())
     try:
         etree.fromstring(data, parser)
     except etree.XMLSyntaxError as exc:
         return str(exc)
     errors = parser.error_log.filter_from_errors()
     return errors[0].message if errors else None
+
+
+_PART_TOO_BIG = "phần XML lớn hơn giới hạn phan_van_ban"
+
+
+def _output_limit_message(reason: str) -> str | None:
+    """The Vietnamese words for a reader's limit that a rendered part broke, or None if it broke no limit."""
+    if reason.startswith(_PART_TOO_BIG):
+        return reason
+    lowered = reason.lower()
+    if "huge text node" in lowered or "text node" in lowered and "too" in lowered:
+        return "một đoạn chữ dài hơn 10 MB liền nhau (giới hạn của libxml2, python-docx và LibreOffice)"
+    if "excessive depth" in lowered or "depth" in lowered and "exceed" in lowered:
+        return "các phần tử lồng nhau quá 256 mức (giới hạn của libxml2)"
+    if "huge" in lowered or "limit" in lowered:
+        return f"vượt một giới hạn của libxml2 ({reason[:120]})"
+    return None
 
 
 class _Background:
@@ -378,10 +443,25 @@ def _holds_image(value: Any) -> bool:
     return False
 
 
+class _Drawing(EngineMarkup):
+    """A signature image as the template sees it: a drawing to print, with nothing in it to read or call.
+
+    docxtpl's InlineImage carries the whole DocxTemplate (which can save files); it stays out of reach.
+    """
+
+    __slots__ = ("__image",)
+
+    def __init__(self, image: InlineImage) -> None:
+        self.__image = image
+
+    def __html__(self) -> str:
+        return self.__image._insert_image()
+
+
 def _resolve_images(value: Any, document: DocxTemplate) -> Any:
-    """Replace SignatureImage markers by docxtpl InlineImages bound to this render."""
+    """Replace SignatureImage markers by drawings bound to this render."""
     if isinstance(value, SignatureImage):
-        return InlineImage(document, str(value.path), width=SIGNATURE_WIDTH)
+        return _Drawing(InlineImage(document, io.BytesIO(value.png), width=SIGNATURE_WIDTH))
     if isinstance(value, dict):
         return {k: _resolve_images(v, document) for k, v in value.items()}
     if isinstance(value, list):
@@ -398,9 +478,9 @@ def load_template(path: str | Path) -> CompiledTemplate:
     path = Path(path).resolve()
     try:
         mtime = path.stat().st_mtime
-    except OSError:
+    except (OSError, ValueError):
         raise TemplateError(Problem(
-            "TEMPLATE_FILE", "không tìm thấy tệp mẫu", Location(file=str(path)),
+            "TEMPLATE_FILE", "không tìm thấy tệp mẫu", Location(file=path.name),
         )) from None
     with _lock:
         cached = _cache.get(path)

@@ -1,30 +1,174 @@
 """Build the two Jinja environments once per process: one for spec text, one for .docx XML.
 
-Both are sandboxed (specs and templates may come from outside), use StrictUndefined (a
-missing value is an error, never a silent blank) and share the filter table of engine.vn.
-The .docx environment autoescapes, so ``&``, ``<`` and ``>`` in data render literally
-instead of corrupting the XML; the text environment does not, because its output is plain
-text that the .docx environment escapes once when it is placed in the document.
+Specs and templates may come from people we do not know, so both environments are a sandbox
+that holds (Jinja's immutable sandbox is the anchor, and this one is stricter):
+
+- The globals are empty: no ``range``, ``dict``, ``lipsum``, ``cycler``, ``joiner`` or
+  ``namespace``. The filters are the engine's own (engine.vn) and a short list of Jinja's,
+  each bounded (:data:`JINJA_FILTERS`); ``safe``, ``format``, ``pprint``, ``random``,
+  ``urlize``, ``wordwrap`` and ``xmlattr`` are not there.
+- Only plain data is read: the keys of a dict, the items of a list, tuple or string, and the
+  fields the engine's own value types declare (:data:`READABLE_FIELDS`: a Figure's ``value``,
+  a loop's ``index`` …). Any other attribute (``''.format``, ``{}.items``, a method, a
+  field of an unknown object) is an error with code SANDBOX_ACCESS, and so is calling
+  anything but a macro of the template itself.
+- Printing anything that is not text, a number, a figure or the engine's own markup (a
+  function, a class, a dict, a list, None, True) is an error with code SANDBOX_PRINT, never
+  its Python repr.
+- Every string or list an operation makes (``*``, ``+``, ``~``, a filter) is bounded by
+  ``do_dai_chuoi`` and ``do_dai_danh_sach``, checked before the work when the size can be
+  known in advance; every loop counts against ``so_vong_lap``; the whole work of one document
+  against ``thoi_gian_dung`` seconds; numbers against the bounds of engine.vn.numbers. Each
+  limit is its own LimitError code. Deep recursion (a macro that calls itself) is LIMIT_DEPTH.
+
+Both use StrictUndefined (a missing value is an error, never a silent blank) and exact decimal
+arithmetic. The .docx environment autoescapes, so ``&``, ``<`` and ``>`` in data render
+literally instead of corrupting the XML; the text environment does not, because its output is
+plain text that the .docx environment escapes once when it is placed in the document.
 """
 
 from __future__ import annotations
 
 import operator
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from decimal import Decimal
 from functools import cache, lru_cache
 from typing import Any
 
 import jinja2
-from jinja2.sandbox import SandboxedEnvironment
+from jinja2 import nodes
+from jinja2.compiler import CodeGenerator
+from jinja2.exceptions import SecurityError
+from jinja2.filters import FILTERS as JINJA_BUILTIN_FILTERS
+from jinja2.runtime import LoopContext, Macro, Undefined
+from jinja2.sandbox import ImmutableSandboxedEnvironment
+from markupsafe import Markup
 
+from engine.render.markup import EngineMarkup
 from engine.scoring.figures import Figure, Percentage
+from engine.trust.limits import Limits, current_limits
+from engine.vn.dates import PartialDate
 from engine.vn.filters import FILTERS
-from engine.vn.numbers import format_number, format_percent
+from engine.vn.numbers import check_magnitude, format_number, format_percent
+
+__all__ = ["JINJA_FILTERS", "READABLE_FIELDS", "SandboxLimit", "SandboxViolation", "compile_text", "compile_value",
+           "docx_environment", "printable", "sandbox_budget", "text_environment"]
+
+
+class SandboxViolation(SecurityError):
+    """A template or an expression reached for something the sandbox does not give (code SANDBOX_*)."""
+
+    def __init__(self, code: str, message: str, hint: str | None = None) -> None:
+        super().__init__(message)  # Jinja's errors give it back as ``message``
+        self.code = code
+        self.hint = hint
+
+
+class SandboxLimit(jinja2.TemplateRuntimeError):
+    """A template or an expression went past a limit (code LIMIT_*)."""
+
+    def __init__(self, code: str, message: str, limit: str | None = None) -> None:
+        super().__init__(message)
+        self.code = code
+        self.limit = limit
+
+
+# ----- the budget of one document ---------------------------------------------------------------
+
+_CLOCK_EVERY = 256  # loop iterations between two looks at the clock
+
+
+class Budget:
+    """What the templates and expressions of one document may still spend: loop iterations and time."""
+
+    def __init__(self, limits: Limits) -> None:
+        self.limits = limits
+        self.iterations = 0
+        self.deadline = time.monotonic() + limits.thoi_gian_dung
+
+    def tick(self, count: int = 1) -> None:
+        before = self.iterations
+        self.iterations += count
+        if self.iterations > self.limits.so_vong_lap:
+            raise SandboxLimit("LIMIT_LOOP", f"vòng lặp chạy quá {self.limits.describe('so_vong_lap')} lần",
+                               "so_vong_lap")
+        if before // _CLOCK_EVERY != self.iterations // _CLOCK_EVERY:
+            self.check_time()
+
+    def check_time(self) -> None:
+        if time.monotonic() > self.deadline:
+            raise SandboxLimit("LIMIT_TIME", f"điền mẫu và tính biểu thức quá {self.limits.describe('thoi_gian_dung')}",
+                               "thoi_gian_dung")
+
+
+_budget: ContextVar[Budget | None] = ContextVar("vanban_budget", default=None)
+
+
+@contextmanager
+def sandbox_budget() -> Iterator[Budget]:
+    """One document's budget for the block (the one already open, if any: a render inside a prepare)."""
+    active = _budget.get()
+    if active is not None:
+        yield active
+        return
+    budget = Budget(current_limits())
+    token = _budget.set(budget)
+    try:
+        yield budget
+    finally:
+        _budget.reset(token)
+
+
+def _spend(count: int = 1) -> Limits:
+    budget = _budget.get()
+    if budget is None:  # a template rendered outside any document (a test, a tool): a budget of its own
+        return current_limits()
+    budget.tick(count)
+    return budget.limits
+
+
+# ----- sizes --------------------------------------------------------------------------------------
+
+
+def _text_limit(length: int, limits: Limits) -> None:
+    if length > limits.do_dai_chuoi:
+        raise SandboxLimit("LIMIT_TEXT", f"một chuỗi dài {length:,} ký tự, quá giới hạn "
+                           f"{limits.describe('do_dai_chuoi')}".replace(",", "."), "do_dai_chuoi")
+
+
+def _list_limit(length: int, limits: Limits) -> None:
+    if length > limits.do_dai_danh_sach:
+        raise SandboxLimit("LIMIT_LIST", f"một danh sách dài {length:,} phần tử, quá giới hạn "
+                           f"{limits.describe('do_dai_danh_sach')}".replace(",", "."), "do_dai_danh_sach")
+
+
+def _bounded(value: Any, limits: Limits) -> Any:
+    if isinstance(value, str):
+        _text_limit(len(value), limits)
+    elif isinstance(value, (list, tuple)):
+        _list_limit(len(value), limits)
+    elif isinstance(value, Decimal):
+        _number(value)
+    return value
+
+
+def _number(value: Decimal) -> Decimal:
+    try:
+        return check_magnitude(value)
+    except ValueError as exc:
+        raise SandboxLimit("LIMIT_NUMBER", str(exc)) from None
+
+
+# ----- arithmetic ---------------------------------------------------------------------------------
 
 _OPERATORS = {
     "+": operator.add, "-": operator.sub, "*": operator.mul, "/": operator.truediv,
     "//": operator.floordiv, "%": operator.mod, "**": operator.pow,
 }
+MAX_EXPONENT = 100  # ``x ** n``: no official figure needs more
 
 
 def _exact(value: Any) -> Any:
@@ -37,39 +181,206 @@ def _exact(value: Any) -> Any:
     return Decimal(str(value)) if isinstance(value, float) else Decimal(value)
 
 
-_DICT_ATTRIBUTES = frozenset(dir(dict))  # a set lookup: hasattr() on a missing name raises inside, ten times slower
+def _sized(value: Any) -> int | None:
+    return len(value) if isinstance(value, (str, list, tuple)) else None
 
 
-class ExactEnvironment(SandboxedEnvironment):
-    """A sandbox whose arithmetic on numbers is exact decimal arithmetic.
+# ----- what a template may read -------------------------------------------------------------------
 
-    Data numbers are Decimals and whole numbers are ints; plain Python would make ``12 / 18``
-    a binary float and ``Decimal + 0.5`` a TypeError. Here every arithmetic operator on two
-    numbers works in Decimal, so ``0.1 + 0.2`` is exactly 0.3 and mixing is always allowed.
-    """
+# The engine's value types and Jinja's own loop object, with the fields a template may read.
+READABLE_FIELDS: dict[type, frozenset[str]] = {
+    Figure: frozenset({"value", "decimals"}),
+    Percentage: frozenset({"value", "part", "base", "base_name"}),
+    PartialDate: frozenset({"year", "month", "day"}),
+    LoopContext: frozenset({"index", "index0", "revindex", "revindex0", "first", "last", "length", "depth",
+                            "depth0", "previtem", "nextitem"}),
+}
+_PLAIN_SEQUENCES = (list, tuple, str)
 
-    intercepted_binops = frozenset(_OPERATORS)
 
-    def getattr(self, obj: Any, attribute: str) -> Any:
-        """``row.ten`` on a plain dict straight from its items: the sandbox's answer, without its detour.
+def _kind(value: Any) -> str:
+    if isinstance(value, str):
+        return "một chuỗi"
+    if isinstance(value, (list, tuple)):
+        return "một danh sách"
+    if isinstance(value, bool):
+        return "giá trị đúng/sai"
+    if isinstance(value, (int, float, Decimal)):
+        return "một số"
+    if value is None:
+        return "giá trị rỗng (None)"
+    if callable(value):
+        return "một hàm"
+    return "một đối tượng"
 
-        Jinja tries the attribute first and the item second; for a key that is not also a dict
-        method the result is the item either way, and items of a dict are always allowed. A
-        10,000-row appendix looks up some 100,000 such keys.
-        """
-        if type(obj) is dict and attribute not in _DICT_ATTRIBUTES and attribute in obj:
-            return obj[attribute]
-        return super().getattr(obj, attribute)
 
-    def call_binop(self, context: jinja2.runtime.Context, op: str, left: Any, right: Any) -> Any:
-        a, b = _exact(left), _exact(right)
-        if isinstance(a, Decimal) and isinstance(b, Decimal):
-            result = _OPERATORS[op](a, b)
-            # Keep whole-number results of whole-number operands as ints (counts stay counts).
-            if isinstance(left, int) and isinstance(right, int) and op in ("+", "-", "*"):
-                return int(result)
-            return result
-        return super().call_binop(context, op, left, right)
+def _refused_attribute(obj: Any, attribute: str) -> SandboxViolation:
+    return SandboxViolation(
+        "SANDBOX_ACCESS", f"không được dùng '{attribute}' của {_kind(obj)}: mẫu và biểu thức chỉ đọc được các "
+        "trường của dữ liệu", "Đọc trường bằng dấu chấm (dong.ten) hoặc ngoặc vuông (dong['Tên']); đổi dạng "
+        "giá trị bằng bộ lọc (| so, | in_hoa, | ngay_thang …), không bằng phương thức của Python.")
+
+
+def printable(value: Any) -> Any:
+    """What ``{{ … }}`` may print: text, numbers, figures and the engine's markup; anything else is an error."""
+    if isinstance(value, str):
+        _text_limit(len(value), current_limits())
+        return value
+    if isinstance(value, (Figure, Percentage, _ENGINE_MARKUP)):
+        return value
+    if isinstance(value, (int, float, Decimal)) and not isinstance(value, bool):
+        return value
+    if isinstance(value, Undefined):
+        return value  # StrictUndefined raises its own error when printed
+    if isinstance(value, PartialDate):
+        hint = "In ngày bằng bộ lọc: {{ van_ban.ngay | ngay_thang }}."
+    elif isinstance(value, (dict, list, tuple)):
+        hint = "In từng trường (dong.ten), hoặc nối danh sách: {{ danh_sach | join(', ') }}."
+    elif isinstance(value, bool):
+        hint = "Dùng {% if … %} để chọn chữ in ra."
+    elif value is None:
+        hint = "Giá trị này trống trong dữ liệu; kiểm tra dữ liệu, hoặc dùng {% if … %} hay | default('…')."
+    else:
+        hint = "Mẫu chỉ in được chữ, số và giá trị tính được."
+    raise SandboxViolation("SANDBOX_PRINT", f"không in được {_kind(value)}", hint)
+
+
+_ENGINE_MARKUP: tuple[type, ...] = (EngineMarkup, Markup)
+
+
+# ----- filters ------------------------------------------------------------------------------------
+
+
+def _pre_checked(name: str, check: Callable[..., int | None]) -> Callable[..., Any]:
+    """Jinja's filter ``name`` with the size of its result checked before it is made."""
+    function = JINJA_BUILTIN_FILTERS[name]
+
+    def filter_(*args: Any, **kwargs: Any) -> Any:
+        limits = _spend()
+        expected = check(*args, **kwargs)
+        if expected is not None:
+            _text_limit(expected, limits)
+        return function(*args, **kwargs)
+
+    marker = getattr(function, "jinja_pass_arg", None)  # Jinja passes the same first argument to the wrapper
+    if marker is not None:
+        filter_.jinja_pass_arg = marker  # type: ignore[attr-defined]
+    filter_.__doc__ = function.__doc__
+    return filter_
+
+
+def _text_of(value: Any) -> str:
+    return value if isinstance(value, str) else str(value)
+
+
+def _center_size(value: Any, width: int = 80) -> int:
+    return max(len(_text_of(value)), int(width))
+
+
+def _indent_size(value: Any, width: int | str = 4, *args: Any, **kwargs: Any) -> int:
+    text = _text_of(value)
+    pad = len(width) if isinstance(width, str) else int(width)
+    return len(text) + (text.count("\n") + 1) * pad
+
+
+def _replace_size(_context: Any, value: Any, old: Any, new: Any, count: int | None = None) -> int:
+    text, old, new = _text_of(value), _text_of(old), _text_of(new)
+    found = len(text) + 1 if not old else text.count(old)
+    if count is not None and count >= 0:
+        found = min(found, count)
+    return len(text) + found * max(len(new) - len(old), 0)
+
+
+def _join_size(_context: Any, value: Any, d: Any = "", attribute: Any = None) -> int | None:
+    if attribute is not None or not isinstance(value, (list, tuple)):
+        return None  # checked after: a generator cannot be measured without running it
+    return sum(len(_text_of(item)) for item in value) + len(_text_of(d)) * max(len(value) - 1, 0)
+
+
+def _count_size(value: Any, count: Any, *args: Any, **kwargs: Any) -> None:
+    """batch and slice make lists of ``count`` items: the count is bounded like a list."""
+    _list_limit(int(count), current_limits())
+    return None
+
+
+@jinja2.pass_environment
+def _numbers_only_sum(environment: jinja2.Environment, iterable: Any, attribute: Any = None, start: Any = 0) -> Any:
+    """Jinja's ``sum``, for numbers only and in exact decimals (adding lists would be quadratic)."""
+    total = _exact(start)
+    getter = jinja2.filters.make_attrgetter(environment, attribute) if attribute is not None else None
+    for item in iterable:
+        value = _exact(getter(item) if getter else item)
+        if not isinstance(value, Decimal):
+            raise SandboxViolation("SANDBOX_ACCESS", f"| sum chỉ cộng các số, gặp {_kind(value)}",
+                                   "Dùng | join(', ') để nối chữ.")
+        total = total + value
+    return _number(total) if isinstance(total, Decimal) else total
+
+
+
+def _string(value: Any) -> str:
+    return str(printable(value))
+
+
+# Jinja's filters that a template or expression may use; each result is bounded after it is made,
+# and those that could make a huge string from small arguments are checked before.
+_SAFE_AS_IS = ("abs", "attr", "capitalize", "count", "d", "default", "dictsort", "e", "escape", "filesizeformat",
+               "first", "float", "forceescape", "groupby", "int", "items", "last", "length", "list", "lower", "map",
+               "max", "min", "reject", "rejectattr", "reverse", "round", "select", "selectattr", "sort", "striptags",
+               "title", "tojson", "trim", "truncate", "unique", "upper", "urlencode", "wordcount")
+JINJA_FILTERS: dict[str, Callable[..., Any]] = {name: JINJA_BUILTIN_FILTERS[name] for name in _SAFE_AS_IS}
+JINJA_FILTERS.update({
+    "center": _pre_checked("center", _center_size),
+    "indent": _pre_checked("indent", _indent_size),
+    "replace": _pre_checked("replace", _replace_size),
+    "join": _pre_checked("join", _join_size),
+    "batch": _pre_checked("batch", _count_size),
+    "slice": _pre_checked("slice", _count_size),
+    "sum": _numbers_only_sum,
+    "string": _string,
+})
+
+LOOP_FILTER = "_vong_lap"  # put around every {% for %} iterable by the compiler below
+
+
+class _CountedIterable:
+    """An iterable whose iterations count against the document's budget (its length stays known)."""
+
+    __slots__ = ("_items",)
+
+    def __init__(self, items: Any) -> None:
+        self._items = items
+
+    def __iter__(self) -> Iterator[Any]:
+        budget = _budget.get()
+        for item in self._items:
+            if budget is not None:
+                budget.tick()
+            yield item
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+
+def _counted(items: Any) -> Any:
+    if isinstance(items, Undefined):
+        return items  # iterating it raises StrictUndefined's own error
+    return _CountedIterable(items)
+
+
+def _wrap_result(name: str, function: Callable[..., Any]) -> Callable[..., Any]:
+    """Every filter spends from the budget and has its result bounded."""
+
+    def filter_(*args: Any, **kwargs: Any) -> Any:
+        limits = _spend()
+        return _bounded(function(*args, **kwargs), limits)
+
+    filter_.__doc__ = function.__doc__
+    marker = getattr(function, "jinja_pass_arg", None)
+    if marker is not None:
+        filter_.jinja_pass_arg = marker  # type: ignore[attr-defined]
+    filter_.__name__ = name
+    return filter_
 
 
 def _keeping_precision(format_: Any) -> Any:
@@ -90,27 +401,141 @@ def _keeping_precision(format_: Any) -> Any:
 FIGURE_FILTERS = {"so": _keeping_precision(format_number), "phan_tram": _keeping_precision(format_percent)}
 
 
-def _make(autoescape: bool) -> SandboxedEnvironment:
+# ----- the environment ----------------------------------------------------------------------------
+
+
+class _BoundedCodeGenerator(CodeGenerator):
+    """Jinja's code generator with every ``~`` concatenation bounded by the text limit."""
+
+    def visit_Concat(self, node: nodes.Concat, frame: Any) -> None:
+        self.write("environment.bounded_text(")
+        super().visit_Concat(node, frame)
+        self.write(")")
+
+
+class ExactEnvironment(ImmutableSandboxedEnvironment):
+    """The sandbox: exact arithmetic, plain data only, every size, loop and second counted.
+
+    Data numbers are Decimals and whole numbers are ints; plain Python would make ``12 / 18``
+    a binary float and ``Decimal + 0.5`` a TypeError. Here every arithmetic operator on two
+    numbers works in Decimal, so ``0.1 + 0.2`` is exactly 0.3 and mixing is always allowed.
+    """
+
+    intercepted_binops = frozenset(_OPERATORS)
+    code_generator_class = _BoundedCodeGenerator
+
+    def _generate(self, source: nodes.Template, name: str | None, filename: str | None,
+                  defer_init: bool = False) -> str:
+        # Every loop's iterable goes through the counting filter (the hook Jinja documents for this).
+        for loop in source.find_all(nodes.For):
+            if not (isinstance(loop.iter, nodes.Filter) and loop.iter.name == LOOP_FILTER):
+                loop.iter = nodes.Filter(loop.iter, LOOP_FILTER, [], [], None, None, lineno=loop.lineno)
+        return super()._generate(source, name, filename, defer_init)
+
+    def bounded_text(self, value: Any) -> Any:
+        limits = _spend()
+        _text_limit(len(value), limits)
+        return value
+
+    def getattr(self, obj: Any, attribute: str) -> Any:
+        """``row.ten``: a key of a dict, or a declared field of the engine's value types; nothing else."""
+        if type(obj) is dict:
+            if attribute in obj:
+                return obj[attribute]
+            return self.undefined(obj=obj, name=attribute)
+        return self._field(obj, attribute)
+
+    def getitem(self, obj: Any, argument: Any) -> Any:
+        """``row['Tên']``, ``rows[0]``, ``text[:3]``: items of plain data, or a value type's declared fields."""
+        if isinstance(obj, dict):
+            try:
+                return obj[argument]
+            except (KeyError, TypeError):
+                return self.undefined(obj=obj, name=argument)
+        if isinstance(obj, _PLAIN_SEQUENCES) and isinstance(argument, (int, slice)) and not isinstance(argument, bool):
+            try:
+                return obj[argument]
+            except IndexError:
+                return self.undefined(obj=obj, name=argument)
+        if isinstance(argument, str):
+            return self._field(obj, argument)
+        if isinstance(obj, Undefined):
+            obj._fail_with_undefined_error()
+        raise _refused_attribute(obj, str(argument))
+
+    def _field(self, obj: Any, attribute: str) -> Any:
+        if isinstance(obj, Undefined):
+            obj._fail_with_undefined_error()
+        fields = READABLE_FIELDS.get(type(obj))
+        if fields is not None and attribute in fields:
+            return getattr(obj, attribute)
+        if isinstance(obj, tuple) and attribute in getattr(type(obj), "_fields", ()):
+            return getattr(obj, attribute)  # a named tuple Jinja makes (groupby's grouper and list)
+        if isinstance(obj, dict):
+            return self.undefined(obj=obj, name=attribute)
+        raise _refused_attribute(obj, attribute)
+
+    def call(__self, __context: jinja2.runtime.Context, __obj: Any, *args: Any, **kwargs: Any) -> Any:  # noqa: N805
+        """Only the template's own macros (and a recursive loop) can be called."""
+        if isinstance(__obj, (Macro, LoopContext)):
+            _spend()
+            return __context.call(__obj, *args, **kwargs)
+        if isinstance(__obj, Undefined):
+            __obj._fail_with_undefined_error()
+        raise SandboxViolation("SANDBOX_ACCESS", f"không được gọi {_kind(__obj)} trong mẫu hay biểu thức",
+                               "Mẫu chỉ đọc dữ liệu và dùng bộ lọc (| so, | in_hoa …); chỉ macro của chính mẫu "
+                               "mới gọi được.")
+
+    def call_binop(self, context: jinja2.runtime.Context, op: str, left: Any, right: Any) -> Any:
+        limits = _spend()
+        a, b = _exact(left), _exact(right)
+        if isinstance(a, Decimal) and isinstance(b, Decimal):
+            if op == "**" and (b != b.to_integral_value() or abs(b) > MAX_EXPONENT):
+                raise SandboxLimit("LIMIT_NUMBER", f"lũy thừa bậc {b} không được phép (chỉ số mũ nguyên đến "
+                                   f"{MAX_EXPONENT})")
+            result = _number(_OPERATORS[op](a, b))
+            # Keep whole-number results of whole-number operands as ints (counts stay counts).
+            if isinstance(left, int) and isinstance(right, int) and op in ("+", "-", "*"):
+                return int(result)
+            return result
+        if op == "%" and isinstance(left, str):
+            raise SandboxViolation("SANDBOX_ACCESS", "không dùng phép % của Python để định dạng chuỗi",
+                                   "Dùng bộ lọc | so, | phan_tram, | hai_so để viết số.")
+        if op == "*":
+            sized, times = (_sized(left), right) if _sized(left) is not None else (_sized(right), left)
+            if sized is not None and isinstance(times, int) and not isinstance(times, bool):
+                (_text_limit if isinstance(left, str) or isinstance(right, str) else _list_limit)(
+                    sized * max(times, 0), limits)
+        if op == "+" and _sized(left) is not None and _sized(right) is not None:
+            (_text_limit if isinstance(left, str) else _list_limit)(len(left) + len(right), limits)
+        return _bounded(super().call_binop(context, op, left, right), limits)
+
+
+def _make(autoescape: bool) -> ExactEnvironment:
     env = ExactEnvironment(
         undefined=jinja2.StrictUndefined,
         autoescape=autoescape,
         keep_trailing_newline=False,
         auto_reload=False,
         cache_size=2000,
+        finalize=printable,
     )
-    env.filters.update(FILTERS)
-    env.filters.update(FIGURE_FILTERS)
+    env.globals.clear()  # no range, dict, lipsum, cycler, joiner, namespace
+    env.filters.clear()
+    for name, function in {**JINJA_FILTERS, **FILTERS, **FIGURE_FILTERS}.items():
+        env.filters[name] = _wrap_result(name, function)
+    env.filters[LOOP_FILTER] = _counted
     return env
 
 
 @cache
-def text_environment() -> SandboxedEnvironment:
+def text_environment() -> ExactEnvironment:
     """Environment for ``{{ … }}`` expressions written in the spec's text fields."""
     return _make(autoescape=False)
 
 
 @cache
-def docx_environment() -> SandboxedEnvironment:
+def docx_environment() -> ExactEnvironment:
     """Environment docxtpl renders the template XML with (autoescape on)."""
     return _make(autoescape=True)
 
@@ -119,3 +544,9 @@ def docx_environment() -> SandboxedEnvironment:
 def compile_text(source: str) -> jinja2.Template:
     """Compile a spec text expression once; batches render the same strings many times."""
     return text_environment().from_string(source)
+
+
+@lru_cache(maxsize=4096)
+def compile_value(expression: str) -> jinja2.environment.TemplateExpression:
+    """Compile a spec expression whose value (not text) is wanted; an undefined result is kept, to be reported."""
+    return text_environment().compile_expression(expression, undefined_to_none=False)

@@ -14,6 +14,8 @@ from dataclasses import dataclass
 
 from lxml import etree
 
+from engine.trust.packages import safe_parser
+
 W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
 _NS = {"w": W}
 TAG = re.compile(r"\{\{.*?\}\}|\{%.*?%\}|\{#.*?#\}", re.DOTALL)
@@ -58,7 +60,7 @@ def template_tags(package: bytes) -> list[TemplateTag]:
     """Every Jinja tag in the template's body, headers and footers, in order."""
     found: list[TemplateTag] = []
     for name, xml in _text_parts(package):
-        root = etree.fromstring(xml)
+        root = etree.fromstring(xml, safe_parser())
         for index, paragraph in enumerate(root.iter(f"{{{W}}}p"), start=1):
             runs = [
                 "".join(t.text or "" for t in run.iter(f"{{{W}}}t"))

@@ -18,6 +18,8 @@ from functools import lru_cache
 from typing import Literal
 from xml.sax.saxutils import escape
 
+from engine.render.markup import EngineMarkup
+
 Align = Literal["trai", "giua", "phai"]
 
 
@@ -223,7 +225,7 @@ def table_xml(table: Table) -> str:
     return "".join(parts)
 
 
-class TableMarkup:
+class TableMarkup(EngineMarkup):
     """A table for a ``{{p phu_luc.bang }}`` tag: the template engine inserts its XML as is.
 
     The .docx environment autoescapes every value (so data cannot break the XML); this

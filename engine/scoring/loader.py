@@ -52,14 +52,18 @@ def shipped_frameworks() -> dict[str, Path]:
     return {path.stem: path for path in sorted(FRAMEWORKS_DIR.glob("*.yaml"))}
 
 
-def load_framework(name_or_path: str | Path) -> IndexFramework | CriteriaFramework | OneStopFramework:
-    """Load a framework by shipped name ("qd766") or by path to a YAML file; raise SpecError with file:line."""
+def load_framework(name_or_path: str | Path, *, shown: str | None = None
+                   ) -> IndexFramework | CriteriaFramework | OneStopFramework:
+    """Load a framework by shipped name ("qd766") or by path to a YAML file; raise SpecError with file:line.
+
+    A path here is one the caller has already allowed (engine.trust.Access for a spec's ``bo_tieu_chi``).
+    """
     path = _resolve_name(name_or_path)
     try:
         stamp = path.resolve().stat().st_mtime_ns
-    except OSError:
+    except (OSError, ValueError):
         stamp = None  # load_yaml_file reports the missing file with its place
-    return _load_cached(path.resolve() if stamp is not None else path, stamp, str(path))
+    return _load_cached(path.resolve() if stamp is not None else path, stamp, shown or str(path))
 
 
 @lru_cache(maxsize=256)

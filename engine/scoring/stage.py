@@ -18,7 +18,7 @@ from typing import Any
 
 from engine.audit import ERROR, WARNING, Finding, compare_number
 from engine.data.readers import ColumnMap, UnitRow, read_units
-from engine.errors import DataError, EngineError, Location, Problem, SpecError
+from engine.errors import DataError, Location, Problem, SpecError
 from engine.scoring.criteria import CriteriaResult, score_criteria
 from engine.scoring.figures import exact
 from engine.scoring.indices import TOTAL, IndexResult, score_units
@@ -28,7 +28,8 @@ from engine.scoring.one_stop import OneStopResult, one_stop_statistics
 from engine.scoring.views import criteria_view, index_view, one_stop_view
 from engine.spec.loader import LoadedSpec
 from engine.spec.models import ChamDiem
-from engine.spec.yamlload import LoadedYaml, load_yaml_file
+from engine.spec.yamlload import LoadedYaml, load_yaml_input
+from engine.trust.limits import current_limits
 from engine.vn.numbers import format_number
 from engine.vn.text import nfc
 
@@ -64,9 +65,7 @@ def score_spec(loaded: LoadedSpec) -> dict[str, Scored]:
     for name, entry in loaded.spec.cham_diem.items():
         try:
             scored[name] = _score_entry(loaded, name, entry)
-        except EngineError as exc:
-            if isinstance(exc, SpecError):
-                raise
+        except DataError as exc:  # bad data of several entries is reported at once; anything else at once
             problems.extend(exc.problems)
     if problems:
         raise DataError(problems)
@@ -90,13 +89,13 @@ def _spec_location(loaded: LoadedSpec, name: str, *key: str) -> Location:
 def _framework(loaded: LoadedSpec, name: str, entry: ChamDiem) -> IndexFramework | CriteriaFramework | OneStopFramework:
     text = entry.bo_tieu_chi
     looks_like_path = "/" in text or "\\" in text or text.lower().endswith((".yaml", ".yml"))
-    target: str | Path = (loaded.base_dir / text) if looks_like_path else text
-    if looks_like_path and not Path(target).is_file():
-        raise SpecError(Problem("SPEC_VALUE", f"không tìm thấy tệp bộ tiêu chí '{text}'",
-                                _spec_location(loaded, name, "bo_tieu_chi"),
+    here = _spec_location(loaded, name, "bo_tieu_chi")
+    target: str | Path = loaded.access.resolve(text, where=here, role="dac_ta") if looks_like_path else text
+    if looks_like_path and not Path(target).exists():
+        raise SpecError(Problem("SPEC_VALUE", f"không tìm thấy tệp bộ tiêu chí '{text}'", here,
                                 hint="Đường dẫn tính từ thư mục của tệp đặc tả."))
     try:
-        return load_framework(target)
+        return load_framework(target, shown=loaded.access.shown(text) if looks_like_path else None)
     except SpecError as exc:
         here = _spec_location(loaded, name, "bo_tieu_chi")
         raise SpecError([p if p.location.file else Problem(p.code, p.message, here, p.hint)
@@ -135,8 +134,8 @@ def _score_index(loaded: LoadedSpec, name: str, entry: ChamDiem, framework: Inde
         raise SpecError(Problem("SPEC_VALUE", f"'cot' có trường '{unknown[0]}' không có trong bộ '{framework.ma}' "
                                 f"(mức chi tiết {entry.muc_chi_tiet})", _spec_location(loaded, name, "cot"),
                                 hint="Các trường: don_vi, mã chỉ số/nhóm, ky_truoc, " + ", ".join(STATED_COLUMNS)))
-    path = loaded.base_dir / entry.du_lieu
-    rows = read_units(path, _columns(entry, framework), sheet=entry.trang_tinh)
+    file = loaded.access.read(entry.du_lieu, where=_spec_location(loaded, name, "du_lieu"), role="du_lieu")
+    rows = read_units(file, _columns(entry, framework), sheet=entry.trang_tinh)
     units: dict[str, dict[str, Any]] = {}
     previous: dict[str, Any] = {}
     extras: dict[str, dict[str, Any]] = {}
@@ -163,7 +162,7 @@ def _score_index(loaded: LoadedSpec, name: str, entry: ChamDiem, framework: Inde
         raise DataError(problems)
     try:
         result = score_units(framework, units, previous=previous, bands=entry.xep_loai, rank_by=entry.xep_hang_theo,
-                             source=str(path), detail=entry.muc_chi_tiet)
+                             source=file.name, detail=entry.muc_chi_tiet)
     except DataError as exc:
         raise DataError([_at_row(p, row_of) for p in exc.problems]) from None
     except SpecError as exc:
@@ -236,19 +235,13 @@ def _mapping_source(loaded: LoadedSpec, name: str, entry: ChamDiem) -> _Mapping:
     if isinstance(entry.du_lieu, dict):
         yaml, prefix, data = loaded.source, ("cham_diem", name, "du_lieu"), entry.du_lieu
     else:
-        path = loaded.base_dir / entry.du_lieu
         where = _spec_location(loaded, name, "du_lieu")
-        if path.suffix.lower() not in MAPPING_SUFFIXES:
+        suffix = Path(entry.du_lieu[:255]).suffix.lower()
+        if suffix not in MAPPING_SUFFIXES:
             raise DataError(Problem("DATA_FORMAT", f"số liệu của bộ này đọc từ tệp {', '.join(MAPPING_SUFFIXES)}, "
-                                    f"không đọc được '{path.suffix}'", where))
-        if not path.is_file():
-            raise DataError(Problem("DATA_FILE", f"không tìm thấy tệp dữ liệu '{entry.du_lieu}'", where,
-                                    hint="Đường dẫn tính từ thư mục của tệp đặc tả."))
-        try:
-            yaml = load_yaml_file(path, shown_as=str(path))
-        except SpecError as exc:
-            raise DataError([Problem("DATA_FILE" if p.code == "SPEC_FILE" else "DATA_FORMAT", p.message,
-                                     p.location, p.hint) for p in exc.problems]) from None
+                                    f"không đọc được '{suffix}'", where))
+        file = loaded.access.read(entry.du_lieu, where=where, role="du_lieu", limit=current_limits().tep_yaml)
+        yaml = load_yaml_input(file, role="du_lieu")
         prefix, data = (), yaml.data
     for key in (entry.khoa.split(".") if entry.khoa else []):
         if not isinstance(data, dict) or key not in data:

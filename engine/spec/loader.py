@@ -2,6 +2,10 @@
 
 Each pydantic error becomes a :class:`Problem` with the file:line:column of the offending
 YAML node, a Vietnamese message and, for a misspelt key, the closest valid key.
+
+A spec carries its :class:`~engine.trust.files.Access`: the folders its paths may lead to (its
+own folder, the engine's, and those the user allowed). A spec given as text or as a mapping with
+no folder may name only the engine's own templates and frameworks.
 """
 
 from __future__ import annotations
@@ -16,42 +20,63 @@ from pydantic import BaseModel, ValidationError
 from engine.errors import Problem, SpecError
 from engine.spec import models
 from engine.spec.yamlload import LoadedYaml, load_yaml_file, load_yaml_text
-from engine.vn.text import nfc_tree
+from engine.trust.files import Access
+from engine.trust.plain import plain_data, unprintable_text
+
+Folders = tuple[str | Path, ...] | list[str | Path]
 
 
 @dataclass(frozen=True)
 class LoadedSpec:
-    """A validated spec with where it came from (for relative paths and error places)."""
+    """A validated spec with where it came from (for error places) and which folders it may read."""
 
     spec: models.Spec
     source: LoadedYaml
-    base_dir: Path
+    access: Access
 
     @property
     def file(self) -> str:
         return self.source.file
 
+    @property
+    def base_dir(self) -> Path | None:
+        """The spec's own folder (where its relative paths start), or None for a spec with no folder."""
+        return self.access.base
 
-def load_spec(path: str | Path) -> LoadedSpec:
-    """Read, parse and validate a spec file; raise SpecError listing every problem."""
+
+def load_spec(path: str | Path, *, allowed: Folders = ()) -> LoadedSpec:
+    """Read, parse and validate a spec file; raise SpecError listing every problem.
+
+    ``allowed``: folders besides the spec's own that its paths may lead to (``--cho-phep``).
+    """
     path = Path(path)
     source = load_yaml_file(path)
-    return validate_source(source, path.parent)
+    return validate_source(source, path.parent, allowed=allowed)
 
 
-def load_spec_text(text: str, *, name: str = "<spec>", base_dir: str | Path = ".") -> LoadedSpec:
-    """Validate a spec given as YAML text (for callers that hold the spec in memory)."""
-    return validate_source(load_yaml_text(text, name), Path(base_dir))
+def load_spec_text(text: str, *, name: str = "<spec>", base_dir: str | Path | None = None,
+                   allowed: Folders = ()) -> LoadedSpec:
+    """Validate a spec given as YAML text; with no ``base_dir`` it may name only the engine's own files."""
+    return validate_source(load_yaml_text(text, name), base_dir, allowed=allowed)
 
 
-def spec_from_mapping(data: dict[str, Any], *, name: str = "<spec>", base_dir: str | Path = ".") -> LoadedSpec:
-    """Validate a spec given as a Python mapping (the API for other programs)."""
-    source = LoadedYaml(data=nfc_tree(data), file=name, marks={}, key_marks={})
-    return validate_source(source, Path(base_dir))
+def spec_from_mapping(data: dict[str, Any], *, name: str = "<spec>", base_dir: str | Path | None = None,
+                      allowed: Folders = ()) -> LoadedSpec:
+    """Validate a spec given as a Python mapping (the API for other programs).
+
+    The mapping is checked like a YAML file is: plain data only (dicts, lists, text, numbers),
+    bounded in size and depth, text without control characters or lone surrogates.
+    """
+    source = LoadedYaml(data=plain_data(data, name=name), file=name, marks={}, key_marks={})
+    return validate_source(source, base_dir, allowed=allowed)
 
 
-def validate_source(source: LoadedYaml, base_dir: Path) -> LoadedSpec:
+def validate_source(source: LoadedYaml, base_dir: str | Path | None, *, allowed: Folders = ()) -> LoadedSpec:
     """Validate parsed YAML (with its line marks) as a spec; relative paths start at ``base_dir``."""
+    access = Access.for_spec(base_dir, tuple(allowed))
+    problems = text_problems(source)
+    if problems:
+        raise SpecError(problems)
     if not isinstance(source.data, dict):
         raise SpecError(Problem(
             "SPEC_TYPE", "tệp đặc tả phải là một bảng khóa: giá trị (loai:, dia_danh:, …)",
@@ -63,7 +88,14 @@ def validate_source(source: LoadedYaml, base_dir: Path) -> LoadedSpec:
         problems = [_problem(source, err) for err in exc.errors(include_url=False)]
         problems.sort(key=lambda p: (p.location.line or 0, p.location.column or 0))
         raise SpecError(problems) from None
-    return LoadedSpec(spec=spec, source=source, base_dir=base_dir)
+    return LoadedSpec(spec=spec, source=source, access=access)
+
+
+def text_problems(source: LoadedYaml) -> list[Problem]:
+    """Text a document cannot hold: control characters (other than tab and line breaks) and lone surrogates."""
+    return [Problem("SPEC_VALUE", message, source.location(path, field=dotted_path(path) or None),
+                    hint="Xóa ký tự này (thường do dán từ một chương trình khác); xuống dòng bằng Enter.")
+            for path, message in unprintable_text(source.data)]
 
 
 # ----- error translation ----------------------------------------------------------------
@@ -128,8 +160,17 @@ def _all_field_names() -> set[str]:
     return names
 
 
+def _short(text: str, limit: int = 80) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
 def _show(value: Any) -> str:
-    text = repr(value) if not isinstance(value, str) else f"'{value}'"
+    if isinstance(value, str):
+        text = f"'{value[:80]}'"
+    elif isinstance(value, (dict, list)):
+        text = "một bảng khóa: giá trị" if isinstance(value, dict) else "một danh sách"
+    else:
+        text = repr(value)[:80]
     return text if len(text) <= 60 else text[:59] + "…"
 
 
@@ -139,10 +180,10 @@ def _problem(source: LoadedYaml, err: dict[str, Any]) -> Problem:
     code = _code_for(kind)
     hint = None
     if kind == "extra_forbidden":
-        key = path[-1]
-        location = source.location(path, at_key=True, field=dotted_path(path))
-        message = f"khóa '{key}' không có trong đặc tả"
-        guess = difflib.get_close_matches(str(key), sorted(_all_field_names()), n=1, cutoff=0.6)
+        key = str(path[-1])
+        location = source.location(path, at_key=True, field=_short(dotted_path(path)))
+        message = f"khóa '{_short(key)}' không có trong đặc tả"
+        guess = difflib.get_close_matches(key, sorted(_all_field_names()), n=1, cutoff=0.6) if len(key) <= 64 else []
         hint = (f"Có phải ý bạn là '{guess[0]}'?" if guess
                 else "Xóa khóa này hoặc xem các khóa hợp lệ trong docs/spec.md.")
     elif kind == "missing":

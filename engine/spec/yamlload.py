@@ -5,6 +5,11 @@ Why not ``yaml.safe_load``: it forgets where each value came from (errors must s
 crash inside the parser, and reads ``16.74`` as a binary float. This loader composes the node
 graph, builds the data itself and records a mark for every path, reads dates as text (the
 spec validates them with a Vietnamese message) and decimals as :class:`decimal.Decimal`.
+
+Files are read through :mod:`engine.trust` (a regular file, within its size limit, in any of the
+encodings it recognises). The parser is libyaml's when PyYAML has it (three times quicker: a
+spec's time goes into making a node with its marks for every value); values, depth and numbers
+are bounded, each with a LimitError at its line.
 """
 
 from __future__ import annotations
@@ -17,17 +22,18 @@ from typing import Any
 
 import yaml
 
-from engine.errors import Location, Problem, SpecError
+from engine.errors import LimitError, Location, Problem
+from engine.trust.files import InputFile, decode_text, read_file, role_error
+from engine.trust.limits import current_limits
+from engine.vn.numbers import check_magnitude
 from engine.vn.text import nfc
 
 Path_ = tuple[str | int, ...]
 
-# Limits against hostile input (alias bombs, absurd nesting).
-MAX_NODES = 200_000
-MAX_DEPTH = 64
+_BaseLoader: type = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
-class _Loader(yaml.SafeLoader):
+class _Loader(_BaseLoader):  # type: ignore[misc, valid-type]
     """SafeLoader without the timestamp resolver: dates stay strings until validated."""
 
 
@@ -42,10 +48,27 @@ def _construct_decimal(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> Any:
     lowered = text.lower()
     if lowered in (".inf", "+.inf", "-.inf", ".nan"):
         return float(lowered.replace(".", ""))  # not a figure; validation rejects it
-    return Decimal(text)
+    if len(text) > 200:
+        raise _NumberTooLarge(f"số dài {len(text)} ký tự")
+    try:
+        return check_magnitude(Decimal(text))
+    except ValueError as exc:
+        raise _NumberTooLarge(str(exc)) from None
+
+
+def _construct_int(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> Any:
+    text = str(node.value).replace("_", "")
+    if len(text) > 60:  # hex and octal have no digit limit in Python; a figure never needs this many
+        raise _NumberTooLarge(f"số nguyên dài {len(text)} ký tự")
+    return yaml.SafeLoader.construct_yaml_int(loader, node)
+
+
+class _NumberTooLarge(ValueError):
+    pass
 
 
 _Loader.add_constructor("tag:yaml.org,2002:float", _construct_decimal)
+_Loader.add_constructor("tag:yaml.org,2002:int", _construct_int)
 
 
 @dataclass
@@ -88,6 +111,16 @@ _YAML_MESSAGES = [
 ]
 
 
+def _reader_message(exc: yaml.YAMLError) -> str:
+    """A reader error (a character YAML does not allow) in Vietnamese."""
+    m = re.search(r"#x([0-9a-fA-F]+)", str(exc))
+    position = re.search(r"position (\d+)", str(exc))
+    if m:
+        where = f" ở ký tự thứ {int(position[1]) + 1}" if position else ""
+        return f"có ký tự điều khiển U+{int(m[1], 16):04X} không được phép trong YAML{where}"
+    return f"cú pháp YAML sai ({exc})"
+
+
 def _yaml_message(exc: yaml.MarkedYAMLError) -> str:
     raw = " ".join(filter(None, [exc.context, exc.problem]))
     for pattern, message in _YAML_MESSAGES:
@@ -96,8 +129,14 @@ def _yaml_message(exc: yaml.MarkedYAMLError) -> str:
     return f"cú pháp YAML sai ({raw})"
 
 
-def load_yaml_text(text: str, file: str) -> LoadedYaml:
-    """Parse YAML text into data and marks; raise SpecError with file:line:column."""
+def load_yaml_text(text: str, file: str, *, role: str = "dac_ta") -> LoadedYaml:
+    """Parse YAML text into data and marks; raise the role's error (SpecError for a spec) with file:line:column."""
+    error = role_error(role)
+    limits = current_limits()
+    if len(text) > limits.tep_yaml:
+        raise LimitError(Problem("LIMIT_FILE_SIZE", f"văn bản YAML dài {len(text):,} ký tự, quá giới hạn "
+                                 f"{limits.describe('tep_yaml')}".replace(",", "."), Location(file=file),
+                                 hint="Để bảng lớn trong tệp .csv hoặc .xlsx thay cho YAML."))
     loader = _Loader(nfc(text))
     try:
         try:
@@ -105,56 +144,59 @@ def load_yaml_text(text: str, file: str) -> LoadedYaml:
         except yaml.MarkedYAMLError as exc:
             mark = exc.problem_mark or exc.context_mark
             loc = Location(file=file, line=mark.line + 1, column=mark.column + 1) if mark else Location(file=file)
-            raise SpecError(Problem(
-                "SPEC_YAML", _yaml_message(exc), loc,
+            raise error(Problem(
+                "SPEC_YAML" if role == "dac_ta" else "DATA_FORMAT", _yaml_message(exc), loc,
                 hint="Kiểm tra thụt lề (dấu cách), dấu ':' và dấu ngoặc kép ở dòng này hoặc dòng trước.",
             )) from None
         except yaml.YAMLError as exc:
-            raise SpecError(Problem("SPEC_YAML", f"cú pháp YAML sai ({exc})", Location(file=file))) from None
+            raise error(Problem("SPEC_YAML" if role == "dac_ta" else "DATA_FORMAT", _reader_message(exc),
+                                Location(file=file))) from None
+        except RecursionError:
+            raise LimitError(Problem("LIMIT_YAML", f"YAML lồng quá sâu (quá {limits.do_sau} mức)",
+                                     Location(file=file))) from None
         result = LoadedYaml(data=None, file=file, marks={}, key_marks={})
         if root is None:
             return result
-        builder = _Builder(loader, result)
+        builder = _Builder(loader, result, limits.nut_yaml, limits.do_sau, role)
         result.data = builder.build(root, ())
         if builder.problems:
-            raise SpecError(builder.problems)
+            raise error(builder.problems)
         return result
     finally:
         loader.dispose()
 
 
-def load_yaml_file(path: str | Path, *, shown_as: str | None = None) -> LoadedYaml:
-    """Read and parse a YAML file; a missing or unreadable file is a SpecError."""
+def load_yaml_input(file: InputFile, *, role: str = "dac_ta") -> LoadedYaml:
+    """Parse a YAML (or JSON) file already read and checked by engine.trust."""
+    return load_yaml_text(decode_text(file, role=role).text, file.name, role=role)
+
+
+def load_yaml_file(path: str | Path, *, shown_as: str | None = None, role: str = "dac_ta") -> LoadedYaml:
+    """Read and parse a YAML file a user named; a missing, unreadable or oversized file is a named error."""
     path = Path(path)
     shown = shown_as or str(path)
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except FileNotFoundError:
-        raise SpecError(Problem("SPEC_FILE", "không tìm thấy tệp", Location(file=shown),
-                                hint="Kiểm tra lại đường dẫn tệp đặc tả.")) from None
-    except IsADirectoryError:
-        raise SpecError(Problem("SPEC_FILE", "đây là thư mục, không phải tệp", Location(file=shown))) from None
-    except UnicodeDecodeError as exc:
-        raise SpecError(Problem("SPEC_FILE", f"tệp không phải văn bản UTF-8 (byte {exc.start})",
-                                Location(file=shown), hint="Lưu tệp với bảng mã UTF-8.")) from None
-    except OSError as exc:
-        raise SpecError(Problem("SPEC_FILE", f"không đọc được tệp ({exc.strerror})", Location(file=shown))) from None
-    return load_yaml_text(text, shown)
+    return load_yaml_input(read_file(path, role=role, shown=shown, limit=current_limits().tep_yaml), role=role)
 
 
 class _Builder:
-    def __init__(self, loader: _Loader, result: LoadedYaml):
+    def __init__(self, loader: _Loader, result: LoadedYaml, max_nodes: int, max_depth: int, role: str):
         self.loader = loader
         self.result = result
         self.count = 0
+        self.max_nodes = max_nodes
+        self.max_depth = max_depth
+        self.code = "SPEC_VALUE" if role == "dac_ta" else "DATA_FORMAT"
         self.problems: list[Problem] = []
 
     def build(self, node: yaml.Node, path: Path_) -> Any:
         self.count += 1
-        if self.count > MAX_NODES or len(path) > MAX_DEPTH:
-            raise SpecError(Problem(
-                "SPEC_TOO_LARGE", "tệp quá lớn hoặc lồng quá sâu (có thể do bí danh YAML lặp)",
+        if self.count > self.max_nodes or len(path) > self.max_depth:
+            what = (f"quá {self.max_nodes:,} giá trị".replace(",", ".") if self.count > self.max_nodes
+                    else f"lồng quá {self.max_depth} mức")
+            raise LimitError(Problem(
+                "LIMIT_YAML", f"tệp YAML {what} (có thể do bí danh YAML lặp)",
                 Location(file=self.result.file, line=_mark(node)[0], column=_mark(node)[1]),
+                hint="Để bảng lớn trong tệp .csv hoặc .xlsx; nếu tệp đúng là lớn, nâng giới hạn nut_yaml hoặc do_sau.",
             ))
         self.result.marks[path] = _mark(node)
         if isinstance(node, yaml.MappingNode):
@@ -183,10 +225,17 @@ class _Builder:
             return [self.build(item, (*path, i)) for i, item in enumerate(node.value)]
         try:
             return self.loader.construct_object(node, deep=True)
+        except _NumberTooLarge as exc:
+            line, col = _mark(node)
+            raise LimitError(Problem("LIMIT_NUMBER", f"{exc}: quá lớn để là một số liệu",
+                                     Location(file=self.result.file, line=line, column=col),
+                                     hint="Kiểm tra lại số này; nếu đó là mã, đặt trong ngoặc kép.")) from None
         except (yaml.constructor.ConstructorError, ArithmeticError, ValueError):
             line, col = _mark(node)
+            shown = str(node.value)
+            shown = shown if len(shown) <= 60 else shown[:59] + "…"
             self.problems.append(Problem(
-                "SPEC_VALUE", f"không đọc được giá trị '{node.value}'",
+                self.code, f"không đọc được giá trị '{shown}'",
                 Location(file=self.result.file, line=line, column=col),
             ))
             return None

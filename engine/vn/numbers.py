@@ -11,7 +11,7 @@ import math
 import re
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation, localcontext
 
-__all__ = ["format_number", "format_percent", "roman", "to_decimal", "two_digits"]
+__all__ = ["check_magnitude", "format_number", "format_percent", "roman", "to_decimal", "two_digits"]
 
 Number = int | float | Decimal | str
 
@@ -30,6 +30,35 @@ _ROMAN = (
 )  # fmt: skip
 
 
+# Bounds of any number the engine reads, computes or prints. No official figure comes near them;
+# past them a number is an attack or a typo (a million digits, 1E+999999 printed in full).
+MAX_DIGITS = 100  # significant digits
+MAX_MAGNITUDE = 40  # powers of ten either way: below 10^41, and not below 10^-40 unless zero
+MAX_DECIMALS = 30  # decimals asked of format_number
+
+
+def check_magnitude(number: Decimal) -> Decimal:
+    """Return ``number`` if it is within the engine's bounds; raise ValueError saying why not.
+
+    >>> check_magnitude(Decimal("16.74"))
+    Decimal('16.74')
+    >>> check_magnitude(Decimal("1E+50"))
+    Traceback (most recent call last):
+    ...
+    ValueError: số 1E+50 quá lớn hoặc quá nhỏ (chỉ dùng số dưới 10^41 và từ 10^-40)
+    """
+    if not number.is_finite():
+        raise ValueError(f"số {number} không hữu hạn")
+    sign, digits, exponent = number.as_tuple()
+    shown = str(number) if len(str(number)) <= 40 else str(number)[:39] + "…"
+    if len(digits) > MAX_DIGITS:
+        raise ValueError(f"số {shown} có {len(digits)} chữ số (tối đa {MAX_DIGITS})")
+    if abs(int(exponent)) > MAX_DIGITS or (number != 0 and abs(number.adjusted()) > MAX_MAGNITUDE):
+        raise ValueError(f"số {shown} quá lớn hoặc quá nhỏ (chỉ dùng số dưới 10^{MAX_MAGNITUDE + 1} và từ "
+                         f"10^-{MAX_MAGNITUDE})")
+    return number
+
+
 def _parse_string(text: str) -> Decimal:
     cleaned = text.strip().replace("\u2212", "-")  # U+2212 is the minus sign Word inserts
     if "," in cleaned:
@@ -46,7 +75,7 @@ def _parse_string(text: str) -> Decimal:
         raise ValueError(f"không đọc được số {text!r}") from None
     if not number.is_finite():
         raise ValueError(f"số {text!r} không hữu hạn")
-    return number
+    return check_magnitude(number)
 
 
 def to_decimal(value: Number) -> Decimal:
@@ -66,10 +95,10 @@ def to_decimal(value: Number) -> Decimal:
     if isinstance(value, bool) or value is None:
         raise TypeError(f"cần một số, nhận được {value!r}")
     if isinstance(value, Decimal):
-        if not value.is_finite():
-            raise ValueError(f"số {value!r} không hữu hạn")
-        return value
+        return check_magnitude(value)
     if isinstance(value, int):
+        if abs(value) >= 10 ** (MAX_MAGNITUDE + 1):
+            raise ValueError(f"số nguyên quá lớn (chỉ dùng số dưới 10^{MAX_MAGNITUDE + 1})")
         return Decimal(value)
     if isinstance(value, float):
         if not math.isfinite(value):
@@ -114,6 +143,8 @@ def format_number(value: Number, decimals: int | None = None) -> str:
             raise TypeError(f"số chữ số thập phân phải là số nguyên, nhận {decimals!r}")
         if decimals < 0:
             raise ValueError(f"số chữ số thập phân không được âm, nhận {decimals}")
+        if decimals > MAX_DECIMALS:
+            raise ValueError(f"số chữ số thập phân tối đa là {MAX_DECIMALS}, nhận {decimals}")
         # quantize fails when the result has more digits than the context precision allows.
         with localcontext() as ctx:
             ctx.prec = max(ctx.prec, number.adjusted() + decimals + 2)

@@ -212,7 +212,7 @@ def test_an_unknown_suffix_lists_the_supported_ones(tmp_path: Path) -> None:
 def test_a_corrupt_or_missing_workbook_is_a_file_error(tmp_path: Path) -> None:
     corrupt = write_text(tmp_path / "hong.xlsx", "đây không phải tệp zip")
     [problem] = problems_of(corrupt)
-    assert problem.code == "DATA_FILE" and "Excel" in problem.message
+    assert problem.code == "FILE_ZIP" and "Excel" in problem.message
     [problem] = problems_of(tmp_path / "khong_co.csv")
     assert problem.code == "DATA_FILE"
 
