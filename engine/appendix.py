@@ -108,8 +108,8 @@ def _check_size(table: Table, where: Location) -> None:
     cells = table.columns * len(table.rows)
     if len(table.rows) > limits.so_dong or cells > limits.so_o:
         raise LimitError(Problem(
-            "LIMIT_ROWS", f"bảng phụ lục có {len(table.rows):,} dòng, {cells:,} ô, quá giới hạn "
-            f"{limits.describe('so_dong')} dòng, {limits.describe('so_o')} ô".replace(",", "."), where,
+            "LIMIT_ROWS", f"bảng phụ lục có {format_number(len(table.rows))} dòng, {format_number(cells)} ô, "
+            f"quá giới hạn {limits.describe('so_dong')} dòng, {limits.describe('so_o')} ô", where,
             hint="Chia bảng thành nhiều phụ lục; nếu đúng là cần, nâng giới hạn so_dong hoặc so_o."))
 
 

@@ -43,6 +43,7 @@ from engine.spec.yamlload import LoadedYaml, load_yaml_file
 from engine.trust.files import decode_text, read_file
 from engine.trust.limits import Limits, current_limits, set_process_limits
 from engine.trust.plain import plain_data
+from engine.vn.numbers import format_number
 
 REPORT = "ket_qua_lo.json"
 UNIT_ID = "ma"
@@ -107,8 +108,8 @@ def read_units(path: Path) -> list[dict[str, Any]]:
                                 hint="Thêm mỗi đơn vị một dòng (có cột 'ma')."))
     limits = current_limits()
     if len(rows) > limits.so_dong:
-        raise LimitError(Problem("LIMIT_ROWS", f"danh sách có {len(rows):,} đơn vị, quá giới hạn "
-                                 f"{limits.describe('so_dong')}".replace(",", "."), where,
+        raise LimitError(Problem("LIMIT_ROWS", f"danh sách có {format_number(len(rows))} đơn vị, quá giới hạn "
+                                 f"{limits.describe('so_dong')}", where,
                                  hint="Chia thành nhiều lô, hoặc nâng giới hạn so_dong."))
     problems, seen = [], set()
     for number, (row, place) in enumerate(zip(rows, places, strict=True), start=1):

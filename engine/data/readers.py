@@ -28,7 +28,7 @@ from engine.trust.files import InputFile, decode_text, read_file
 from engine.trust.limits import current_limits
 from engine.trust.packages import open_package
 from engine.trust.plain import UNPRINTABLE
-from engine.vn.numbers import to_decimal
+from engine.vn.numbers import format_number, to_decimal
 from engine.vn.text import nfc
 
 __all__ = ["SUPPORTED_SUFFIXES", "ColumnMap", "UnitRow", "parse_number", "read_records", "read_units"]
@@ -230,8 +230,8 @@ _LINE_BREAKS = str.maketrans({"\r": "\n", "\v": "\n", "\f": "\n"})
 
 def _text(value: str) -> str | None:
     if len(value) > current_limits().do_dai_chuoi:
-        raise _CellError(f"ô dài {len(value):,} ký tự, quá giới hạn {current_limits().describe('do_dai_chuoi')}"
-                         .replace(",", "."), "Kiểm tra đúng tệp; một ô dữ liệu không dài như vậy.")
+        raise _CellError(f"ô dài {format_number(len(value))} ký tự, quá giới hạn "
+                         f"{current_limits().describe('do_dai_chuoi')}", "Kiểm tra đúng tệp; một ô không dài như vậy.")
     bad = UNPRINTABLE.search(value.translate(_LINE_BREAKS))
     if bad:
         raise _CellError(f"ô có ký tự không in được U+{ord(bad[0]):04X}",
@@ -493,8 +493,8 @@ def _csv_records(text: str, delimiter: str, limit: int | None = None) -> list[tu
     try:
         for record in reader:
             if len(record) > limits.so_cot:
-                raise LimitError(Problem("LIMIT_ROWS", f"dòng có {len(record):,} cột, quá giới hạn "
-                                         f"{limits.describe('so_cot')}".replace(",", "."),
+                raise LimitError(Problem("LIMIT_ROWS", f"dòng có {format_number(len(record))} cột, quá giới hạn "
+                                         f"{limits.describe('so_cot')}",
                                          Location(line=start), hint="Kiểm tra dấu phân cách của tệp CSV."))
             records.append((start, record))
             if len(records) > most:
@@ -506,7 +506,7 @@ def _csv_records(text: str, delimiter: str, limit: int | None = None) -> list[tu
                 break
     except csv.Error as exc:
         if "field larger than field limit" in str(exc):
-            raise LimitError(Problem("LIMIT_TEXT", f"một ô dài hơn {csv.field_size_limit():,} ký tự".replace(",", "."),
+            raise LimitError(Problem("LIMIT_TEXT", f"một ô dài hơn {format_number(csv.field_size_limit())} ký tự",
                                      Location(line=reader.line_num),
                                      hint="Kiểm tra ngoặc kép trong tệp: một dấu \" không đóng làm cả phần còn lại "
                                           "của tệp thành một ô.")) from None
@@ -642,13 +642,13 @@ def _sheet_rows(worksheet: Any, shown: str, *, values_only: bool = True) -> list
     try:
         for number, cells in enumerate(worksheet.iter_rows(min_row=1, values_only=values_only), start=1):
             if number > most:
-                raise LimitError(Problem("LIMIT_ROWS", f"trang tính có dữ liệu ở dòng {number:,} trở đi, quá giới hạn "
-                                         f"{limits.describe('so_dong')} dòng".replace(",", "."),
+                raise LimitError(Problem("LIMIT_ROWS", f"trang tính có dữ liệu ở dòng {format_number(number)} trở "
+                                         f"đi, quá giới hạn {limits.describe('so_dong')} dòng",
                                          Location(file=shown, field=f"{_sheet_ref(worksheet.title)}!A{number}"),
                                          hint="Xóa các dòng thừa ở cuối trang tính, hoặc nâng giới hạn so_dong."))
             if len(cells) > limits.so_cot:
-                raise LimitError(Problem("LIMIT_ROWS", f"dòng {number} có {len(cells):,} cột, quá giới hạn "
-                                         f"{limits.describe('so_cot')}".replace(",", "."),
+                raise LimitError(Problem("LIMIT_ROWS", f"dòng {number} có {format_number(len(cells))} cột, quá "
+                                         f"giới hạn {limits.describe('so_cot')}",
                                          Location(file=shown, field=f"{_sheet_ref(worksheet.title)}!A{number}"),
                                          hint="Xóa các cột thừa ở bên phải trang tính."))
             if cells:

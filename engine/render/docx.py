@@ -50,6 +50,7 @@ from engine.render.zipwrite import Entry, deflate, write_zip
 from engine.trust.files import read_file
 from engine.trust.limits import current_limits
 from engine.trust.packages import open_package, safe_parser
+from engine.vn.numbers import format_number
 
 SIGNATURE_WIDTH = Mm(40)
 
@@ -336,7 +337,7 @@ def xml_problem(data: bytes) -> str | None:
     make a file they refuse, so such a part is refused here, before anything is written.
     """
     if len(data) > current_limits().phan_van_ban:
-        return f"{_PART_TOO_BIG}: {len(data):,} byte".replace(",", ".")
+        return f"{_PART_TOO_BIG}: {format_number(len(data))} byte"
     parser = safe_parser(target=_NoEvents())
     try:
         etree.fromstring(data, parser)

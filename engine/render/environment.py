@@ -135,14 +135,14 @@ def _spend(count: int = 1) -> Limits:
 
 def _text_limit(length: int, limits: Limits) -> None:
     if length > limits.do_dai_chuoi:
-        raise SandboxLimit("LIMIT_TEXT", f"một chuỗi dài {length:,} ký tự, quá giới hạn "
-                           f"{limits.describe('do_dai_chuoi')}".replace(",", "."), "do_dai_chuoi")
+        raise SandboxLimit("LIMIT_TEXT", f"một chuỗi dài {format_number(length)} ký tự, quá giới hạn "
+                           f"{limits.describe('do_dai_chuoi')}", "do_dai_chuoi")
 
 
 def _list_limit(length: int, limits: Limits) -> None:
     if length > limits.do_dai_danh_sach:
-        raise SandboxLimit("LIMIT_LIST", f"một danh sách dài {length:,} phần tử, quá giới hạn "
-                           f"{limits.describe('do_dai_danh_sach')}".replace(",", "."), "do_dai_danh_sach")
+        raise SandboxLimit("LIMIT_LIST", f"một danh sách dài {format_number(length)} phần tử, quá giới hạn "
+                           f"{limits.describe('do_dai_danh_sach')}", "do_dai_danh_sach")
 
 
 def _bounded(value: Any, limits: Limits) -> Any:
@@ -201,6 +201,8 @@ _PLAIN_SEQUENCES = (list, tuple, str)
 def _kind(value: Any) -> str:
     if isinstance(value, str):
         return "một chuỗi"
+    if isinstance(value, dict):
+        return "một bảng khóa: giá trị"
     if isinstance(value, (list, tuple)):
         return "một danh sách"
     if isinstance(value, bool):
@@ -495,7 +497,7 @@ class ExactEnvironment(ImmutableSandboxedEnvironment):
                                    f"{MAX_EXPONENT})")
             result = _number(_OPERATORS[op](a, b))
             # Keep whole-number results of whole-number operands as ints (counts stay counts).
-            if isinstance(left, int) and isinstance(right, int) and op in ("+", "-", "*"):
+            if isinstance(left, int) and isinstance(right, int) and (op in ("+", "-", "*") or op == "**" and b >= 0):
                 return int(result)
             return result
         if op == "%" and isinstance(left, str):

@@ -25,7 +25,7 @@ import yaml
 from engine.errors import LimitError, Location, Problem
 from engine.trust.files import InputFile, decode_text, read_file, role_error
 from engine.trust.limits import current_limits
-from engine.vn.numbers import check_magnitude
+from engine.vn.numbers import check_magnitude, format_number
 from engine.vn.text import nfc
 
 Path_ = tuple[str | int, ...]
@@ -134,8 +134,8 @@ def load_yaml_text(text: str, file: str, *, role: str = "dac_ta") -> LoadedYaml:
     error = role_error(role)
     limits = current_limits()
     if len(text) > limits.tep_yaml:
-        raise LimitError(Problem("LIMIT_FILE_SIZE", f"văn bản YAML dài {len(text):,} ký tự, quá giới hạn "
-                                 f"{limits.describe('tep_yaml')}".replace(",", "."), Location(file=file),
+        raise LimitError(Problem("LIMIT_FILE_SIZE", f"văn bản YAML dài {format_number(len(text))} ký tự, quá giới hạn "
+                                 f"{limits.describe('tep_yaml')}", Location(file=file),
                                  hint="Để bảng lớn trong tệp .csv hoặc .xlsx thay cho YAML."))
     loader = _Loader(nfc(text))
     try:
@@ -191,7 +191,7 @@ class _Builder:
     def build(self, node: yaml.Node, path: Path_) -> Any:
         self.count += 1
         if self.count > self.max_nodes or len(path) > self.max_depth:
-            what = (f"quá {self.max_nodes:,} giá trị".replace(",", ".") if self.count > self.max_nodes
+            what = (f"quá {format_number(self.max_nodes)} giá trị" if self.count > self.max_nodes
                     else f"lồng quá {self.max_depth} mức")
             raise LimitError(Problem(
                 "LIMIT_YAML", f"tệp YAML {what} (có thể do bí danh YAML lặp)",

@@ -11,6 +11,7 @@ import struct
 
 from engine.errors import LimitError, Location, Problem, SpecError
 from engine.trust.limits import current_limits
+from engine.vn.numbers import format_number
 
 __all__ = ["checked_png"]
 
@@ -28,7 +29,7 @@ def checked_png(data: bytes, where: Location) -> bytes:
         raise SpecError(Problem("SPEC_VALUE", f"ảnh chữ ký có kích thước {width} × {height} điểm ảnh", where,
                                 hint="Lưu lại ảnh chữ ký."))
     if width * height > limits.anh_diem_anh:
-        raise LimitError(Problem("LIMIT_FILE_SIZE", f"ảnh chữ ký {width:,} × {height:,} điểm ảnh, quá giới hạn "
-                                 f"{limits.describe('anh_diem_anh')} điểm ảnh".replace(",", "."), where,
+        raise LimitError(Problem("LIMIT_FILE_SIZE", f"ảnh chữ ký {format_number(width)} × {format_number(height)} "
+                                 f"điểm ảnh, quá giới hạn {limits.describe('anh_diem_anh')} điểm ảnh", where,
                                  hint="Thu nhỏ ảnh chữ ký (khoảng 600 × 300 điểm ảnh là đủ)."))
     return data

@@ -30,6 +30,7 @@ from lxml import etree
 from engine.errors import LimitError, Location, Problem
 from engine.trust.files import ROLE_ERRORS
 from engine.trust.limits import current_limits
+from engine.vn.numbers import format_number
 
 __all__ = ["Package", "open_package", "safe_parser"]
 
@@ -88,16 +89,17 @@ def open_package(data: bytes, *, name: str, role: str, kind: str = ".docx", for_
     with archive:
         infos = archive.infolist()
         if len(infos) > limits.so_muc_nen:
-            raise LimitError(Problem("LIMIT_ZIP", f"tệp có {len(infos):,} mục nén, quá giới hạn "
-                                     f"{limits.describe('so_muc_nen')}".replace(",", "."), where,
+            raise LimitError(Problem("LIMIT_ZIP", f"tệp có {format_number(len(infos))} mục nén, quá giới hạn "
+                                     f"{limits.describe('so_muc_nen')}", where,
                                      hint="Tệp Word/Excel thường có vài chục mục; đây có thể là tệp độc hại."))
         total = 0
         for info in infos:
             total += info.file_size
-            if info.file_size > _RATIO_FROM and info.file_size > limits.ty_le_nen * max(info.compress_size, 1):
+            ratio = info.file_size // max(info.compress_size, 1)
+            if info.file_size > _RATIO_FROM and ratio > limits.ty_le_nen:
                 raise LimitError(Problem(
-                    "LIMIT_ZIP", f"mục '{info.filename}' nở {info.file_size // max(info.compress_size, 1):,} lần khi "
-                    f"giải nén (tối đa {limits.ty_le_nen} lần): dấu hiệu của bom nén".replace(",", "."), where,
+                    "LIMIT_ZIP", f"mục '{info.filename}' nở {format_number(ratio)} "
+                    f"lần khi giải nén (tối đa {limits.ty_le_nen} lần): dấu hiệu của bom nén", where,
                     hint="Không mở tệp này; nếu tệp đáng tin, nâng giới hạn bằng --gioi-han ty_le_nen=….",
                 ))
             if total > limits.giai_nen:

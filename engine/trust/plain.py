@@ -22,7 +22,7 @@ from typing import Any
 
 from engine.errors import LimitError, Location, Problem, SpecError
 from engine.trust.limits import current_limits
-from engine.vn.numbers import check_magnitude
+from engine.vn.numbers import check_magnitude, format_number
 
 __all__ = ["UNPRINTABLE", "plain_data", "unprintable_text"]
 
@@ -48,8 +48,8 @@ def plain_data(data: Any, *, name: str = "<dữ liệu>") -> Any:
     def leaf(value: Any, path: tuple[Any, ...]) -> Any:
         if isinstance(value, str):
             if len(value) > limits.do_dai_chuoi:
-                raise LimitError(Problem("LIMIT_TEXT", f"chuỗi dài {len(value):,} ký tự, quá giới hạn "
-                                         f"{limits.describe('do_dai_chuoi')}".replace(",", "."), where(path)))
+                raise LimitError(Problem("LIMIT_TEXT", f"chuỗi dài {format_number(len(value))} ký tự, quá giới hạn "
+                                         f"{limits.describe('do_dai_chuoi')}", where(path)))
             try:
                 return unicodedata.normalize("NFC", value)
             except UnicodeError:
