@@ -13,11 +13,24 @@ import tempfile
 from pathlib import Path
 
 from engine.errors import Location, OutputError, Problem
+from engine.trust.files import path_name_problem
 
 
 def check_destination(path: str | Path, *, force: bool) -> Path:
     """Fail early (before rendering) if the output cannot or must not be written."""
+    problem = path_name_problem(str(path))
+    if problem:
+        raise OutputError(Problem("PATH_NAME", f"không ghi được '{str(path)[:120]}': {problem}",
+                                  Location(file=str(path)[:200]), hint="Đặt tên tệp kết quả ngắn hơn."))
     path = Path(path)
+    try:
+        return _check_destination(path, force=force)
+    except OSError as exc:
+        raise OutputError(Problem("OUTPUT_PATH", f"không ghi được vào đường dẫn này ({exc.strerror})",
+                                  Location(file=str(path)))) from None
+
+
+def _check_destination(path: Path, *, force: bool) -> Path:
     if path.exists() and path.is_dir():
         raise OutputError(Problem("OUTPUT_PATH", "đường dẫn kết quả là một thư mục", Location(file=str(path)),
                                   hint="Ghi tên tệp, ví dụ -o bao_cao.docx."))

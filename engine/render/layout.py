@@ -24,7 +24,9 @@ from functools import cached_property
 
 from lxml import etree
 
-from engine.errors import DocumentError, Location, Problem
+from engine.errors import DocumentError, LimitError, Location, Problem
+from engine.trust.limits import current_limits
+from engine.trust.packages import open_package, safe_parser
 
 W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
 R = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
@@ -39,16 +41,68 @@ def w(tag: str) -> str:
     return f"{{{W}}}{tag}"
 
 
-def _mm(twips: str | int | None) -> float:
-    return round(int(twips or 0) / TWIPS_PER_MM, 1)
+class BadValue(ValueError):
+    """An attribute whose value is not a number of the kind OOXML says (a document Word would call damaged)."""
+
+    def __init__(self, element: etree._Element | None, attribute: str, value: str) -> None:
+        tag = element.tag.split("}")[-1] if element is not None else "?"
+        super().__init__(f"w:{tag} có {attribute}=\"{value[:40]}\"")
+        self.part: str | None = None  # set where the part is known
+        self.tag = tag
+        self.attribute = attribute
+        self.value = value
 
 
-def _cm(twips: str | int | None) -> float:
-    return round(int(twips or 0) / TWIPS_PER_MM / 10, 2)
+# OOXML writes lengths as whole numbers of a unit (twips, half-points …) or, in files from other
+# programs, as a decimal or a universal measure ("2.5cm", "1in", "12pt"); anything else is damaged.
+_MEASURE = re.compile(r"^\s*(-?[0-9]+(?:\.[0-9]+)?)\s*(mm|cm|in|pt|pc|pi)?\s*$")
+_POINTS_PER = {"mm": 72 / 25.4, "cm": 72 / 2.54, "in": 72.0, "pt": 1.0, "pc": 12.0, "pi": 12.0}
 
 
-def _pt(twips: str | int | None) -> float:
-    return round(int(twips or 0) / 20, 1)
+def measure(value: str | float | None, per_point: float = 20, *, element: etree._Element | None = None,
+           attribute: str = "w:val") -> float:
+    """An attribute's number in its own unit (``per_point`` of them make a point: twips 20, half-points 2).
+
+    >>> measure("1134"), measure("2cm"), measure("1440.5")
+    (1134.0, 1133.8582677165355, 1440.5)
+    """
+    if value is None or value == "":
+        return 0.0
+    if isinstance(value, (int, float)):
+        return float(value)
+    match = _MEASURE.match(value)
+    if match is None:
+        raise BadValue(element, attribute, value)
+    amount = float(match[1])
+    return amount * _POINTS_PER[match[2]] * per_point if match[2] else amount
+
+
+def whole(value: str | None, default: int, *, element: etree._Element | None = None, attribute: str = "w:val") -> int:
+    """A whole number attribute (a span, a page number), or ``default`` when there is none."""
+    if value is None or value == "":
+        return default
+    result = measure(value, element=element, attribute=attribute)
+    if result != int(result) or abs(result) > 1_000_000:
+        raise BadValue(element, attribute, value)
+    return int(result)
+
+
+def _mm(twips: str | float | None) -> float:
+    return round(measure(twips) / TWIPS_PER_MM, 1)
+
+
+def _cm(twips: str | float | None) -> float:
+    return round(measure(twips) / TWIPS_PER_MM / 10, 2)
+
+
+def _pt(twips: str | float | None) -> float:
+    return round(measure(twips) / 20, 1)
+
+
+def _attr(element: etree._Element, name: str, per_point: float = 20) -> float | None:
+    """A length attribute of ``element`` (``w:`` namespace) as a number, None when absent."""
+    value = element.get(w(name))
+    return None if value is None else measure(value, per_point, element=element, attribute=f"w:{name}")
 
 
 # ----- the description -------------------------------------------------------------------
@@ -172,7 +226,7 @@ class Layout:
 class _Styles:
     """Effective paragraph and run properties from styles.xml and the theme's fonts."""
 
-    def __init__(self, styles_xml: bytes | None, theme_xml: bytes | None):
+    def __init__(self, styles_xml: bytes | None, theme_xml: bytes | None = None):
         self.by_id: dict[str, etree._Element] = {}
         self.default_paragraph: str | None = None
         self.default_ppr: etree._Element | None = None
@@ -190,6 +244,9 @@ class _Styles:
                     if style.get(w("type")) == "paragraph" and style.get(w("default")) in ("1", "true", "on"):
                         self.default_paragraph = style_id
         self.theme_fonts: dict[str, str] = {}
+        self.read_theme(theme_xml)
+
+    def read_theme(self, theme_xml: bytes | None) -> None:
         if theme_xml:
             theme = _parse(theme_xml)
             for kind in ("major", "minor"):
@@ -250,7 +307,7 @@ def _resolve_run(layers: list[etree._Element], styles: _Styles) -> dict:
             props["font"] = styles.font_of(fonts) or props["font"]
         size = rpr.find(w("sz"))
         if size is not None and size.get(w("val")):
-            props["size"] = int(size.get(w("val"))) / 2
+            props["size"] = _attr(size, "val", per_point=2) / 2
         for key, tag in (("bold", "b"), ("italic", "i"), ("caps", "caps")):
             value = _on(rpr.find(w(tag)))
             if value is not None:
@@ -275,16 +332,16 @@ def _resolve_paragraph(layers: list[etree._Element]) -> dict:
             for key, attrs in (("left", ("left", "start")), ("right", ("right", "end"))):
                 for attr in attrs:
                     if ind.get(w(attr)) is not None:
-                        props[key] = int(ind.get(w(attr)))
+                        props[key] = _attr(ind, attr)
             if ind.get(w("firstLine")) is not None:
-                props["first"] = int(ind.get(w("firstLine")))
+                props["first"] = _attr(ind, "firstLine")
             if ind.get(w("hanging")) is not None:
-                props["first"] = -int(ind.get(w("hanging")))
+                props["first"] = -_attr(ind, "hanging")
         spacing = ppr.find(w("spacing"))
         if spacing is not None:
             for key in ("before", "after", "line"):
                 if spacing.get(w(key)) is not None:
-                    props[key] = int(spacing.get(w(key)))
+                    props[key] = _attr(spacing, key)
             if spacing.get(w("lineRule")) is not None:
                 props["rule"] = spacing.get(w("lineRule"))
         borders = ppr.find(w("pBdr"))
@@ -302,8 +359,18 @@ def _resolve_paragraph(layers: list[etree._Element]) -> dict:
 _SKIP_INSIDE = {w("txbxContent"), w("del"), w("moveFrom")}
 
 
+class BrokenPart(ValueError):
+    """A part of the document that is not well-formed XML."""
+
+    part: str | None = None  # set where the part is known
+
+
 def _parse(data: bytes) -> etree._Element:
-    return etree.fromstring(data, etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=True))
+    """A part of a document from outside, with libxml2's own limits kept (engine.trust.packages.safe_parser)."""
+    try:
+        return etree.fromstring(data, safe_parser())
+    except etree.XMLSyntaxError as exc:
+        raise BrokenPart(str(exc)) from None
 
 
 def _run_text(run: etree._Element) -> str:
@@ -396,7 +463,8 @@ def _table_borders(tbl: etree._Element) -> str:
     kinds = {(b.get(w("val")), b.get(w("sz"))) for b in borders if b.get(w("val")) not in ("nil", "none", None)}
     if not kinds:
         return "không"
-    return ", ".join(sorted(f"{val} {int(size or 0) / 8:g}pt" for val, size in kinds))
+    sizes = {(val, measure(size, 8, element=borders, attribute="w:sz") / 8 if size else 0.0) for val, size in kinds}
+    return ", ".join(sorted(f"{val} {size:g}pt" for val, size in sizes))
 
 
 def _tc_span(tc: etree._Element) -> tuple[int, str, float | None]:
@@ -405,13 +473,13 @@ def _tc_span(tc: etree._Element) -> tuple[int, str, float | None]:
     if tc_pr is not None:
         grid_span = tc_pr.find(w("gridSpan"))
         if grid_span is not None:
-            span = int(grid_span.get(w("val"), "1"))
+            span = max(1, whole(grid_span.get(w("val")), 1, element=grid_span))
         v_merge = tc_pr.find(w("vMerge"))
         if v_merge is not None:
             merge = v_merge.get(w("val"), "continue")
         tc_w = tc_pr.find(w("tcW"))
         if tc_w is not None and tc_w.get(w("type"), "dxa") == "dxa" and tc_w.get(w("w")):
-            width = _cm(tc_w.get(w("w")))
+            width = round(_attr(tc_w, "w") / TWIPS_PER_MM / 10, 2)
     return span, merge, width
 
 
@@ -420,6 +488,7 @@ class _BodyWalker:
 
     def __init__(self, reader: _Reader):
         self.reader = reader
+        self.most = current_limits().so_doan
         self.blocks: list[Paragraph | Table] = []
         self.paragraphs = 0
         self.tables = 0
@@ -430,6 +499,10 @@ class _BodyWalker:
         for child in container:
             if child.tag == w("p"):
                 self.paragraphs += 1
+                if self.paragraphs > self.most:
+                    most = current_limits().describe("so_doan")
+                    raise LimitError(Problem("LIMIT_PARAGRAPHS", f"văn bản có hơn {most} đoạn", Location(),
+                                             hint="Nếu đúng là văn bản lớn, nâng giới hạn so_doan."))
                 self.blocks.append(self.reader.paragraph(child, self.paragraphs, place, self.section, table, cell))
                 if child.find(f"{w('pPr')}/{w('sectPr')}") is not None:
                     self.section += 1  # this paragraph ends its section
@@ -443,13 +516,14 @@ class _BodyWalker:
     def table(self, tbl: etree._Element, nested_in: int | None) -> None:
         self.tables += 1
         number = self.tables
-        grid = tuple(_cm(col.get(w("w"))) for col in tbl.iter(w("gridCol")) if col.getparent().getparent() is tbl)
+        grid = tuple(round(measure(col.get(w("w")), element=col, attribute="w:w") / TWIPS_PER_MM / 10, 2)
+                     for col in tbl.iter(w("gridCol")) if col.getparent().getparent() is tbl)
         tbl_pr = tbl.find(w("tblPr"))
         width = alignment = None
         if tbl_pr is not None:
             tbl_w = tbl_pr.find(w("tblW"))
             if tbl_w is not None and tbl_w.get(w("type")) == "dxa":
-                width = _cm(tbl_w.get(w("w")))
+                width = round(measure(tbl_w.get(w("w")), element=tbl_w, attribute="w:w") / TWIPS_PER_MM / 10, 2)
             jc = tbl_pr.find(w("jc"))
             alignment = jc.get(w("val")) if jc is not None else None
         rows: list[tuple[CellSpan, ...]] = []
@@ -461,7 +535,7 @@ class _BodyWalker:
             column = 1
             if tr_pr is not None:
                 before = tr_pr.find(w("gridBefore"))
-                column += int(before.get(w("val"), "0")) if before is not None else 0
+                column += whole(before.get(w("val")), 0, element=before) if before is not None else 0
                 if _on(tr_pr.find(w("tblHeader"))) and header_rows == row_number - 1:
                     header_rows += 1
             spans = []
@@ -483,20 +557,21 @@ def _section(sect_pr: etree._Element, number: int) -> Section:
     size = sect_pr.find(w("pgSz"))
     margins = sect_pr.find(w("pgMar"))
     numbering = sect_pr.find(w("pgNumType"))
-    width = _mm(size.get(w("w")) if size is not None else 0)
-    height = _mm(size.get(w("h")) if size is not None else 0)
+    width = round((_attr(size, "w") or 0) / TWIPS_PER_MM, 1) if size is not None else 0.0
+    height = round((_attr(size, "h") or 0) / TWIPS_PER_MM, 1) if size is not None else 0.0
     orient = size.get(w("orient")) if size is not None else None
     landscape = orient == "landscape" or (orient is None and width > height)
 
     def margin(name: str) -> float:
-        return _mm(margins.get(w(name)) if margins is not None else 0)
+        return round((_attr(margins, name) or 0) / TWIPS_PER_MM, 1) if margins is not None else 0.0
 
     start = numbering.get(w("start")) if numbering is not None else None
     return Section(
         number=number, width_mm=width, height_mm=height, orientation="ngang" if landscape else "dọc",
         top_mm=abs(margin("top")), bottom_mm=abs(margin("bottom")), left_mm=margin("left"),
         right_mm=margin("right"), header_mm=margin("header"), footer_mm=margin("footer"),
-        title_page=bool(_on(sect_pr.find(w("titlePg")))), page_start=int(start) if start else None,
+        title_page=bool(_on(sect_pr.find(w("titlePg")))),
+        page_start=whole(start, 0, element=numbering, attribute="w:start") if start else None,
         page_format=numbering.get(w("fmt")) if numbering is not None else None,
     )
 
@@ -505,25 +580,56 @@ HEADER_KINDS = {"default": "mặc định", "first": "trang đầu", "even": "tr
 
 
 def read_layout(package: bytes, *, name: str = "văn bản") -> Layout:
-    """The layout of a .docx given as bytes; a file that is not a .docx is a DocumentError."""
-    try:
-        archive = zipfile.ZipFile(io.BytesIO(package))
-        with archive:
-            files = {n: archive.read(n) for n in archive.namelist()
-                     if n.endswith((".xml", ".rels")) and n.startswith(("word/", "_rels/"))}
-        document = _parse(files["word/document.xml"])
-    except (zipfile.BadZipFile, KeyError, etree.XMLSyntaxError, OSError) as exc:
-        raise DocumentError(Problem(
-            "DOCX_UNREADABLE", f"không đọc được tệp .docx ({type(exc).__name__}: {exc})", Location(file=name),
-            hint="Kiểm tra đó đúng là tệp Word .docx (mở và lưu lại bằng Word nếu cần).",
-        )) from None
-    styles = _Styles(files.get("word/styles.xml"), files.get("word/theme/theme1.xml"))
-    reader = _Reader(styles)
-    body = document.find(w("body"))
-    walker = _BodyWalker(reader)
-    walker.walk(body)
+    """The layout of a .docx given as bytes; a file that is not a readable .docx is a named DocumentError.
 
-    relations = _relations(files.get("word/_rels/document.xml.rels"))
+    The package is checked first (engine.trust.packages: zip limits, no DTD). A part that is not
+    well-formed XML is FILE_XML, an attribute whose value is not a number of its kind DOCX_VALUE,
+    each with the part; more paragraphs than ``so_doan`` is LIMIT_PARAGRAPHS.
+    """
+    checked = open_package(package, name=name, role="van_ban")
+    files = {n: checked.read(n) for n in checked.names
+             if n.endswith((".xml", ".rels")) and n.startswith(("word/", "_rels/"))}
+    if "word/document.xml" not in files:
+        raise DocumentError(Problem(
+            "DOCX_UNREADABLE", "tệp không có phần thân văn bản (word/document.xml): không phải văn bản Word",
+            Location(file=name), hint="Kiểm tra đó đúng là tệp Word .docx (mở và lưu lại bằng Word nếu cần).",
+        ))
+    part = "word/document.xml"
+    try:
+        document = _parse(files[part])
+        part = "word/styles.xml"
+        styles = _Styles(files.get(part), None)
+        part = "word/theme/theme1.xml"
+        styles.read_theme(files.get(part))
+        reader = _Reader(styles)
+        part = "word/document.xml"
+        body = document.find(w("body"))
+        if body is None:
+            raise BrokenPart("không có phần tử w:body")
+        walker = _BodyWalker(reader)
+        try:
+            walker.walk(body)
+        except LimitError as exc:
+            raise LimitError([Problem(p.code, p.message, Location(file=name), p.hint) for p in exc.problems]) from None
+        part = "word/_rels/document.xml.rels"
+        relations = _relations(files.get(part))
+        part = "word/document.xml"
+        sections = _sections(body, files, relations, reader)
+    except BrokenPart as exc:
+        raise DocumentError(Problem(
+            "FILE_XML", f"phần '{exc.part or part}' không phải XML hợp lệ ({str(exc)[:160]})", Location(file=name),
+            hint="Mở tệp bằng Word hoặc LibreOffice rồi lưu lại.",
+        )) from None
+    except BadValue as exc:
+        raise DocumentError(Problem(
+            "DOCX_VALUE", f"phần '{exc.part or part}': {exc} không phải một số đo hợp lệ", Location(file=name),
+            hint="Word ghi các số đo này bằng số nguyên (twip, nửa điểm …); mở tệp bằng Word rồi lưu lại.",
+        )) from None
+    return Layout(tuple(sections), tuple(walker.blocks))
+
+
+def _sections(body: etree._Element, files: dict[str, bytes], relations: dict[str, str],
+              reader: _Reader) -> list[Section]:
     sect_prs = [p.find(f"{w('pPr')}/{w('sectPr')}") for p in body.iter(w("p"))
                 if p.find(f"{w('pPr')}/{w('sectPr')}") is not None]
     final = body.find(w("sectPr"))
@@ -531,8 +637,8 @@ def read_layout(package: bytes, *, name: str = "văn bản") -> Layout:
         sect_prs.append(final)
     sections: list[Section] = []
     inherited: dict[tuple[str, str], tuple[Paragraph, ...]] = {}
-    for number, sect_pr in enumerate(sect_prs, start=1):
-        section = _section(sect_pr, number)
+    for number_, sect_pr in enumerate(sect_prs, start=1):
+        section = _section(sect_pr, number_)
         for ref_tag, store in (("headerReference", section.headers), ("footerReference", section.footers)):
             kind_word = "đầu trang" if ref_tag == "headerReference" else "chân trang"
             for ref in sect_pr.findall(w(ref_tag)):
@@ -540,19 +646,23 @@ def read_layout(package: bytes, *, name: str = "văn bản") -> Layout:
                 kind = ref.get(w("type"), "default")
                 part = files.get(f"word/{target}") if target else None
                 if part is not None:
-                    place = f"{kind_word} {HEADER_KINDS.get(kind, kind)} (section {number})"
-                    root = _parse(part)
-                    inherited[(ref_tag, kind)] = tuple(
-                        reader.paragraph(p, i, place, number)
-                        for i, p in enumerate((p for p in root.iter(w("p"))), start=1)
-                    )
+                    place = f"{kind_word} {HEADER_KINDS.get(kind, kind)} (section {number_})"
+                    try:
+                        root = _parse(part)
+                        inherited[(ref_tag, kind)] = tuple(
+                            reader.paragraph(p, i, place, number_)
+                            for i, p in enumerate((p for p in root.iter(w("p"))), start=1)
+                        )
+                    except (BrokenPart, BadValue) as exc:
+                        exc.part = f"word/{target}"
+                        raise
             for (tag, kind), paragraphs in inherited.items():
                 if tag == ref_tag:  # a section without its own reference shows the previous one's
                     store[kind] = paragraphs
         sections.append(section)
     if not sections:
         sections.append(_section(etree.Element(w("sectPr")), 1))
-    return Layout(tuple(sections), tuple(walker.blocks))
+    return sections
 
 
 def _relations(rels: bytes | None) -> dict[str, str]:
@@ -578,8 +688,12 @@ class QuickFacts:
 
 
 def quick_facts(package: bytes) -> QuickFacts:
-    with zipfile.ZipFile(io.BytesIO(package)) as archive:
-        xml = archive.read("word/document.xml")
+    try:
+        with zipfile.ZipFile(io.BytesIO(package)) as archive:
+            xml = archive.read("word/document.xml")
+    except (zipfile.BadZipFile, KeyError, OSError, EOFError) as exc:
+        raise DocumentError(Problem("DOCX_UNREADABLE", f"không đọc được thân văn bản ({str(exc)[:120]})", Location(),
+                                    hint="Mở tệp bằng Word rồi lưu lại dưới dạng .docx.")) from None
     sizes = _ORIENT.findall(xml)
     landscape = tuple(b'w:orient="landscape"' in size for size in sizes) or (False,)
     if b"<mc:Fallback" in xml:
