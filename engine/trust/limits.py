@@ -44,7 +44,7 @@ class Limits:
     do_sau: int = 64  # nesting of YAML and of the data a program passes in
     so_dong: int = 50_000  # rows of a data table, a units file or an appendix table
     so_cot: int = 1_000  # columns of a data table
-    so_o: int = 2_000_000  # cells of one appendix table
+    so_o: int = 250_000  # cells of one appendix table (about 1 GB of memory to render at this size)
     so_doan: int = 100_000  # paragraphs of a document's body, or of a document read by check
     do_dai_chuoi: int = 1_000_000  # characters of one value, or of a string made by one operation
     do_dai_danh_sach: int = 1_000_000  # items of a list made by one operation in a template or expression
