@@ -314,7 +314,11 @@ def preview(source: Path, folder: Path, dpi: int, force: bool, allowed: tuple[Pa
             result = pipeline.docx_to_pdf(docx, source=str(source))
         for notice in result.notices:
             click.echo(f"Lưu ý: {notice}", err=True)
-        images = page_images(result.pdf, dpi=dpi, source=str(source))
+        most = current_limits().so_trang_anh
+        images = page_images(result.pdf, dpi=dpi, source=str(source), first_pages=most + 1)
+        if len(images) > most:  # one more than the limit was asked for, to know there are more
+            images = images[:most]
+            click.echo(f"Lưu ý: chỉ vẽ {most} trang đầu (giới hạn so_trang_anh); tệp còn những trang sau.", err=True)
         targets = [folder / f"trang-{number}.png" for number in range(1, len(images) + 1)]
         folder.mkdir(parents=True, exist_ok=True)
         for target, image in zip(targets, images, strict=True):

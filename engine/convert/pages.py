@@ -34,11 +34,12 @@ def pdftoppm_version() -> str | None:
 
 
 def page_images(pdf: bytes, *, dpi: int = DEFAULT_DPI, mode: Literal["colour", "gray", "mono"] = "colour",
-                source: str | None = None) -> list[bytes]:
-    """PNG bytes of every page of ``pdf`` at ``dpi`` dots per inch, in order.
+                source: str | None = None, first_pages: int | None = None) -> list[bytes]:
+    """PNG bytes of the pages of ``pdf`` at ``dpi`` dots per inch, in order: every page, or the first ones.
 
     ``mono`` (black and white) makes files about five times smaller than ``gray``: the golden
-    images of the visual tests use it.
+    images of the visual tests use it. ``first_pages`` draws only that many (a PDF from outside
+    may claim thousands of pages).
     """
     tool = find_pdftoppm()
     if tool is None:
@@ -50,7 +51,8 @@ def page_images(pdf: bytes, *, dpi: int = DEFAULT_DPI, mode: Literal["colour", "
         pdf_path = Path(folder) / "in.pdf"
         pdf_path.write_bytes(pdf)
         colours = {"gray": ["-gray"], "mono": ["-mono"]}.get(mode, [])
-        command = [tool, "-png", "-r", str(dpi), *colours, str(pdf_path), str(Path(folder) / "p")]
+        last = ["-l", str(first_pages)] if first_pages is not None else []
+        command = [tool, "-png", "-r", str(dpi), *colours, *last, str(pdf_path), str(Path(folder) / "p")]
         try:
             done = subprocess.run(command, capture_output=True, timeout=TIMEOUT)
         except subprocess.TimeoutExpired:

@@ -37,7 +37,7 @@ class Limits:
     tep_van_ban: int = 100 * MB  # a .docx or PDF given to check, snapshot or preview
     tep_anh: int = 5 * MB  # a signature image
     anh_diem_anh: int = 25_000_000  # pixels of a signature image (width × height)
-    giai_nen: int = 500 * MB  # what a .docx or .xlsx may unpack to, all entries together
+    giai_nen: int = 200 * MB  # what a .docx or .xlsx may unpack to, all entries together (its XML is parsed whole)
     so_muc_nen: int = 10_000  # entries of a .docx or .xlsx
     ty_le_nen: int = 200  # how many times an entry over 1 MB may grow when unpacked
     nut_yaml: int = 200_000  # values in one YAML file (keys, items, scalars)
