@@ -49,7 +49,7 @@ from engine.render.package import BrokenPackage, normalise_package
 from engine.render.zipwrite import Entry, deflate, write_zip
 from engine.trust.files import read_file
 from engine.trust.limits import current_limits
-from engine.trust.packages import open_package, safe_parser
+from engine.trust.packages import fetching_field, open_package, safe_parser
 from engine.vn.numbers import format_number
 
 SIGNATURE_WIDTH = Mm(40)
@@ -131,6 +131,7 @@ class CompiledTemplate:
                 problem = checking.result() if checking else xml_problem(data)
                 if problem:
                     raise self._broken_output(name, problem)
+                self._check_fields(name, data)
             entries.append(entry)
         return write_zip(entries)
 
@@ -167,9 +168,14 @@ class CompiledTemplate:
         buffer = io.BytesIO()
         document.save(buffer)
         try:
-            return normalise_package(buffer.getvalue())
+            package = normalise_package(buffer.getvalue())
         except BrokenPackage as exc:
             raise self._broken_output(exc.part, exc.reason) from None
+        with zipfile.ZipFile(io.BytesIO(package)) as archive:
+            for name in archive.namelist():
+                if name.startswith("word/") and name.endswith(".xml"):
+                    self._check_fields(name, archive.read(name))
+        return package
 
     @contextmanager
     def _render_errors(self):
@@ -193,6 +199,17 @@ class CompiledTemplate:
             raise TemplateError(Problem(
                 "TEMPLATE_RENDER", f"lỗi khi điền mẫu: {str(exc)[:200]}", Location(file=self.name),
             )) from None
+
+    def _check_fields(self, part: str, data: bytes) -> None:
+        """No rendered part may hold a field that reads another file (a template could write one out of data)."""
+        fetching = fetching_field(data, part, TemplateError, Location(file=self.name))
+        if fetching:
+            raise TemplateError(Problem(
+                "FILE_LINK", f"văn bản dựng ra có trường {fetching} ở {part_label(part)}: trường này đọc tệp khác khi "
+                "mở hay chuyển PDF", Location(file=self.name),
+                hint="Mẫu hoặc dữ liệu đưa mã trường vào văn bản (thường qua {% autoescape false %}); không có tệp "
+                     "nào được ghi.",
+            ))
 
     def _place_of_message(self) -> Location:
         return Location(file=self.name)

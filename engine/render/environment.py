@@ -441,7 +441,7 @@ class ExactEnvironment(ImmutableSandboxedEnvironment):
 
     def getattr(self, obj: Any, attribute: str) -> Any:
         """``row.ten``: a key of a dict, or a declared field of the engine's value types; nothing else."""
-        if type(obj) is dict:
+        if type(obj) is dict or isinstance(obj, dict):  # the exact type first: the common case, and quickest
             if attribute in obj:
                 return obj[attribute]
             return self.undefined(obj=obj, name=attribute)
@@ -473,8 +473,6 @@ class ExactEnvironment(ImmutableSandboxedEnvironment):
             return getattr(obj, attribute)
         if isinstance(obj, tuple) and attribute in getattr(type(obj), "_fields", ()):
             return getattr(obj, attribute)  # a named tuple Jinja makes (groupby's grouper and list)
-        if isinstance(obj, dict):
-            return self.undefined(obj=obj, name=attribute)
         raise _refused_attribute(obj, attribute)
 
     def call(__self, __context: jinja2.runtime.Context, __obj: Any, *args: Any, **kwargs: Any) -> Any:  # noqa: N805
@@ -542,13 +540,26 @@ def docx_environment() -> ExactEnvironment:
     return _make(autoescape=True)
 
 
-@lru_cache(maxsize=4096)
+CACHED_SOURCE = 4096  # characters: longer texts are compiled each time (a cache of huge texts costs memory)
+
+
 def compile_text(source: str) -> jinja2.Template:
     """Compile a spec text expression once; batches render the same strings many times."""
+    return _compile_text(source) if len(source) <= CACHED_SOURCE else text_environment().from_string(source)
+
+
+def compile_value(expression: str) -> jinja2.environment.TemplateExpression:
+    """Compile a spec expression whose value (not text) is wanted; an undefined result is kept, to be reported."""
+    if len(expression) > CACHED_SOURCE:
+        return text_environment().compile_expression(expression, undefined_to_none=False)
+    return _compile_value(expression)
+
+
+@lru_cache(maxsize=4096)
+def _compile_text(source: str) -> jinja2.Template:
     return text_environment().from_string(source)
 
 
 @lru_cache(maxsize=4096)
-def compile_value(expression: str) -> jinja2.environment.TemplateExpression:
-    """Compile a spec expression whose value (not text) is wanted; an undefined result is kept, to be reported."""
+def _compile_value(expression: str) -> jinja2.environment.TemplateExpression:
     return text_environment().compile_expression(expression, undefined_to_none=False)

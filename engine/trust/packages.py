@@ -32,7 +32,7 @@ from engine.trust.files import ROLE_ERRORS
 from engine.trust.limits import current_limits
 from engine.vn.numbers import format_number
 
-__all__ = ["Package", "open_package", "safe_parser"]
+__all__ = ["Package", "fetching_field", "field_codes", "open_package", "safe_parser"]
 
 _RATIO_FROM = 1 << 20  # entries smaller than this may compress as well as they like
 _DTD = re.compile(rb"<!DOCTYPE|<!ENTITY", re.IGNORECASE)
@@ -141,15 +141,28 @@ def _check_part(xml: bytes, part: str, error: type, where: Location, for_office:
                         hint="Trong Word, chèn ảnh (Insert → Picture) thay cho liên kết tới tệp, bỏ mẫu đính kèm "
                              "(Developer → Document Template), rồi lưu lại.",
                     ))
-    if part.startswith("word/") and (b"instrText" in xml or b"instr=" in xml):
-        for code in field_codes(xml, part, error, where):
-            fetching = _FETCHING_FIELD.match(code.strip().upper().encode("utf-8"))
-            if fetching:
-                raise error(Problem(
-                    "FILE_LINK", f"phần '{part}' có trường {fetching[1].decode()} đọc tệp hoặc chương trình khác",
-                    where,
-                    hint="Xóa trường này trong Word (Alt+F9 để thấy mã trường) rồi lưu lại.",
-                ))
+    if part.startswith("word/"):
+        fetching = fetching_field(xml, part, error, where)
+        if fetching:
+            raise error(Problem(
+                "FILE_LINK", f"phần '{part}' có trường {fetching} đọc tệp hoặc chương trình khác", where,
+                hint="Xóa trường này trong Word (Alt+F9 để thấy mã trường) rồi lưu lại.",
+            ))
+
+
+def fetching_field(xml: bytes, part: str, error: type, where: Location) -> str | None:
+    """The name of the first field in a part that makes Word or LibreOffice read a file (INCLUDETEXT …), or None.
+
+    Also run on every rendered part: a template that turns autoescaping off could write such a field
+    out of data.
+    """
+    if b"instr" not in xml:
+        return None
+    for code in field_codes(xml, part, error, where):
+        fetching = _FETCHING_FIELD.match(code.strip().upper().encode("utf-8"))
+        if fetching:
+            return fetching[1].decode()
+    return None
 
 
 _W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
