@@ -32,7 +32,7 @@ def refusal(source: str, **names) -> str:
 @pytest.mark.parametrize("name", ["range", "dict", "lipsum", "cycler", "joiner", "namespace"])
 def test_jinja_globals_are_not_there(name: str) -> None:
     with pytest.raises(jinja2.UndefinedError):
-        run("{{ %s }}" % name)
+        run("{{ " + name + " }}")
 
 
 @pytest.mark.parametrize("source", ["{{ ''.format }}", "{{ 'a'.upper() }}", "{{ rows.append }}", "{{ n.real }}",

@@ -189,7 +189,8 @@ def test_too_many_entries_and_too_much_in_all_are_refused() -> None:
 
 
 def test_a_dtd_in_any_part_is_refused() -> None:
-    laughs = b'<?xml version="1.0"?><!DOCTYPE l [<!ENTITY a "aaaa"><!ENTITY b "&a;&a;&a;">]><w:document>&b;</w:document>'
+    laughs = (b'<?xml version="1.0"?><!DOCTYPE l [<!ENTITY a "aaaa"><!ENTITY b "&a;&a;&a;">]>'
+              b"<w:document>&b;</w:document>")
     with pytest.raises(TemplateError) as caught:
         open_package(zip_of({"word/document.xml": laughs}), name="mau.docx", role="mau")
     assert code_of(caught) == "FILE_XML"
