@@ -241,6 +241,9 @@ class _Stop:
         self.deferred = False
 
     def __call__(self, signum: int, frame: object) -> None:
+        if self.requested:  # a second signal: the user will not wait for the running chunks
+            os.write(2, "\nĐã dừng ngay; chạy lại cùng lệnh để dựng tiếp.\n".encode())
+            os._exit(130)
         self.requested = True
         if not self.deferred:
             raise KeyboardInterrupt

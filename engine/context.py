@@ -17,7 +17,14 @@ import jinja2
 
 from engine.errors import LimitError, Location, Problem, SpecError
 from engine.kinds import KINDS
-from engine.render.environment import SandboxLimit, SandboxViolation, compile_text, compile_value, sandbox_budget
+from engine.render.environment import (
+    SandboxLimit,
+    SandboxViolation,
+    compile_text,
+    compile_value,
+    python_message,
+    sandbox_budget,
+)
 from engine.spec import models
 from engine.spec.loader import LoadedSpec, dotted_path
 from engine.trust.images import checked_png
@@ -247,7 +254,7 @@ class Expressions:
             raise SpecError(Problem("SPEC_EXPRESSION", message, where, hint=hint)) from None
         except (TypeError, ValueError, ArithmeticError, LookupError, jinja2.TemplateError) as exc:
             raise SpecError(Problem(
-                "SPEC_EXPRESSION", f"không tính được biểu thức: {str(exc)[:200]}", where,
+                "SPEC_EXPRESSION", f"không tính được biểu thức: {python_message(exc)}", where,
             )) from None
 
     def _undefined(self, exc: jinja2.UndefinedError) -> tuple[str, str]:

@@ -42,7 +42,13 @@ from lxml import etree
 from engine.context import SignatureImage
 from engine.errors import EngineError, LimitError, Location, Problem, TemplateError
 from engine.render.compose import join_documents, restore_core_properties_prefix
-from engine.render.environment import SandboxLimit, SandboxViolation, docx_environment, sandbox_budget
+from engine.render.environment import (
+    SandboxLimit,
+    SandboxViolation,
+    docx_environment,
+    python_message,
+    sandbox_budget,
+)
 from engine.render.inspect import find_paragraphs, part_label, template_tags
 from engine.render.markup import EngineMarkup
 from engine.render.package import BrokenPackage, normalise_package
@@ -197,7 +203,7 @@ class CompiledTemplate:
             raise TemplateError(self._undefined_problem(exc)) from None
         except (jinja2.TemplateError, TypeError, ValueError, ArithmeticError, LookupError) as exc:
             raise TemplateError(Problem(
-                "TEMPLATE_RENDER", f"lỗi khi điền mẫu: {str(exc)[:200]}", Location(file=self.name),
+                "TEMPLATE_RENDER", f"lỗi khi điền mẫu: {python_message(exc)}", Location(file=self.name),
             )) from None
 
     def _check_fields(self, part: str, data: bytes) -> None:

@@ -30,6 +30,7 @@ plain text that the .docx environment escapes once when it is placed in the docu
 from __future__ import annotations
 
 import operator
+import re
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -55,6 +56,7 @@ from engine.vn.filters import FILTERS
 from engine.vn.numbers import check_magnitude, format_number, format_percent
 
 __all__ = ["JINJA_FILTERS", "READABLE_FIELDS", "SandboxLimit", "SandboxViolation", "compile_text", "compile_value",
+           "python_message",
            "docx_environment", "printable", "sandbox_budget", "text_environment"]
 
 
@@ -401,6 +403,49 @@ def _keeping_precision(format_: Any) -> Any:
 
 # "so" and "phan_tram" on a Figure or Percentage: "16,74", "91,86%" at the figure's precision.
 FIGURE_FILTERS = {"so": _keeping_precision(format_number), "phan_tram": _keeping_precision(format_percent)}
+
+
+# ----- Python's own messages, in Vietnamese ----------------------------------------------------------
+
+_TYPE_NAMES = {"str": "chuỗi", "int": "số nguyên", "Decimal": "số", "decimal.Decimal": "số", "float": "số",
+               "list": "danh sách", "tuple": "danh sách", "dict": "bảng khóa: giá trị", "NoneType": "giá trị rỗng",
+               "bool": "giá trị đúng/sai", "Figure": "số tính được", "Percentage": "tỷ lệ", "Markup": "chuỗi",
+               "PartialDate": "ngày tháng", "Undefined": "giá trị không có", "StrictUndefined": "giá trị không có"}
+_PYTHON_MESSAGES = [
+    (re.compile(r"unsupported operand type\(s\) for ([^:]+): '(\w+)' and '(\w+)'"),
+     lambda m: f"phép {m[1]} không dùng được giữa {_TYPE_NAMES.get(m[2], m[2])} và {_TYPE_NAMES.get(m[3], m[3])}"),
+    (re.compile(r"can't multiply sequence by non-int of type '([\w.]+)'"),
+     lambda m: f"chỉ nhân chuỗi hay danh sách với số nguyên, không với {_TYPE_NAMES.get(m[1], m[1])}"),
+    (re.compile(r'can only concatenate (\w+) \(not "(\w+)"\) to \w+'),
+     lambda m: f"chỉ cộng {_TYPE_NAMES.get(m[1], m[1])} với {_TYPE_NAMES.get(m[1], m[1])}, không với "
+               f"{_TYPE_NAMES.get(m[2], m[2])} (nối chữ với số bằng dấu ~)"),
+    (re.compile(r"'(\w+)' object is not iterable"),
+     lambda m: f"không lặp được trên {_TYPE_NAMES.get(m[1], m[1])}"),
+    (re.compile(r"object of type '(\w+)' has no len\(\)"),
+     lambda m: f"{_TYPE_NAMES.get(m[1], m[1])} không có độ dài"),
+    (re.compile(r"'(<|>|<=|>=)' not supported between instances of '(\w+)' and '(\w+)'"),
+     lambda m: f"không so sánh {m[1]} được giữa {_TYPE_NAMES.get(m[2], m[2])} và {_TYPE_NAMES.get(m[3], m[3])}"),
+    (re.compile(r"invalid literal for int\(\) with base \d+: (.*)"),
+     lambda m: f"không đổi được {m[1][:40]} thành số nguyên"),
+    (re.compile(r"could not convert string to float: (.*)"),
+     lambda m: f"không đổi được {m[1][:40]} thành số"),
+    (re.compile(r"division by zero|DivisionByZero|DivisionUndefined"), lambda m: "chia cho 0"),
+    (re.compile(r"InvalidOperation"), lambda m: "phép tính số không hợp lệ"),
+]
+
+
+def python_message(exc: BaseException) -> str:
+    """An error Python raised while evaluating a template or an expression, said in Vietnamese where known.
+
+    >>> python_message(TypeError("unsupported operand type(s) for +: 'int' and 'str'"))
+    'phép + không dùng được giữa số nguyên và chuỗi'
+    """
+    text = str(exc) or type(exc).__name__
+    for pattern, say in _PYTHON_MESSAGES:
+        match = pattern.search(text) or pattern.search(type(exc).__name__)
+        if match:
+            return say(match)
+    return text[:200]
 
 
 # ----- the environment ----------------------------------------------------------------------------
