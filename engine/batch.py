@@ -60,6 +60,7 @@ class UnitResult:
     reason: str = ""
     warnings: int = 0  # audit findings (stated figures that disagree)
     seconds: float = 0.0
+    codes: tuple[str, ...] = ()  # the error codes of a failed unit (docs/errors.md)
 
 
 @dataclass(frozen=True)
@@ -164,7 +165,8 @@ class _Worker:
     state: _Worker | None = None
 
     def __init__(self, spec_path: Path, out: Path, suffixes: tuple[str, ...], force: bool,
-                 allowed: tuple[Path, ...] = ()):
+                 allowed: tuple[Path, ...] = (), units_name: str = ""):
+        self.units_name = units_name
         self.base = load_yaml_file(spec_path)
         self.base_dir = spec_path.parent
         self.allowed = allowed
@@ -192,13 +194,27 @@ class _Worker:
             for target in targets:
                 write_atomic(target, outputs[target.suffix], force=True)
         except EngineError as error:
-            reason = "; ".join(f"{p.message} ({p.location})" for p in error.problems[:3])
-            return UnitResult(ma, "loi", (), reason, 0, time.perf_counter() - started)
+            problems = [self._in_units_file(p, unit) for p in error.problems]
+            reason = "; ".join(f"{p.message} [{p.code}] ({p.location})" for p in problems[:3])
+            return UnitResult(ma, "loi", (), reason, 0, time.perf_counter() - started,
+                              tuple(dict.fromkeys(p.code for p in problems)))
         except Exception as exc:  # noqa: BLE001 - one unit's bug must not stop the batch
             return UnitResult(ma, "loi", (), f"lỗi nội bộ: {type(exc).__name__}: {exc}", 0,
                               time.perf_counter() - started)
         return UnitResult(ma, "ok", tuple(t.name for t in targets), "", len(prepared.findings),
                           time.perf_counter() - started)
+
+
+    def _in_units_file(self, problem: Problem, unit: dict[str, Any]) -> Problem:
+        """A problem in a field the unit's own column set is placed in the units file, not in the base spec."""
+        field = problem.location.field or ""
+        for key, value in unit.items():
+            if key in (UNIT_ID, UNIT_DATA) or value in ("", None) or key.split(".")[0] not in _FIELDS:
+                continue
+            if field == key or field.startswith((key + ".", key + "[")):
+                where = Location(file=self.units_name, field=f"đơn vị '{unit[UNIT_ID]}', cột '{key}'")
+                return Problem(problem.code, problem.message, where, problem.hint)
+        return problem
 
 
 def _init_worker(*setup: Any) -> None:
@@ -281,6 +297,9 @@ def read_report(out: Path) -> list[dict[str, Any]]:
     hint = f"Xóa {REPORT} rồi chạy lại cả lô (không dùng --only-failed)."
     try:
         data = json.loads(decode_text(file, role="ket_qua").text)
+    except OutputError as exc:  # not text at all
+        raise OutputError(Problem("BATCH_REPORT", f"{REPORT} không phải tệp văn bản JSON ({exc.problems[0].message})",
+                                  where, hint=hint)) from None
     except (ValueError, RecursionError) as exc:
         raise OutputError(Problem("BATCH_REPORT", f"{REPORT} không phải JSON hợp lệ ({str(exc)[:120]})", where,
                                   hint=hint)) from None
@@ -323,7 +342,7 @@ def run_batch(spec_path: Path, units_path: Path, out: Path, *, pdf: bool = False
     results: list[UnitResult] = []
     with _stop_on_signals() as stop:
         try:
-            setup = (spec_path, out, suffixes, force, tuple(allowed))
+            setup = (spec_path, out, suffixes, force, tuple(allowed), str(units_path))
             _render_units(units, workers, setup, results, progress, stop)
         except KeyboardInterrupt:
             # Every file written so far is whole; say what was done so far, then stop.

@@ -53,7 +53,7 @@ def _run(action, as_json: bool = False, limits: Limits | None = None) -> None:
         sys.exit(exit_code_for(error))
     except KeyboardInterrupt:
         click.echo("Đã dừng theo yêu cầu; không có tệp nào được ghi dở.", err=True)
-        sys.exit(EXIT_INTERRUPTED)
+        _exit_after_interrupt()
     except Exception as exc:  # noqa: BLE001 - the last net: a bug must not show a traceback
         if os.environ.get("VANBAN_DEBUG"):
             traceback.print_exc()
@@ -87,6 +87,20 @@ class _Interrupts:
         os._exit(EXIT_INTERRUPTED)
 
 
+def _exit_after_interrupt() -> None:
+    """Leave after a Ctrl-C: end LibreOffice now (a second Ctrl-C meanwhile still ends at once), then exit 130.
+
+    While Python shuts down it puts its own signal handlers back to the default, which a second Ctrl-C
+    would meet as a kill by signal; an ignored signal stays ignored, so from here on Ctrl-C is ignored.
+    """
+    converter = pipeline.running_converter()
+    if converter is not None:
+        converter.close()
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+    sys.exit(EXIT_INTERRUPTED)
+
+
 def _limits_option(context: click.Context, parameter: click.Parameter, values: tuple[str, ...]) -> Limits | None:
     if not values:
         return None
@@ -112,8 +126,15 @@ def trust_options(command):
 def main() -> None:
     """Dựng văn bản hành chính (Nghị định 30/2020/NĐ-CP) từ tệp đặc tả YAML."""
     if threading.current_thread() is threading.main_thread():
-        previous = signal.signal(signal.SIGINT, _Interrupts())
-        click.get_current_context().call_on_close(lambda: signal.signal(signal.SIGINT, previous))
+        interrupts = _Interrupts()
+        previous = signal.signal(signal.SIGINT, interrupts)
+
+        def restore() -> None:
+            # After a Ctrl-C the handler stays until the process ends, so a second one still ends it quietly.
+            if not interrupts.count:
+                signal.signal(signal.SIGINT, previous)
+
+        click.get_current_context().call_on_close(restore)
 
 
 OUTPUT_KINDS = (".docx", ".pdf")
@@ -355,7 +376,7 @@ def batch(spec: Path, units: Path, out: Path, pdf: bool, only_failed: bool, forc
             except KeyboardInterrupt:
                 click.echo(f"\nĐã dừng theo yêu cầu. Các tệp đã ghi đều trọn vẹn (xem {out}/{REPORT}); "
                            "chạy lại cùng lệnh để dựng tiếp các đơn vị còn lại.", err=True)
-                sys.exit(EXIT_INTERRUPTED)
+                _exit_after_interrupt()
         ok, failed, skipped = summary.count("ok"), summary.count("loi"), summary.count("bo_qua")
         warned = sum(1 for r in summary.results if r.warnings)
         click.echo(f"Xong {len(summary.results)} đơn vị trong {summary.seconds:.1f} s "

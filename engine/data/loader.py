@@ -12,7 +12,6 @@ from typing import Any
 from engine.errors import DataError, Problem
 from engine.spec.loader import LoadedSpec
 from engine.spec.yamlload import load_yaml_input
-from engine.trust.limits import current_limits
 
 READERS = (".yaml", ".yml", ".json")
 
@@ -32,7 +31,7 @@ def load_data(loaded: LoadedSpec) -> dict[str, Any]:
                                     hint=f"Dùng tệp {', '.join(READERS)}."))
             continue
         try:
-            file = loaded.access.read(source, where=where, role="du_lieu", limit=current_limits().tep_yaml)
+            file = loaded.access.read(source, where=where, role="du_lieu", limit="tep_yaml")
             result[name] = load_yaml_input(file, role="du_lieu").data
         except DataError as exc:
             problems.extend(exc.problems)

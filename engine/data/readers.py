@@ -14,6 +14,7 @@ import csv
 import datetime as dt
 import difflib
 import io
+import math
 import re
 import warnings
 from collections.abc import Iterable, Sequence
@@ -28,7 +29,7 @@ from engine.trust.files import InputFile, decode_text, read_file
 from engine.trust.limits import current_limits
 from engine.trust.packages import open_package
 from engine.trust.plain import UNPRINTABLE
-from engine.vn.numbers import format_number, to_decimal
+from engine.vn.numbers import check_magnitude, format_number, to_decimal
 from engine.vn.text import nfc
 
 __all__ = ["SUPPORTED_SUFFIXES", "ColumnMap", "UnitRow", "parse_number", "read_records", "read_units"]
@@ -123,8 +124,7 @@ def _input(source: Path | str | InputFile, sheet: str | None) -> InputFile:
                                 Location(file=name), hint="Chỉ tệp .xlsx mới chọn trang tính; bỏ tên trang tính."))
     if isinstance(source, InputFile):
         return source
-    limit = current_limits().tep_yaml if suffix in (".yaml", ".yml") else None
-    return read_file(Path(source), role="du_lieu", limit=limit)
+    return read_file(Path(source), role="du_lieu", limit="tep_yaml" if suffix in (".yaml", ".yml") else None)
 
 
 def read_records(source: Path | str | InputFile) -> tuple[list[str], list[tuple[int, dict[str, object]]], str | None]:
@@ -136,8 +136,10 @@ def read_records(source: Path | str | InputFile) -> tuple[list[str], list[tuple[
     """
     file = _input(source, None)
     if file.suffix == ".csv":
-        table = _Table(file.name, _csv_records(_csv_text(file), _delimiter_of(_csv_text(file))))
-        _check_widths(table, 0)
+        text = _csv_text(file)
+        table = _Table(file.name, _csv_records(text, _delimiter_of(text)))
+        if table.rows:
+            _check_widths(table, 0)
     elif file.suffix == ".xlsx":
         workbook = _open_workbook(file, data_only=True)
         worksheet = _choose_sheet(workbook, file.name, None)
@@ -225,6 +227,13 @@ class _CellError(Exception):
         self.hint = hint
 
 
+class _NumberTooLarge(_CellError):
+    """A number past the engine's bounds (a million digits): a limit, not a typo to list with the others."""
+
+    def __init__(self, message: str):
+        super().__init__(message, "Kiểm tra lại ô này: một số liệu không có nhiều chữ số như vậy.")
+
+
 _LINE_BREAKS = str.maketrans({"\r": "\n", "\v": "\n", "\f": "\n"})
 
 
@@ -258,7 +267,11 @@ def _parse_number(text: str) -> Decimal:
     """Turn a number written the Vietnamese way into an exact Decimal, or raise _CellError."""
     cleaned = text.strip().replace("\u2212", "-")
     if _VI_NUMBER.fullmatch(cleaned):
-        return Decimal(cleaned.replace(".", "").replace(",", "."))
+        number = Decimal(cleaned.replace(".", "").replace(",", "."))
+        try:
+            return check_magnitude(number)
+        except ValueError as exc:
+            raise _NumberTooLarge(str(exc)) from None
     if _DOT_DECIMAL.fullmatch(cleaned):
         raise _CellError(
             f"số '{text}' dùng dấu chấm làm dấu thập phân",
@@ -285,12 +298,19 @@ def _convert(value: object, numeric: bool) -> object:
             raise _CellError(f"cần một số nhưng ô ghi giá trị đúng/sai '{'TRUE' if value else 'FALSE'}'", _NUMBER_HINT)
         return "TRUE" if value else "FALSE"
     if isinstance(value, int):
-        return Decimal(value) if numeric else str(value)
+        if not numeric:
+            return str(value)
+        try:
+            return check_magnitude(Decimal(value))
+        except ValueError as exc:
+            raise _NumberTooLarge(str(exc)) from None
     if isinstance(value, (float, Decimal)):
+        if not (value.is_finite() if isinstance(value, Decimal) else math.isfinite(value)):
+            raise _CellError(f"số '{value}' không hữu hạn", _NUMBER_HINT)
         try:
             number = to_decimal(value)  # a float goes through its decimal repr, never binary arithmetic
-        except ValueError:
-            raise _CellError(f"số '{value}' không hữu hạn", _NUMBER_HINT) from None
+        except ValueError as exc:
+            raise _NumberTooLarge(str(exc)) from None
         if numeric:
             return number
         return str(int(number)) if number == number.to_integral_value() else format(number.normalize(), "f")
@@ -463,12 +483,14 @@ def _rows_from_table(table: _Table, columns: ColumnMap) -> list[UnitRow]:
         for field, header in columns.fields.items():
             col = positions.get(field)
             raw = cells[col] if col is not None and col < len(cells) else None
+            where = table.cell(row_number, col if col is not None else 0, header)
             try:
                 values[field] = _convert(raw, field in columns.numeric)
+            except _NumberTooLarge as exc:
+                raise LimitError(Problem("LIMIT_NUMBER", exc.message, where, hint=exc.hint)) from None
             except _CellError as exc:
                 values[field] = None
-                collector.add(Problem("DATA_FORMAT", exc.message,
-                                      table.cell(row_number, col if col is not None else 0, header), hint=exc.hint))
+                collector.add(Problem("DATA_FORMAT", exc.message, where, hint=exc.hint))
         units.append(UnitRow(values=values, source=table.row(row_number, first_col)))
     collector.raise_if_any()
     if not units:
@@ -762,11 +784,13 @@ def _read_yaml(file: InputFile, columns: ColumnMap) -> list[UnitRow]:
                 values[field] = None
                 _check_misspelt_key(loaded, base, index, item, keys, columns, header, collector)
                 continue
+            where = loaded.location((*base, index, key), field=f"mục thứ {index + 1} (cột '{header}')")
             try:
                 values[field] = _convert(item[key], field in columns.numeric)
+            except _NumberTooLarge as exc:
+                raise LimitError(Problem("LIMIT_NUMBER", exc.message, where, hint=exc.hint)) from None
             except _CellError as exc:
                 values[field] = None
-                where = loaded.location((*base, index, key), field=f"mục thứ {index + 1} (cột '{header}')")
                 collector.add(Problem("DATA_FORMAT", exc.message, where, hint=exc.hint))
         units.append(UnitRow(values=values, source=loaded.location((*base, index), field=f"mục thứ {index + 1}")))
     collector.raise_if_any()

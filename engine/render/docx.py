@@ -361,6 +361,10 @@ def xml_problem(data: bytes) -> str | None:
     """
     if len(data) > current_limits().phan_van_ban:
         return f"{_PART_TOO_BIG}: {format_number(len(data))} byte"
+    # With a target, libxml2 hands text over in pieces and never applies its text-node limit, which
+    # python-docx and LibreOffice (building trees) do: the longest run of text is measured here.
+    if len(data) > LIBXML2_MAX_TEXT and _LONG_TEXT.search(data):
+        return "huge text node"
     parser = safe_parser(target=_NoEvents())
     try:
         etree.fromstring(data, parser)
@@ -371,6 +375,8 @@ def xml_problem(data: bytes) -> str | None:
 
 
 _PART_TOO_BIG = "phần XML lớn hơn giới hạn phan_van_ban"
+LIBXML2_MAX_TEXT = 10_000_000  # bytes of one text node without XML_PARSE_HUGE (libxml2's XML_MAX_TEXT_LENGTH)
+_LONG_TEXT = re.compile(rb"[^<>]{%d}" % (LIBXML2_MAX_TEXT + 1))
 
 
 def _output_limit_message(reason: str) -> str | None:

@@ -259,14 +259,15 @@ def _pre_checked(name: str, check: Callable[..., int | None]) -> Callable[..., A
     """Jinja's filter ``name`` with the size of its result checked before it is made."""
     function = JINJA_BUILTIN_FILTERS[name]
 
+    marker = getattr(function, "jinja_pass_arg", None)  # Jinja passes the same first argument to the wrapper
+
     def filter_(*args: Any, **kwargs: Any) -> Any:
         limits = _spend()
-        expected = check(*args, **kwargs)
+        expected = check(*(args[1:] if marker is not None else args), **kwargs)  # the check sees the filter's own
         if expected is not None:
             _text_limit(expected, limits)
         return function(*args, **kwargs)
 
-    marker = getattr(function, "jinja_pass_arg", None)  # Jinja passes the same first argument to the wrapper
     if marker is not None:
         filter_.jinja_pass_arg = marker  # type: ignore[attr-defined]
     filter_.__doc__ = function.__doc__
@@ -287,7 +288,7 @@ def _indent_size(value: Any, width: int | str = 4, *args: Any, **kwargs: Any) ->
     return len(text) + (text.count("\n") + 1) * pad
 
 
-def _replace_size(_context: Any, value: Any, old: Any, new: Any, count: int | None = None) -> int:
+def _replace_size(value: Any, old: Any, new: Any, count: int | None = None) -> int:
     text, old, new = _text_of(value), _text_of(old), _text_of(new)
     found = len(text) + 1 if not old else text.count(old)
     if count is not None and count >= 0:
@@ -295,7 +296,7 @@ def _replace_size(_context: Any, value: Any, old: Any, new: Any, count: int | No
     return len(text) + found * max(len(new) - len(old), 0)
 
 
-def _join_size(_context: Any, value: Any, d: Any = "", attribute: Any = None) -> int | None:
+def _join_size(value: Any, d: Any = "", attribute: Any = None) -> int | None:
     if attribute is not None or not isinstance(value, (list, tuple)):
         return None  # checked after: a generator cannot be measured without running it
     return sum(len(_text_of(item)) for item in value) + len(_text_of(d)) * max(len(value) - 1, 0)

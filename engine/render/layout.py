@@ -359,6 +359,21 @@ def _resolve_paragraph(layers: list[etree._Element]) -> dict:
 _SKIP_INSIDE = {w("txbxContent"), w("del"), w("moveFrom")}
 
 
+class _NoEvents:
+    def close(self) -> None:
+        return None
+
+
+def _well_formed(data: bytes) -> str | None:
+    """Why a part is not well-formed XML, or None (checked without building a tree)."""
+    parser = safe_parser(target=_NoEvents())
+    try:
+        etree.fromstring(data, parser)
+    except etree.XMLSyntaxError as exc:
+        return str(exc)
+    return None
+
+
 class BrokenPart(ValueError):
     """A part of the document that is not well-formed XML."""
 
@@ -595,6 +610,11 @@ def read_layout(package: bytes, *, name: str = "văn bản") -> Layout:
             Location(file=name), hint="Kiểm tra đó đúng là tệp Word .docx (mở và lưu lại bằng Word nếu cần).",
         ))
     part = "word/document.xml"
+    for other, xml in files.items():  # parts the layout does not read (numbering, settings …) must be whole too
+        problem = _well_formed(xml)
+        if problem:
+            raise DocumentError(Problem("FILE_XML", f"phần '{other}' không phải XML hợp lệ ({problem[:160]})",
+                                        Location(file=name), hint="Mở tệp bằng Word hoặc LibreOffice rồi lưu lại."))
     try:
         document = _parse(files[part])
         part = "word/styles.xml"

@@ -29,7 +29,6 @@ from engine.scoring.views import criteria_view, index_view, one_stop_view
 from engine.spec.loader import LoadedSpec
 from engine.spec.models import ChamDiem
 from engine.spec.yamlload import LoadedYaml, load_yaml_input
-from engine.trust.limits import current_limits
 from engine.vn.numbers import format_number
 from engine.vn.text import nfc
 
@@ -134,7 +133,9 @@ def _score_index(loaded: LoadedSpec, name: str, entry: ChamDiem, framework: Inde
         raise SpecError(Problem("SPEC_VALUE", f"'cot' có trường '{unknown[0]}' không có trong bộ '{framework.ma}' "
                                 f"(mức chi tiết {entry.muc_chi_tiet})", _spec_location(loaded, name, "cot"),
                                 hint="Các trường: don_vi, mã chỉ số/nhóm, ky_truoc, " + ", ".join(STATED_COLUMNS)))
-    file = loaded.access.read(entry.du_lieu, where=_spec_location(loaded, name, "du_lieu"), role="du_lieu")
+    yaml_table = entry.du_lieu.lower().endswith((".yaml", ".yml"))
+    file = loaded.access.read(entry.du_lieu, where=_spec_location(loaded, name, "du_lieu"), role="du_lieu",
+                              limit="tep_yaml" if yaml_table else None)
     rows = read_units(file, _columns(entry, framework), sheet=entry.trang_tinh)
     units: dict[str, dict[str, Any]] = {}
     previous: dict[str, Any] = {}
@@ -240,7 +241,7 @@ def _mapping_source(loaded: LoadedSpec, name: str, entry: ChamDiem) -> _Mapping:
         if suffix not in MAPPING_SUFFIXES:
             raise DataError(Problem("DATA_FORMAT", f"số liệu của bộ này đọc từ tệp {', '.join(MAPPING_SUFFIXES)}, "
                                     f"không đọc được '{suffix}'", where))
-        file = loaded.access.read(entry.du_lieu, where=where, role="du_lieu", limit=current_limits().tep_yaml)
+        file = loaded.access.read(entry.du_lieu, where=where, role="du_lieu", limit="tep_yaml")
         yaml = load_yaml_input(file, role="du_lieu")
         prefix, data = (), yaml.data
     for key in (entry.khoa.split(".") if entry.khoa else []):

@@ -175,7 +175,7 @@ def load_yaml_file(path: str | Path, *, shown_as: str | None = None, role: str =
     """Read and parse a YAML file a user named; a missing, unreadable or oversized file is a named error."""
     path = Path(path)
     shown = shown_as or str(path)
-    return load_yaml_input(read_file(path, role=role, shown=shown, limit=current_limits().tep_yaml), role=role)
+    return load_yaml_input(read_file(path, role=role, shown=shown, limit="tep_yaml"), role=role)
 
 
 class _Builder:

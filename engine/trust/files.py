@@ -170,8 +170,8 @@ class Access:
             ))
         return target
 
-    def read(self, written: str, *, where: Location, role: str, limit: int | None = None) -> InputFile:
-        """Resolve, check and read a file a spec names."""
+    def read(self, written: str, *, where: Location, role: str, limit: str | None = None) -> InputFile:
+        """Resolve, check and read a file a spec names (``limit``: the name of the size limit, if not the role's)."""
         return read_file(self.resolve(written, where=where, role=role), role=role, where=where,
                          shown=self.shown(written), limit=limit)
 
@@ -194,7 +194,7 @@ class InputFile:
 
 
 def read_file(path: str | Path, *, role: str, where: Location | None = None, shown: str | None = None,
-              limit: int | None = None) -> InputFile:
+              limit: str | None = None) -> InputFile:
     """The bytes of a regular file, at most the role's size limit; anything else is a named error.
 
     The file is checked (regular, not too big) before it is opened and again on the open file,
@@ -209,8 +209,8 @@ def read_file(path: str | Path, *, role: str, where: Location | None = None, sho
     if problem:
         raise (OutputError if role == "ket_qua" else AccessError)(Problem(
             "PATH_NAME", f"'{_short(shown)}': {problem}", where, hint="Đặt tên tệp ngắn hơn."))
-    limit_name = ROLE_LIMITS[role]
-    maximum = limit if limit is not None else getattr(current_limits(), limit_name)
+    limit_name = limit or ROLE_LIMITS[role]  # a YAML data file is bounded by tep_yaml, not by tep_du_lieu
+    maximum = getattr(current_limits(), limit_name)
     try:
         info = os.stat(text)
     except FileNotFoundError:
