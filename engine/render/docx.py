@@ -23,6 +23,7 @@ Errors name the template, the part and the paragraph, in the author's terms.
 
 from __future__ import annotations
 
+import contextvars
 import gc
 import io
 import re
@@ -406,7 +407,8 @@ class _Background:
             except BaseException as exc:  # handed to the caller in result()
                 self._error = exc
 
-        self._thread = threading.Thread(target=run, daemon=True)
+        context = contextvars.copy_context()  # the limits in force here apply in the thread too
+        self._thread = threading.Thread(target=context.run, args=(run,), daemon=True)
         self._thread.start()
 
     def result(self) -> Any:
