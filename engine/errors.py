@@ -38,11 +38,12 @@ class Location:
         if self.part:
             pieces.append(self.part)
         if self.paragraph is not None:
-            pieces.append(f'đoạn "{_shorten(self.paragraph)}"')
+            pieces.append(f'đoạn "{shorten(self.paragraph)}"')
         return ", ".join(pieces) if pieces else "(không rõ vị trí)"
 
 
-def _shorten(text: str, limit: int = 80) -> str:
+def shorten(text: str, limit: int = 80) -> str:
+    """Text for a message: whitespace runs as one space, at most ``limit`` characters."""
     text = " ".join(text.split())
     return text if len(text) <= limit else text[: limit - 1] + "…"
 

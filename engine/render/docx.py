@@ -56,7 +56,7 @@ from engine.render.package import BrokenPackage, normalise_package
 from engine.render.zipwrite import Entry, deflate, write_zip
 from engine.trust.files import read_file
 from engine.trust.limits import current_limits
-from engine.trust.packages import fetching_field, open_package, safe_parser
+from engine.trust.packages import fetching_field, open_package, xml_syntax_problem
 from engine.vn.numbers import format_number
 
 SIGNATURE_WIDTH = Mm(40)
@@ -340,13 +340,6 @@ def _compile(template: CompiledTemplate) -> _Compiled | bool:
     return _Compiled(entries, templates, encoded)
 
 
-class _NoEvents:
-    """A parser target that asks for no events: libxml2 then checks the XML without building a tree."""
-
-    def close(self) -> None:
-        return None
-
-
 def xml_problem(data: bytes) -> str | None:
     """Why ``data`` is not well-formed, namespaced XML that every reader opens, or None when it is.
 
@@ -366,13 +359,7 @@ def xml_problem(data: bytes) -> str | None:
     # python-docx and LibreOffice (building trees) do: the longest run of text is measured here.
     if len(data) > LIBXML2_MAX_TEXT and _LONG_TEXT.search(data):
         return "huge text node"
-    parser = safe_parser(target=_NoEvents())
-    try:
-        etree.fromstring(data, parser)
-    except etree.XMLSyntaxError as exc:
-        return str(exc)
-    errors = parser.error_log.filter_from_errors()
-    return errors[0].message if errors else None
+    return xml_syntax_problem(data)
 
 
 _PART_TOO_BIG = "phần XML lớn hơn giới hạn phan_van_ban"

@@ -26,7 +26,7 @@ from lxml import etree
 
 from engine.errors import DocumentError, LimitError, Location, Problem
 from engine.trust.limits import current_limits
-from engine.trust.packages import open_package, safe_parser
+from engine.trust.packages import open_package, safe_parser, xml_syntax_problem
 
 W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
 R = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
@@ -359,21 +359,6 @@ def _resolve_paragraph(layers: list[etree._Element]) -> dict:
 _SKIP_INSIDE = {w("txbxContent"), w("del"), w("moveFrom")}
 
 
-class _NoEvents:
-    def close(self) -> None:
-        return None
-
-
-def _well_formed(data: bytes) -> str | None:
-    """Why a part is not well-formed XML, or None (checked without building a tree)."""
-    parser = safe_parser(target=_NoEvents())
-    try:
-        etree.fromstring(data, parser)
-    except etree.XMLSyntaxError as exc:
-        return str(exc)
-    return None
-
-
 class BrokenPart(ValueError):
     """A part of the document that is not well-formed XML."""
 
@@ -611,7 +596,7 @@ def read_layout(package: bytes, *, name: str = "văn bản") -> Layout:
         ))
     part = "word/document.xml"
     for other, xml in files.items():  # parts the layout does not read (numbering, settings …) must be whole too
-        problem = _well_formed(xml)
+        problem = xml_syntax_problem(xml)
         if problem:
             raise DocumentError(Problem("FILE_XML", f"phần '{other}' không phải XML hợp lệ ({problem[:160]})",
                                         Location(file=name), hint="Mở tệp bằng Word hoặc LibreOffice rồi lưu lại."))

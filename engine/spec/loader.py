@@ -17,7 +17,7 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-from engine.errors import Problem, SpecError
+from engine.errors import Problem, SpecError, shorten
 from engine.spec import models
 from engine.spec.yamlload import LoadedYaml, load_yaml_file, load_yaml_text
 from engine.trust.files import Access
@@ -160,9 +160,6 @@ def _all_field_names() -> set[str]:
     return names
 
 
-def _short(text: str, limit: int = 80) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + "…"
-
 
 def _show(value: Any) -> str:
     if isinstance(value, str):
@@ -181,8 +178,8 @@ def _problem(source: LoadedYaml, err: dict[str, Any]) -> Problem:
     hint = None
     if kind == "extra_forbidden":
         key = str(path[-1])
-        location = source.location(path, at_key=True, field=_short(dotted_path(path)))
-        message = f"khóa '{_short(key)}' không có trong đặc tả"
+        location = source.location(path, at_key=True, field=shorten(dotted_path(path)))
+        message = f"khóa '{shorten(key)}' không có trong đặc tả"
         guess = difflib.get_close_matches(key, sorted(_all_field_names()), n=1, cutoff=0.6) if len(key) <= 64 else []
         hint = (f"Có phải ý bạn là '{guess[0]}'?" if guess
                 else "Xóa khóa này hoặc xem các khóa hợp lệ trong docs/spec.md.")

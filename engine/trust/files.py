@@ -41,6 +41,7 @@ from engine.errors import (
     Problem,
     SpecError,
     TemplateError,
+    shorten,
 )
 from engine.trust.limits import current_limits
 
@@ -151,16 +152,16 @@ class Access:
         """The real path of ``written`` (relative to the spec's folder) if it is inside an allowed folder."""
         problem = path_name_problem(written)
         if problem:
-            raise AccessError(Problem("PATH_NAME", f"'{_short(written)}': {problem}", where,
+            raise AccessError(Problem("PATH_NAME", f"'{shorten(written)}': {problem}", where,
                                       hint="Đặt tên tệp ngắn hơn, chỉ gồm chữ, số, dấu gạch."))
         if self.base is None:
             raise AccessError(Problem(
-                "ACCESS_OUTSIDE", f"không mở tệp theo đường dẫn '{_short(written)}': ở đây chỉ dùng tên mẫu và tên "
+                "ACCESS_OUTSIDE", f"không mở tệp theo đường dẫn '{shorten(written)}': ở đây chỉ dùng tên mẫu và tên "
                 "bộ tiêu chí có sẵn", where, hint="Ghi tên (ví dụ bo_tieu_chi: qd766) thay cho đường dẫn tệp.",
             ))
         target = Path(os.path.realpath(self.base / written))
         if not any(_within(target, root) for root in self.roots):
-            shown = f"'{_short(written)}'"
+            shown = f"'{shorten(written)}'"
             if Path(os.path.abspath(self.base / written)) != target:
                 shown += " (qua liên kết tượng trưng)"
             raise AccessError(Problem(
@@ -175,9 +176,6 @@ class Access:
         return read_file(self.resolve(written, where=where, role=role), role=role, where=where,
                          shown=self.shown(written), limit=limit)
 
-
-def _short(text: str, limit: int = 120) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 @dataclass(frozen=True)
@@ -208,16 +206,16 @@ def read_file(path: str | Path, *, role: str, where: Location | None = None, sho
     problem = path_name_problem(text)
     if problem:
         raise (OutputError if role == "ket_qua" else AccessError)(Problem(
-            "PATH_NAME", f"'{_short(shown)}': {problem}", where, hint="Đặt tên tệp ngắn hơn."))
+            "PATH_NAME", f"'{shorten(shown)}': {problem}", where, hint="Đặt tên tệp ngắn hơn."))
     limit_name = limit or ROLE_LIMITS[role]  # a YAML data file is bounded by tep_yaml, not by tep_du_lieu
     maximum = getattr(current_limits(), limit_name)
     try:
         info = os.stat(text)
     except FileNotFoundError:
-        raise error(Problem(ROLE_FILE_CODES[role], f"không tìm thấy tệp '{_short(shown)}'", where,
+        raise error(Problem(ROLE_FILE_CODES[role], f"không tìm thấy tệp '{shorten(shown)}'", where,
                             hint="Kiểm tra lại đường dẫn và tên tệp.")) from None
     except OSError as exc:
-        raise error(Problem(ROLE_FILE_CODES[role], f"không đọc được '{_short(shown)}' ({exc.strerror})",
+        raise error(Problem(ROLE_FILE_CODES[role], f"không đọc được '{shorten(shown)}' ({exc.strerror})",
                             where)) from None
     _check_regular(info, shown, where)
     _check_size(info.st_size, maximum, limit_name, shown, where)
@@ -226,7 +224,7 @@ def read_file(path: str | Path, *, role: str, where: Location | None = None, sho
         # os.stat followed symlinks; the real path has none left, so O_NOFOLLOW only stops a swap.
         descriptor = os.open(os.path.realpath(text), flags)
     except OSError as exc:
-        raise error(Problem(ROLE_FILE_CODES[role], f"không mở được '{_short(shown)}' ({exc.strerror})",
+        raise error(Problem(ROLE_FILE_CODES[role], f"không mở được '{shorten(shown)}' ({exc.strerror})",
                             where)) from None
     try:
         opened = os.fstat(descriptor)
@@ -241,7 +239,7 @@ def read_file(path: str | Path, *, role: str, where: Location | None = None, sho
             chunks.append(chunk)
             remaining -= len(chunk)
     except OSError as exc:
-        raise error(Problem(ROLE_FILE_CODES[role], f"không đọc được '{_short(shown)}' ({exc.strerror})",
+        raise error(Problem(ROLE_FILE_CODES[role], f"không đọc được '{shorten(shown)}' ({exc.strerror})",
                             where)) from None
     finally:
         os.close(descriptor)
@@ -256,7 +254,7 @@ def _check_regular(info: os.stat_result, shown: str, where: Location) -> None:
         return
     kind = ("thư mục" if stat.S_ISDIR(mode) else "thiết bị" if stat.S_ISCHR(mode) or stat.S_ISBLK(mode)
             else "FIFO (ống dẫn)" if stat.S_ISFIFO(mode) else "socket" if stat.S_ISSOCK(mode) else "không phải tệp")
-    raise AccessError(Problem("ACCESS_NOT_FILE", f"'{_short(shown)}' là {kind}, không phải một tệp thường", where,
+    raise AccessError(Problem("ACCESS_NOT_FILE", f"'{shorten(shown)}' là {kind}, không phải một tệp thường", where,
                               hint="Chỉ đọc tệp thường; chỉ ra đúng tệp cần đọc."))
 
 
@@ -264,8 +262,8 @@ def _check_size(size: int, maximum: int, limit_name: str, shown: str, where: Loc
     if size > maximum:
         limits = current_limits()
         raise LimitError(Problem(
-            "LIMIT_FILE_SIZE", f"tệp '{_short(shown)}' lớn hơn giới hạn {limits.describe(limit_name)}"
-            if size <= maximum + 1 else f"tệp '{_short(shown)}' lớn quá giới hạn {limits.describe(limit_name)}", where,
+            "LIMIT_FILE_SIZE", f"tệp '{shorten(shown)}' lớn hơn giới hạn {limits.describe(limit_name)}"
+            if size <= maximum + 1 else f"tệp '{shorten(shown)}' lớn quá giới hạn {limits.describe(limit_name)}", where,
             hint=f"Kiểm tra đúng tệp; nếu đúng là tệp lớn, nâng giới hạn bằng --gioi-han {limit_name}=….",
         ))
 
