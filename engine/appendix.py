@@ -155,6 +155,12 @@ def _table(loaded: LoadedSpec, item: PhuLuc, path: tuple[Any, ...], scored: dict
         notes = {n: expr.text(text, (*path, "ghi_chu", n)) for n, text in item.ghi_chu.items()}
         return criteria_table(result, notes)
     if item.mau == "bang_chi_so":
+        detail = loaded.spec.cham_diem[item.nguon].muc_chi_tiet
+        if detail != "chi_so":
+            raise SpecError(Problem("SPEC_VALUE", f"bảng chỉ số cần điểm từng chỉ số, nhưng '{item.nguon}' chỉ có "
+                                    f"{'điểm từng nhóm' if detail == 'nhom' else 'tổng điểm'} (muc_chi_tiet: {detail})",
+                                    loaded.source.location((*path, "mau"), field="mau"),
+                                    hint="Dùng bảng bang_xep_hang, hoặc bảng điểm có đủ cột từng chỉ số."))
         return index_table(result, item)
     return ranking_table(result, item, scored[item.nguon].view)
 

@@ -11,7 +11,7 @@ precise than the report's other figures, which is a warning; "1,72%" against 1,6
 from __future__ import annotations
 
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import ROUND_HALF_UP, Decimal, localcontext
 from typing import Any, Literal
 
 from engine.context import Expressions
@@ -63,7 +63,9 @@ def shown_decimals(value: Decimal) -> int:
 
 
 def _round(value: Decimal, decimals: int) -> Decimal:
-    return value.quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP)
+    with localcontext() as ctx:  # enough digits for the whole number: quantize refuses to round past them
+        ctx.prec = max(ctx.prec, value.adjusted() + decimals + 2)
+        return value.quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP)
 
 
 def compare_number(stated: Decimal, computed: Decimal, decimals: int, *, where: Location, what: str,

@@ -260,8 +260,10 @@ class ChamDiem(_Model):
     du_lieu: str | dict[str, Any] = Field(description="tệp dữ liệu hoặc bảng ghi ngay trong đặc tả")
     khoa: str | None = Field(default=None, description="đường dẫn chấm trong tệp, ví dụ huyen.cham_diem")
     trang_tinh: str | None = None
-    cot: dict[str, str] = Field(default_factory=dict, description="trường → tên cột trong tệp")
-    them: dict[str, str] = Field(default_factory=dict, description="cột số thêm để in trong bảng: tên → cột")
+    cot: dict[str, Annotated[str, Field(min_length=1)]] = Field(default_factory=dict,
+                                                                 description="trường → tên cột trong tệp")
+    them: dict[str, Annotated[str, Field(min_length=1)]] = Field(
+        default_factory=dict, description="cột số thêm để in trong bảng: tên → cột")
     muc_chi_tiet: Literal["chi_so", "nhom", "tong"] = "chi_so"
     xep_loai: list[dict[str, Any]] | None = None
     xep_hang_theo: str = "quy_doi"
