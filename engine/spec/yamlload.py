@@ -30,17 +30,35 @@ from engine.vn.text import nfc
 
 Path_ = tuple[str | int, ...]
 
-_BaseLoader: type = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-
-
-class _Loader(_BaseLoader):  # type: ignore[misc, valid-type]
+class _PythonLoader(yaml.SafeLoader):
     """SafeLoader without the timestamp resolver: dates stay strings until validated."""
 
 
-_Loader.yaml_implicit_resolvers = {
-    first: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+class _Loader(getattr(yaml, "CSafeLoader", _PythonLoader)):  # type: ignore[misc]
+    """The same with libyaml's parser, when PyYAML has it (three times quicker)."""
+
+
+# libyaml's composer recurses in C, unchecked: nesting some tens of thousands deep overflows the stack
+# and kills the process. Nesting is bounded by the flow brackets plus two levels per column of the
+# longest line; text that could nest deeper than this goes to the Python parser, which stops at its
+# recursion limit with an error.
+_C_PARSER_DEPTH = 1_000
+
+
+def _loader_for(text: str) -> type:
+    if _Loader is _PythonLoader:
+        return _PythonLoader
+    longest = max((len(line) for line in text.splitlines()), default=0)
+    deepest = text.count("[") + text.count("{") + 2 * longest
+    return _Loader if deepest <= _C_PARSER_DEPTH else _PythonLoader
+
+
+_TIMESTAMP = "tag:yaml.org,2002:timestamp"
+_PythonLoader.yaml_implicit_resolvers = {
+    first: [(tag, rx) for tag, rx in resolvers if tag != _TIMESTAMP]
     for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
 }
+_Loader.yaml_implicit_resolvers = _PythonLoader.yaml_implicit_resolvers
 
 
 def _construct_decimal(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> Any:
@@ -67,8 +85,9 @@ class _NumberTooLarge(ValueError):
     pass
 
 
-_Loader.add_constructor("tag:yaml.org,2002:float", _construct_decimal)
-_Loader.add_constructor("tag:yaml.org,2002:int", _construct_int)
+for _class in {_PythonLoader, _Loader}:
+    _class.add_constructor("tag:yaml.org,2002:float", _construct_decimal)
+    _class.add_constructor("tag:yaml.org,2002:int", _construct_int)
 
 
 @dataclass
@@ -137,7 +156,8 @@ def load_yaml_text(text: str, file: str, *, role: str = "dac_ta") -> LoadedYaml:
         raise LimitError(Problem("LIMIT_FILE_SIZE", f"văn bản YAML dài {format_number(len(text))} ký tự, quá giới hạn "
                                  f"{limits.describe('tep_yaml')}", Location(file=file),
                                  hint="Để bảng lớn trong tệp .csv hoặc .xlsx thay cho YAML."))
-    loader = _Loader(nfc(text))
+    text = nfc(text)
+    loader = _loader_for(text)(text)
     try:
         try:
             root = loader.get_single_node()
@@ -179,7 +199,7 @@ def load_yaml_file(path: str | Path, *, shown_as: str | None = None, role: str =
 
 
 class _Builder:
-    def __init__(self, loader: _Loader, result: LoadedYaml, max_nodes: int, max_depth: int, role: str):
+    def __init__(self, loader: yaml.SafeLoader, result: LoadedYaml, max_nodes: int, max_depth: int, role: str):
         self.loader = loader
         self.result = result
         self.count = 0
