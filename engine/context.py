@@ -20,6 +20,7 @@ from engine.kinds import KINDS
 from engine.render.environment import (
     SandboxLimit,
     SandboxViolation,
+    bounded_value,
     compile_text,
     compile_value,
     python_message,
@@ -222,7 +223,7 @@ class Expressions:
             result = compile_value(expression)(**self.names)
             if isinstance(result, jinja2.Undefined):
                 result._fail_with_undefined_error()
-            return result
+            return bounded_value(result)
 
         return self._guarded(evaluate, path)
 

@@ -55,8 +55,8 @@ from engine.vn.dates import PartialDate
 from engine.vn.filters import FILTERS
 from engine.vn.numbers import check_magnitude, format_number, format_percent
 
-__all__ = ["JINJA_FILTERS", "READABLE_FIELDS", "SandboxLimit", "SandboxViolation", "compile_text", "compile_value",
-           "python_message",
+__all__ = ["JINJA_FILTERS", "READABLE_FIELDS", "SandboxLimit", "SandboxViolation", "bounded_value", "compile_text",
+           "compile_value", "python_message",
            "docx_environment", "printable", "sandbox_budget", "text_environment"]
 
 
@@ -155,6 +155,15 @@ def _bounded(value: Any, limits: Limits) -> Any:
     elif isinstance(value, Decimal):
         _number(value)
     return value
+
+
+def bounded_value(value: Any) -> Any:
+    """A value an expression gives (a literal can be any size: ``tinh: 1000…0``) within the number and size bounds."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        if abs(value) >= 10 ** 41:
+            raise SandboxLimit("LIMIT_NUMBER", "số nguyên quá lớn (chỉ dùng số dưới 10^41)")
+        return value
+    return _bounded(value, current_limits())
 
 
 def _number(value: Decimal) -> Decimal:

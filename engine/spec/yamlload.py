@@ -54,6 +54,7 @@ def _loader_for(text: str) -> type:
 
 
 _TIMESTAMP = "tag:yaml.org,2002:timestamp"
+_SURROGATE = re.compile("[\ud800-\udfff]")
 _PythonLoader.yaml_implicit_resolvers = {
     first: [(tag, rx) for tag, rx in resolvers if tag != _TIMESTAMP]
     for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
@@ -157,6 +158,13 @@ def load_yaml_text(text: str, file: str, *, role: str = "dac_ta") -> LoadedYaml:
                                  f"{limits.describe('tep_yaml')}", Location(file=file),
                                  hint="Để bảng lớn trong tệp .csv hoặc .xlsx thay cho YAML."))
     text = nfc(text)
+    surrogate = _SURROGATE.search(text)
+    if surrogate:  # only a program can hand these in (no file decodes to one); libyaml cannot even take them
+        line = text.count("\n", 0, surrogate.start()) + 1
+        raise error(Problem("SPEC_YAML" if role == "dac_ta" else "DATA_FORMAT",
+                            f"có ký tự thay thế lẻ U+{ord(surrogate[0]):04X} (không phải chữ)",
+                            Location(file=file, line=line),
+                            hint="Văn bản đưa vào phải là Unicode hợp lệ; kiểm tra cách chương trình gọi đọc tệp."))
     loader = _loader_for(text)(text)
     try:
         try:
@@ -220,13 +228,19 @@ class _Builder:
             ))
         self.result.marks[path] = _mark(node)
         if isinstance(node, yaml.MappingNode):
-            self.loader.flatten_mapping(node)
+            try:
+                self.loader.flatten_mapping(node)  # merge keys (<<: *base)
+            except yaml.constructor.ConstructorError:
+                self._cannot_read(node, "không gộp được khóa '<<': nó phải trỏ tới một bảng khóa: giá trị "
+                                        "(hoặc một danh sách các bảng)")
+                return {}
             out: dict[Any, Any] = {}
             first_seen: dict[Any, int] = {}
             for key_node, value_node in node.value:
-                key = self.loader.construct_object(key_node, deep=True)
-                if isinstance(key, (list, dict)):
-                    key = str(key)
+                if not isinstance(key_node, yaml.ScalarNode):  # a list or a table as a key ("? [a, b]")
+                    self._cannot_read(key_node, "khóa phải là chữ hoặc số, không phải danh sách hay bảng")
+                    continue
+                key = self._scalar(key_node)
                 child = (*path, key)
                 if key in out:
                     line, col = _mark(key_node)
@@ -243,6 +257,9 @@ class _Builder:
             return out
         if isinstance(node, yaml.SequenceNode):
             return [self.build(item, (*path, i)) for i, item in enumerate(node.value)]
+        return self._scalar(node)
+
+    def _scalar(self, node: yaml.Node) -> Any:
         try:
             return self.loader.construct_object(node, deep=True)
         except _NumberTooLarge as exc:
@@ -250,12 +267,12 @@ class _Builder:
             raise LimitError(Problem("LIMIT_NUMBER", f"{exc}: quá lớn để là một số liệu",
                                      Location(file=self.result.file, line=line, column=col),
                                      hint="Kiểm tra lại số này; nếu đó là mã, đặt trong ngoặc kép.")) from None
-        except (yaml.constructor.ConstructorError, ArithmeticError, ValueError):
-            line, col = _mark(node)
+        except (yaml.constructor.ConstructorError, ArithmeticError, ValueError, TypeError, AttributeError):
+            # An explicit tag on a value it cannot read (!!timestamp abc, !!binary é …) fails inside PyYAML.
             shown = str(node.value)
-            shown = shown if len(shown) <= 60 else shown[:59] + "…"
-            self.problems.append(Problem(
-                self.code, f"không đọc được giá trị '{shown}'",
-                Location(file=self.result.file, line=line, column=col),
-            ))
+            self._cannot_read(node, f"không đọc được giá trị '{shown if len(shown) <= 60 else shown[:59] + '…'}'")
             return None
+
+    def _cannot_read(self, node: yaml.Node, message: str) -> None:
+        line, col = _mark(node)
+        self.problems.append(Problem(self.code, message, Location(file=self.result.file, line=line, column=col)))
