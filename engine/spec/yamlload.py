@@ -39,18 +39,21 @@ class _Loader(getattr(yaml, "CSafeLoader", _PythonLoader)):  # type: ignore[misc
 
 
 # libyaml's composer recurses in C, unchecked: nesting some tens of thousands deep overflows the stack
-# and kills the process. Nesting is bounded by the flow brackets plus two levels per column of the
-# longest line; text that could nest deeper than this goes to the Python parser, which stops at its
-# recursion limit with an error.
+# and kills the process. A block collection nests only under more indentation or after a "- " (or "? ",
+# ": ") at the start of a line, and a flow one only inside "[" or "{": text that could nest deeper than
+# this bound goes to the Python parser, which stops at its recursion limit with an error.
 _C_PARSER_DEPTH = 1_000
+_LINE_START = re.compile(r"^( *)((?:[-?:][ \t]+)*)", re.MULTILINE)
 
 
 def _loader_for(text: str) -> type:
     if _Loader is _PythonLoader:
         return _PythonLoader
-    longest = max((len(line) for line in text.splitlines()), default=0)
-    deepest = text.count("[") + text.count("{") + 2 * longest
-    return _Loader if deepest <= _C_PARSER_DEPTH else _PythonLoader
+    flow = text.count("[") + text.count("{")
+    if flow > _C_PARSER_DEPTH:
+        return _PythonLoader
+    block = max((len(m[1]) + len(m[2]) for m in _LINE_START.finditer(text)), default=0)
+    return _Loader if flow + block + 2 <= _C_PARSER_DEPTH else _PythonLoader
 
 
 _TIMESTAMP = "tag:yaml.org,2002:timestamp"
@@ -165,9 +168,10 @@ def load_yaml_text(text: str, file: str, *, role: str = "dac_ta") -> LoadedYaml:
                             f"có ký tự thay thế lẻ U+{ord(surrogate[0]):04X} (không phải chữ)",
                             Location(file=file, line=line),
                             hint="Văn bản đưa vào phải là Unicode hợp lệ; kiểm tra cách chương trình gọi đọc tệp."))
-    loader = _loader_for(text)(text)
+    loader: yaml.SafeLoader | None = None
     try:
         try:
+            loader = _loader_for(text)(text)  # the Python reader checks the characters here already
             root = loader.get_single_node()
         except yaml.MarkedYAMLError as exc:
             mark = exc.problem_mark or exc.context_mark
@@ -191,7 +195,8 @@ def load_yaml_text(text: str, file: str, *, role: str = "dac_ta") -> LoadedYaml:
             raise error(builder.problems)
         return result
     finally:
-        loader.dispose()
+        if loader is not None:
+            loader.dispose()
 
 
 def load_yaml_input(file: InputFile, *, role: str = "dac_ta") -> LoadedYaml:
