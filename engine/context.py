@@ -230,7 +230,7 @@ class Expressions:
     def text(self, source: str, path: tuple[Any, ...]) -> str:
         if "{{" not in source and "{%" not in source:
             return source
-        return self._guarded(lambda: nfc(compile_text(source).render(self.names)), path)
+        return self._guarded(lambda: bounded_value(nfc(compile_text(source).render(self.names))), path)
 
     def _guarded(self, action: Any, path: tuple[Any, ...]) -> Any:
         where = self.where(path)
@@ -253,7 +253,7 @@ class Expressions:
         except jinja2.UndefinedError as exc:
             message, hint = self._undefined(exc)
             raise SpecError(Problem("SPEC_EXPRESSION", message, where, hint=hint)) from None
-        except (TypeError, ValueError, ArithmeticError, LookupError, jinja2.TemplateError) as exc:
+        except (TypeError, ValueError, ArithmeticError, LookupError, AttributeError, jinja2.TemplateError) as exc:
             raise SpecError(Problem(
                 "SPEC_EXPRESSION", f"không tính được biểu thức: {python_message(exc)}", where,
             )) from None

@@ -202,7 +202,7 @@ class CompiledTemplate:
             raise TemplateError(self._syntax_problem(exc)) from None
         except jinja2.UndefinedError as exc:
             raise TemplateError(self._undefined_problem(exc)) from None
-        except (jinja2.TemplateError, TypeError, ValueError, ArithmeticError, LookupError) as exc:
+        except (jinja2.TemplateError, TypeError, ValueError, ArithmeticError, LookupError, AttributeError) as exc:
             raise TemplateError(Problem(
                 "TEMPLATE_RENDER", f"lỗi khi điền mẫu: {python_message(exc)}", Location(file=self.name),
             )) from None

@@ -37,6 +37,7 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from decimal import Decimal
 from functools import cache, lru_cache
+from itertools import islice
 from typing import Any
 
 import jinja2
@@ -439,6 +440,8 @@ _PYTHON_MESSAGES = [
      lambda m: f"không đổi được {m[1][:40]} thành số nguyên"),
     (re.compile(r"could not convert string to float: (.*)"),
      lambda m: f"không đổi được {m[1][:40]} thành số"),
+    (re.compile(r"'(\w+)' object has no attribute '(\w+)'"),
+     lambda m: f"{_TYPE_NAMES.get(m[1], m[1])} không dùng được ở đây (bộ lọc cần một giá trị có '{m[2]}')"),
     (re.compile(r"division by zero|DivisionByZero|DivisionUndefined"), lambda m: "chia cho 0"),
     (re.compile(r"InvalidOperation"), lambda m: "phép tính số không hợp lệ"),
 ]
@@ -470,6 +473,38 @@ class _BoundedCodeGenerator(CodeGenerator):
         self.write(")")
 
 
+def _bounded_concat(pieces: Any) -> str:
+    """Jinja's join of a template's output (the whole part, a macro, a {% set %} block), bounded as it grows.
+
+    One value printed many times (a data string referred to from every row) costs nothing until it is
+    joined: the total is counted first, so a join that would be too big is refused before it is made.
+    A template's own output comes as it is produced and is counted in runs of 64 pieces (each printed
+    value is at most ``do_dai_chuoi``), which costs next to nothing against counting piece by piece.
+    """
+    limit = current_limits().phan_van_ban
+    if isinstance(pieces, list):
+        collected = pieces
+        total = sum(map(len, collected))
+    else:
+        collected, total, stream = [], 0, iter(pieces)
+        while run := list(islice(stream, _CONCAT_RUN)):
+            total += sum(map(len, run))
+            if total > limit:
+                break
+            collected += run
+    if total > limit:
+        raise _output_too_long(total)
+    return "".join(collected)
+
+
+_CONCAT_RUN = 64
+
+
+def _output_too_long(total: int) -> SandboxLimit:
+    return SandboxLimit("LIMIT_OUTPUT", f"mẫu tạo ra hơn {format_number(total)} ký tự, quá giới hạn "
+                        f"{current_limits().describe('phan_van_ban')} của một phần văn bản", "phan_van_ban")
+
+
 class ExactEnvironment(ImmutableSandboxedEnvironment):
     """The sandbox: exact arithmetic, plain data only, every size, loop and second counted.
 
@@ -480,6 +515,7 @@ class ExactEnvironment(ImmutableSandboxedEnvironment):
 
     intercepted_binops = frozenset(_OPERATORS)
     code_generator_class = _BoundedCodeGenerator
+    concat = staticmethod(_bounded_concat)  # every output buffer of a template is joined through it
 
     def _generate(self, source: nodes.Template, name: str | None, filename: str | None,
                   defer_init: bool = False) -> str:

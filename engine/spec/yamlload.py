@@ -272,7 +272,8 @@ class _Builder:
             raise LimitError(Problem("LIMIT_NUMBER", f"{exc}: quá lớn để là một số liệu",
                                      Location(file=self.result.file, line=line, column=col),
                                      hint="Kiểm tra lại số này; nếu đó là mã, đặt trong ngoặc kép.")) from None
-        except (yaml.constructor.ConstructorError, ArithmeticError, ValueError, TypeError, AttributeError):
+        except (yaml.constructor.ConstructorError, ArithmeticError, ValueError, TypeError, AttributeError,
+                LookupError):
             # An explicit tag on a value it cannot read (!!timestamp abc, !!binary é …) fails inside PyYAML.
             shown = str(node.value)
             self._cannot_read(node, f"không đọc được giá trị '{shown if len(shown) <= 60 else shown[:59] + '…'}'")

@@ -50,7 +50,7 @@ class Limits:
     do_dai_danh_sach: int = 1_000_000  # items of a list made by one operation in a template or expression
     so_vong_lap: int = 5_000_000  # loop iterations of one render (template and expressions)
     thoi_gian_dung: float = 60.0  # seconds of template work for one document
-    phan_van_ban: int = 512 * MB  # one rendered part of the .docx (the body, a header)
+    phan_van_ban: int = 256 * MB  # one rendered part of the .docx (the body, a header), and any template output
     so_trang_anh: int = 500  # pages drawn by preview
 
     def describe(self, name: str) -> str:

@@ -41,19 +41,20 @@ def plain_data(data: Any, *, name: str = "<dữ liệu>") -> Any:
     """A checked copy of ``data``: plain values only, NFC text, bounded like a YAML file."""
     limits = current_limits()
     count = 0
+    normalised: dict[int, str] = {}  # by id: one string referred to many times is normalised once
 
     def where(path: tuple[Any, ...]) -> Location:
         return Location(file=name, field=_dotted(path) or None)
 
     def leaf(value: Any, path: tuple[Any, ...]) -> Any:
         if isinstance(value, str):
+            if id(value) in normalised:
+                return normalised[id(value)]
             if len(value) > limits.do_dai_chuoi:
                 raise LimitError(Problem("LIMIT_TEXT", f"chuỗi dài {format_number(len(value))} ký tự, quá giới hạn "
                                          f"{limits.describe('do_dai_chuoi')}", where(path)))
-            try:
-                return unicodedata.normalize("NFC", value)
-            except UnicodeError:
-                return value  # a lone surrogate: unprintable_text names it
+            normalised[id(value)] = unicodedata.normalize("NFC", value)  # a lone surrogate is kept: named later
+            return normalised[id(value)]
         if isinstance(value, float) or (isinstance(value, Decimal)):
             try:
                 check_magnitude(Decimal(str(value)) if isinstance(value, float) else value)
@@ -116,11 +117,18 @@ def plain_data(data: Any, *, name: str = "<dữ liệu>") -> Any:
 
 
 def unprintable_text(data: Any) -> Iterator[tuple[tuple[Any, ...], str]]:
-    """(path, message) for every text (key or value) holding a character a document cannot hold."""
+    """(path, message) for every text (key or value) holding a character a document cannot hold.
+
+    A text referred to many times (YAML aliases, a program's shared strings) is searched once.
+    """
     stack: list[tuple[Any, tuple[Any, ...]]] = [(data, ())]
+    seen: set[int] = set()
     while stack:
         value, path = stack.pop()
         if isinstance(value, str):
+            if id(value) in seen:
+                continue
+            seen.add(id(value))
             bad = UNPRINTABLE.search(value)
             if bad:
                 yield path, f"có ký tự không in được U+{ord(bad[0]):04X} ở vị trí {bad.start() + 1}"
