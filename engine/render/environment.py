@@ -332,7 +332,6 @@ def _numbers_only_sum(environment: jinja2.Environment, iterable: Any, attribute:
     return _number(total) if isinstance(total, Decimal) else total
 
 
-
 def _string(value: Any) -> str:
     return str(printable(value))
 
@@ -383,15 +382,30 @@ def _counted(items: Any) -> Any:
     return _CountedIterable(items)
 
 
+# Filters that turn their value into text with str(): given a dict or a list they would print its Python
+# repr, so their value must be something printable, like {{ … }}'s (and join's items likewise).
+TEXT_FILTERS = frozenset({"capitalize", "center", "e", "escape", "forceescape", "indent", "lower", "replace",
+                          "striptags", "title", "trim", "truncate", "upper", "urlencode", "wordcount"})
+
+
 def _wrap_result(name: str, function: Callable[..., Any]) -> Callable[..., Any]:
-    """Every filter spends from the budget and has its result bounded."""
+    """Every filter spends from the budget and has its result bounded; text filters take printable values only."""
+    marker = getattr(function, "jinja_pass_arg", None)
+    value_at = 1 if marker is not None else 0
 
     def filter_(*args: Any, **kwargs: Any) -> Any:
         limits = _spend()
+        if name in TEXT_FILTERS and len(args) > value_at:
+            printable(args[value_at])
+        elif name == "join" and len(args) > value_at and "attribute" not in kwargs:
+            items = list(islice(iter(args[value_at]), limits.do_dai_danh_sach + 1))
+            _list_limit(len(items), limits)
+            for item in items:
+                printable(item)
+            args = (*args[:value_at], items, *args[value_at + 1:])
         return _bounded(function(*args, **kwargs), limits)
 
     filter_.__doc__ = function.__doc__
-    marker = getattr(function, "jinja_pass_arg", None)
     if marker is not None:
         filter_.jinja_pass_arg = marker  # type: ignore[attr-defined]
     filter_.__name__ = name

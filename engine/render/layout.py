@@ -587,16 +587,16 @@ def read_layout(package: bytes, *, name: str = "văn bản") -> Layout:
     each with the part; more paragraphs than ``so_doan`` is LIMIT_PARAGRAPHS.
     """
     checked = open_package(package, name=name, role="van_ban")
-    files = {n: checked.read(n) for n in checked.names
-             if n.endswith((".xml", ".rels")) and n.startswith(("word/", "_rels/"))}
+    files = checked.parts(lambda n: n.endswith((".xml", ".rels")) and n.startswith(("word/", "_rels/")))
     if "word/document.xml" not in files:
         raise DocumentError(Problem(
             "DOCX_UNREADABLE", "tệp không có phần thân văn bản (word/document.xml): không phải văn bản Word",
             Location(file=name), hint="Kiểm tra đó đúng là tệp Word .docx (mở và lưu lại bằng Word nếu cần).",
         ))
     part = "word/document.xml"
+    read_below = ("word/document.xml", "word/styles.xml", "word/theme/theme1.xml", "word/_rels/document.xml.rels")
     for other, xml in files.items():  # parts the layout does not read (numbering, settings …) must be whole too
-        problem = xml_syntax_problem(xml)
+        problem = None if other in read_below else xml_syntax_problem(xml)
         if problem:
             raise DocumentError(Problem("FILE_XML", f"phần '{other}' không phải XML hợp lệ ({problem[:160]})",
                                         Location(file=name), hint="Mở tệp bằng Word hoặc LibreOffice rồi lưu lại."))

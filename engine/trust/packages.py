@@ -23,6 +23,7 @@ from __future__ import annotations
 import io
 import re
 import zipfile
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from lxml import etree
@@ -81,13 +82,10 @@ class Package:
     data: bytes
     names: tuple[str, ...]
 
-    def read(self, part: str) -> bytes:
+    def parts(self, wanted: Callable[[str], bool] = lambda name: True) -> dict[str, bytes]:
+        """The parts whose names ``wanted`` accepts, read in one pass."""
         with zipfile.ZipFile(io.BytesIO(self.data)) as archive:
-            return archive.read(part)
-
-    def parts(self) -> dict[str, bytes]:
-        with zipfile.ZipFile(io.BytesIO(self.data)) as archive:
-            return {name: archive.read(name) for name in self.names}
+            return {name: archive.read(name) for name in self.names if wanted(name)}
 
 
 def open_package(data: bytes, *, name: str, role: str, kind: str = ".docx", for_office: bool = False) -> Package:

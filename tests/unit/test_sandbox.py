@@ -65,6 +65,14 @@ def test_printing_a_table_a_list_none_or_a_truth_value_is_an_error_not_a_repr(so
     assert refusal(source, **names) == "SANDBOX_PRINT"
 
 
+@pytest.mark.parametrize("source", ["{{ rows | join(', ') }}", "{{ row | striptags }}", "{{ row | upper }}",
+                                    "{{ row | e }}", "{{ none | trim }}"])
+def test_text_filters_do_not_print_the_repr_of_a_table_a_list_or_none(source: str) -> None:
+    names = {"rows": [{"diem": Decimal(5)}], "row": {"diem": Decimal(5)}, "none": None}
+    assert refusal(source, **names) == "SANDBOX_PRINT"
+    assert run("{{ rows | join(', ') }}", rows=["Xã A", 5, Decimal("2.5")]) == "Xã A, 5, 2.5"
+
+
 def test_only_the_templates_own_macros_can_be_called() -> None:
     assert run("{% macro m(x) %}<{{ x }}>{% endmacro %}{{ m(1) }}") == "<1>"
     assert refusal("{{ f(1) }}", f=len) == "SANDBOX_ACCESS"
