@@ -99,3 +99,35 @@ def test_python_dash_m_engine_runs_the_cli(tmp_path: Path) -> None:
                           cwd=ROOT, capture_output=True, text=True, check=False)
     assert done.returncode == 0, done.stderr
     assert out.exists()
+
+
+def test_a_limit_is_changed_for_one_command_and_a_bad_setting_is_a_usage_error(tmp_path: Path) -> None:
+    lowered = run("validate", str(SPEC), "--json", "--gioi-han", "so_dong=3")
+    assert lowered.exit_code == 10
+    assert json.loads(lowered.output)[0]["code"] == "LIMIT_ROWS"
+    assert run("validate", str(SPEC)).exit_code == 0  # the next command has the defaults again
+    wrong = run("validate", str(SPEC), "--gioi-han", "so_dongg=3")
+    assert wrong.exit_code == 2 and "so_dongg" in wrong.output
+
+
+def test_limits_for_every_command_come_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    from engine.trust import limits
+
+    monkeypatch.setenv("VANBAN_GIOI_HAN", "so_dong=3, thoi_gian_dung=30")
+    monkeypatch.setattr(limits, "_process_limits", None)
+    assert json.loads(run("validate", str(SPEC), "--json").output)[0]["code"] == "LIMIT_ROWS"
+    monkeypatch.setenv("VANBAN_GIOI_HAN", "so_dong=ba")
+    monkeypatch.setattr(limits, "_process_limits", None)
+    assert run("validate", str(SPEC)).exit_code == 3
+
+
+def test_a_folder_the_user_allows_lets_a_spec_read_outside_its_own(tmp_path: Path) -> None:
+    shared = tmp_path / "so_lieu_chung"
+    shared.mkdir()
+    (shared / "d.yaml").write_text("tong: 5\n", encoding="utf-8")
+    spec = tmp_path / "bc" / "spec.yaml"
+    spec.parent.mkdir()
+    spec.write_text(GOOD + "du_lieu:\n  d: ../so_lieu_chung/d.yaml\n", encoding="utf-8")
+    refused = run("validate", str(spec), "--json")
+    assert refused.exit_code == 9 and json.loads(refused.output)[0]["code"] == "ACCESS_OUTSIDE"
+    assert run("validate", str(spec), "--cho-phep", str(shared)).exit_code == 0
