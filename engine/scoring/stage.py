@@ -281,6 +281,11 @@ def _score_criteria(name: str, entry: ChamDiem, framework: CriteriaFramework, so
     if unknown:
         raise DataError(Problem("DATA_FORMAT", f"khóa '{unknown[0]}' không dùng cho bộ tiêu chí", source.at(unknown[0]),
                                 hint=f"Các khóa: {', '.join(CRITERIA_KEYS)}."))
+    wrong = [key for key in ("so_ho_so", "so_lieu", "da_chon") if data.get(key) and not isinstance(data[key], dict)]
+    if wrong:
+        raise DataError([Problem("DATA_FORMAT", f"'{key}' phải là một bảng khóa: giá trị, không phải "
+                                 f"{'một danh sách' if isinstance(data[key], list) else 'một giá trị'}", source.at(key),
+                                 hint="Xem ví dụ trong docs/spec.md, mục bộ tiêu chí.") for key in wrong])
     unit = entry.don_vi or data.get("don_vi")
     try:
         result = score_criteria(framework, counts=data.get("so_ho_so") or {}, facts=data.get("so_lieu") or {},

@@ -395,10 +395,21 @@ def _call_for(api: str, spec: Any, folder: Path) -> tuple[Callable[[], bytes | N
 
 
 # Problems fuzzing found, kept as explicit examples (run first, every time): a 200 KB mapping whose one
-# decomposed string is shared 20,000 times made the engine normalise 4 billion characters (minutes, GBs).
+# decomposed string is shared 20,000 times made the engine normalise 4 billion characters (minutes, GBs);
+# criteria data whose so_ho_so or so_lieu is a list, not a mapping, raised AttributeError.
+CRITERIA_AS_LISTS = {
+    "loai": "bao_cao", "co_quan_ban_hanh": {"ten": "ỦY BAN NHÂN DÂN XÃ A", "viet_tat": "UBND"}, "dia_danh": "A",
+    "ngay": "2024-01-05", "trich_yeu": "Thử", "noi_nhan": {"cac_noi": ["B"]},
+    "nguoi_ky": {"chuc_vu": "Chủ tịch", "ho_ten": "Nguyễn Văn An"},
+    "cham_diem": {"tc": {"bo_tieu_chi": "nd61_qd1187_dien_bien",
+                         "du_lieu": {"so_ho_so": [{1: [1033, 99, 0]}], "so_lieu": [99, 1147]}}},
+}
+
+
 @fuzz_property(case=gen.spec_cases(), api=st.sampled_from(API_CALLS))
 @example(case={"spec": {"loai": "bao_cao", "du_lieu": {"d": gen.Repeated("a\u0301" * 100_000, 20_000)}}, "files": {}},
          api="spec_from_mapping")
+@example(case={"spec": CRITERIA_AS_LISTS, "files": {}}, api="render")
 def test_spec_mapping_renders_or_raises_engine_error(case: dict[str, Any], api: str) -> None:
     with workdir() as folder:
         gen.write_files(folder, case["files"])
