@@ -237,7 +237,7 @@ def _refused_attribute(obj: Any, attribute: str) -> SandboxViolation:
 
 def printable(value: Any) -> Any:
     """What ``{{ … }}`` may print: text, numbers, figures and the engine's markup; anything else is an error."""
-    if isinstance(value, str):
+    if type(value) is str or isinstance(value, str):  # the exact type first: most values printed are text
         _text_limit(len(value), current_limits())
         return value
     if isinstance(value, (Figure, Percentage, _ENGINE_MARKUP)):
