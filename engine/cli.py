@@ -393,5 +393,39 @@ def batch(spec: Path, units: Path, out: Path, pdf: bool, only_failed: bool, forc
     _run(action, limits=limits)
 
 
+@main.command()
+@click.option("--host", default=None, help="Địa chỉ nghe (mặc định 127.0.0.1: chỉ máy này gọi được).")
+@click.option("--port", type=click.IntRange(1, 65535), default=None, help="Cổng (mặc định 8000).")
+@click.option("--workers", type=click.IntRange(1, 256), default=None,
+              help="Số tiến trình dựng văn bản (mặc định: số nhân CPU).")
+@click.option("--pdf-converters", type=click.IntRange(0, 64), default=None,
+              help="Số LibreOffice chạy sẵn để chuyển PDF (mặc định 1; 0: chỉ .docx).")
+@click.option("--config", "config_file", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Tệp cấu hình YAML (cùng tên như các tùy chọn; tùy chọn dòng lệnh được ưu tiên).")
+@click.option("--templates", "templates", multiple=True, type=click.Path(file_okay=False, path_type=Path),
+              help="Thư mục mẫu .docx mà yêu cầu gọi bằng tên (mặc định: mẫu của chương trình); ghi nhiều lần được.")
+@click.option("--allow-uploaded-templates", is_flag=True, default=None,
+              help="Nhận mẫu .docx tải lên (chạy trong hộp cát như mẫu có sẵn).")
+@click.option("--api-key-file", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Tệp khóa API, mỗi dòng một khóa: yêu cầu không có khóa đúng bị từ chối (401).")
+@click.option("--gioi-han", "limits", multiple=True, metavar="TEN=GIA_TRI",
+              help="Đổi một giới hạn an toàn cho mọi yêu cầu, ví dụ --gioi-han so_dong=100000.")
+def serve(host: str | None, port: int | None, workers: int | None, pdf_converters: int | None,
+          config_file: Path | None, templates: tuple[Path, ...], allow_uploaded_templates: bool | None,
+          api_key_file: Path | None, limits: tuple[str, ...]) -> None:
+    """Chạy máy chủ HTTP dựng văn bản (POST /v1/render …; tài liệu API ở /docs)."""
+
+    def action() -> None:
+        from engine.service.config import build_config
+        from engine.service.server import run_server
+
+        config = build_config(config_file, host=host, port=port, workers=workers, pdf_converters=pdf_converters,
+                              templates=templates, allow_uploaded_templates=allow_uploaded_templates,
+                              api_key_file=api_key_file, limits=limits)
+        run_server(config)
+
+    _run(action)
+
+
 if __name__ == "__main__":
     main()

@@ -147,6 +147,12 @@ class LimitError(EngineError):
     title = "Vượt giới hạn an toàn"
 
 
+class ServiceError(EngineError):
+    """An HTTP request the service cannot take (malformed, unauthorised, server busy), or a bad server setup."""
+
+    title = "Yêu cầu không thực hiện được"
+
+
 # Stable codes: never renumber or reuse; docs/errors.md lists exactly these (tested).
 ERROR_CODES: dict[str, str] = {
     "SPEC_FILE": "không đọc được tệp đặc tả",
@@ -167,6 +173,7 @@ ERROR_CODES: dict[str, str] = {
     "TEMPLATE_UNDEFINED": "mẫu dùng một giá trị không có trong dữ liệu",
     "TEMPLATE_RENDER": "lỗi khi điền mẫu",
     "TEMPLATE_OUTPUT": "kết quả điền mẫu không phải XML hợp lệ",
+    "TEMPLATE_KINDS": "một mục trong templates/kinds.yaml sai (thiếu mau, sai kiểu, mẫu không có)",
     "OUTPUT_EXISTS": "tệp kết quả đã có",
     "OUTPUT_PATH": "không ghi được vào đường dẫn kết quả",
     "AUDIT_FIGURES": "số liệu ghi khác số liệu tính được",
@@ -197,6 +204,15 @@ ERROR_CODES: dict[str, str] = {
     "LIMIT_OUTPUT": "văn bản dựng ra vượt giới hạn mà Word, LibreOffice hoặc libxml2 mở được",
     "SANDBOX_ACCESS": "mẫu hoặc biểu thức dùng thứ không được phép (phương thức, thuộc tính đối tượng, hàm)",
     "SANDBOX_PRINT": "mẫu hoặc biểu thức in ra một thứ không in được (hàm, lớp, bảng, danh sách, None)",
+    "HTTP_REQUEST": "yêu cầu HTTP sai dạng (JSON hỏng, thiếu đặc tả, kiểu nội dung hay tham số sai)",
+    "HTTP_AUTH": "thiếu khóa API hoặc khóa không đúng",
+    "HTTP_NOT_FOUND": "không có địa chỉ API này",
+    "HTTP_METHOD": "địa chỉ API không nhận phương thức HTTP này",
+    "HTTP_BUSY": "máy chủ đang bận (hàng đợi đầy); thử lại sau số giây trong Retry-After",
+    "HTTP_TIMEOUT": "yêu cầu chạy quá thời gian cho phép của máy chủ",
+    "LIMIT_REQUEST": "thân yêu cầu HTTP hoặc một tệp tải lên lớn quá giới hạn của máy chủ",
+    "TEMPLATE_UPLOAD": "máy chủ không nhận mẫu .docx tải lên (chỉ dùng tên mẫu có sẵn)",
+    "SERVICE_CONFIG": "cấu hình máy chủ sai (tệp cấu hình, tệp khóa API, thư mục mẫu, cổng)",
     "INTERNAL": "lỗi nội bộ của chương trình",
 }
 
@@ -211,10 +227,60 @@ EXIT_CODES: dict[type[EngineError], int] = {
     DocumentError: 8,
     AccessError: 9,
     LimitError: 10,
+    ServiceError: 11,
 }
 EXIT_AUDIT_FINDINGS = 1  # ``audit`` found an error-level finding, ``check`` a layout finding (like a linter)
 EXIT_USAGE = 2  # click's own code for a wrong command line
 EXIT_INTERNAL = 70  # a bug: the message asks the user to report it
+
+
+# HTTP status of an error answered by the service: by class, with a few codes of their own
+# (documented in docs/errors.md beside the exit codes; a test keeps the two equal).
+HTTP_STATUS: dict[type[EngineError], int] = {
+    SpecError: 422,
+    DataError: 422,
+    TemplateError: 422,
+    AuditError: 422,
+    DocumentError: 422,
+    AccessError: 403,
+    LimitError: 413,
+    OutputError: 500,
+    ServiceError: 400,
+}
+HTTP_STATUS_BY_CODE: dict[str, int] = {
+    "HTTP_AUTH": 401,
+    "TEMPLATE_UPLOAD": 403,
+    "HTTP_NOT_FOUND": 404,
+    "HTTP_METHOD": 405,
+    "LIMIT_LOOP": 422,  # the template or expression is at fault, not the size of what was sent
+    "LIMIT_TIME": 422,
+    "LIMIT_DEPTH": 422,
+    "SANDBOX_ACCESS": 422,
+    "SANDBOX_PRINT": 422,
+    "PDF_CONVERSION": 502,
+    "HTTP_BUSY": 503,
+    "PDF_UNAVAILABLE": 503,
+    "HTTP_TIMEOUT": 504,
+    "INTERNAL": 500,
+}
+HTTP_INTERNAL = 500
+
+
+def http_status_for(error: EngineError) -> int:
+    """The HTTP status of an engine error: its first problem's code if that has one, else its class's.
+
+    >>> http_status_for(SpecError(Problem("SPEC_VALUE", "x")))
+    422
+    >>> http_status_for(ServiceError(Problem("HTTP_BUSY", "x")))
+    503
+    """
+    code = error.problems[0].code
+    if code in HTTP_STATUS_BY_CODE:
+        return HTTP_STATUS_BY_CODE[code]
+    for cls in type(error).__mro__:
+        if cls in HTTP_STATUS:
+            return HTTP_STATUS[cls]
+    return HTTP_INTERNAL
 
 
 def exit_code_for(error: EngineError) -> int:

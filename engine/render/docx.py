@@ -29,6 +29,7 @@ import io
 import re
 import threading
 import zipfile
+from collections import OrderedDict
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -517,8 +518,18 @@ def _resolve_images(value: Any, document: DocxTemplate) -> Any:
     return value
 
 
-_cache: dict[Path, tuple[float, CompiledTemplate]] = {}
+# Both caches are bounded: a long-running service that renders uploaded templates (each in a folder
+# of its own) or whose templates are edited must not keep every version it ever compiled.
+_CACHED_TEMPLATES = 64
+_cache: OrderedDict[Path, tuple[float, CompiledTemplate]] = OrderedDict()
 _lock = threading.Lock()
+
+
+def _remember(cache: OrderedDict, key: Any, value: Any) -> None:
+    cache[key] = value
+    cache.move_to_end(key)
+    while len(cache) > _CACHED_TEMPLATES:
+        cache.popitem(last=False)
 
 
 def load_template(path: str | Path) -> CompiledTemplate:
@@ -533,10 +544,11 @@ def load_template(path: str | Path) -> CompiledTemplate:
     with _lock:
         cached = _cache.get(path)
         if cached and cached[0] == mtime:
+            _cache.move_to_end(path)
             return cached[1]
     template = CompiledTemplate.from_file(path)
     with _lock:
-        _cache[path] = (mtime, template)
+        _remember(_cache, path, (mtime, template))
     return template
 
 
@@ -558,7 +570,7 @@ def _scoped_appendix(package: bytes, index: int) -> bytes:
     return buffer.getvalue()
 
 
-_joined: dict[tuple[CompiledTemplate, ...], CompiledTemplate] = {}
+_joined: OrderedDict[tuple[CompiledTemplate, ...], CompiledTemplate] = OrderedDict()
 
 
 def load_joined_template(main: str | Path, appendices: tuple[str | Path, ...]) -> CompiledTemplate:
@@ -575,6 +587,7 @@ def load_joined_template(main: str | Path, appendices: tuple[str | Path, ...]) -
     key = tuple(templates)  # load_template gives a new object when a file changed: no second stat needed
     with _lock:
         if key in _joined:
+            _joined.move_to_end(key)
             return _joined[key]
     for template in templates:  # a syntax error is reported with the file it is in, not the joined one
         template._compile()
@@ -584,5 +597,5 @@ def load_joined_template(main: str | Path, appendices: tuple[str | Path, ...]) -
     joined.name = " + ".join(t.name for t in templates)
     joined.components = tuple(templates)
     with _lock:
-        _joined[key] = joined
+        _remember(_joined, key, joined)
     return joined

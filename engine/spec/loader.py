@@ -55,25 +55,29 @@ def load_spec(path: str | Path, *, allowed: Folders = ()) -> LoadedSpec:
 
 
 def load_spec_text(text: str, *, name: str = "<spec>", base_dir: str | Path | None = None,
-                   allowed: Folders = ()) -> LoadedSpec:
-    """Validate a spec given as YAML text; with no ``base_dir`` it may name only the engine's own files."""
-    return validate_source(load_yaml_text(text, name), base_dir, allowed=allowed)
+                   allowed: Folders = (), template_folders: Folders | None = None) -> LoadedSpec:
+    """Validate a spec given as YAML text; with no ``base_dir`` it may name only the engine's own files.
+
+    ``template_folders``: a service's template folders; templates are then names in them, not paths.
+    """
+    return validate_source(load_yaml_text(text, name), base_dir, allowed=allowed, template_folders=template_folders)
 
 
 def spec_from_mapping(data: dict[str, Any], *, name: str = "<spec>", base_dir: str | Path | None = None,
-                      allowed: Folders = ()) -> LoadedSpec:
+                      allowed: Folders = (), template_folders: Folders | None = None) -> LoadedSpec:
     """Validate a spec given as a Python mapping (the API for other programs).
 
     The mapping is checked like a YAML file is: plain data only (dicts, lists, text, numbers),
     bounded in size and depth, text without control characters or lone surrogates.
     """
     source = LoadedYaml(data=plain_data(data, name=name), file=name, marks={}, key_marks={})
-    return validate_source(source, base_dir, allowed=allowed)
+    return validate_source(source, base_dir, allowed=allowed, template_folders=template_folders)
 
 
-def validate_source(source: LoadedYaml, base_dir: str | Path | None, *, allowed: Folders = ()) -> LoadedSpec:
+def validate_source(source: LoadedYaml, base_dir: str | Path | None, *, allowed: Folders = (),
+                    template_folders: Folders | None = None) -> LoadedSpec:
     """Validate parsed YAML (with its line marks) as a spec; relative paths start at ``base_dir``."""
-    access = Access.for_spec(base_dir, tuple(allowed))
+    access = Access.for_spec(base_dir, tuple(allowed), template_folders)
     problems = text_problems(source)
     if problems:
         raise SpecError(problems)

@@ -132,12 +132,18 @@ class Access:
     base: Path | None
     allowed: tuple[Path, ...] = ()  # folders the user named, besides the spec's own
     shown_base: Path | None = None  # the spec's folder as the user wrote it: how messages name files
+    # A service's template folders: when set, a template ('mau', 'tep_mau') is a name looked up in
+    # these folders only, never a path from the spec's folder.
+    template_folders: tuple[Path, ...] | None = None
 
     @classmethod
-    def for_spec(cls, base: str | Path | None, allowed: tuple[str | Path, ...] | list[str | Path] = ()) -> Access:
+    def for_spec(cls, base: str | Path | None, allowed: tuple[str | Path, ...] | list[str | Path] = (),
+                 template_folders: tuple[str | Path, ...] | list[str | Path] | None = None) -> Access:
         resolved = Path(os.path.realpath(base)) if base is not None else None
+        templates = (tuple(Path(os.path.realpath(folder)) for folder in template_folders)
+                     if template_folders is not None else None)
         return cls(resolved, tuple(Path(os.path.realpath(folder)) for folder in allowed),
-                   Path(base) if base is not None else None)
+                   Path(base) if base is not None else None, templates)
 
     def shown(self, written: str) -> str:
         """How messages name a file the spec names: from the spec's folder as the user wrote it."""
@@ -154,6 +160,8 @@ class Access:
         if problem:
             raise AccessError(Problem("PATH_NAME", f"'{shorten(written)}': {problem}", where,
                                       hint="Đặt tên tệp ngắn hơn, chỉ gồm chữ, số, dấu gạch."))
+        if role == "mau" and self.template_folders is not None:
+            return self._named_template(written, where)
         if self.base is None:
             raise AccessError(Problem(
                 "ACCESS_OUTSIDE", f"không mở tệp theo đường dẫn '{shorten(written)}': ở đây chỉ dùng tên mẫu và tên "
@@ -170,6 +178,26 @@ class Access:
                      "--cho-phep THƯ_MỤC.",
             ))
         return target
+
+    def _named_template(self, written: str, where: Location) -> Path:
+        """A template named relative to one of the service's template folders (``bao_cao/bao_cao.docx``)."""
+        parts = Path(written).parts
+        if Path(written).is_absolute() or ".." in parts or "\\" in written or not parts:
+            raise AccessError(Problem(
+                "ACCESS_OUTSIDE", f"mẫu '{shorten(written)}' phải là tên một mẫu có sẵn, không phải đường dẫn",
+                where, hint="Ghi tên mẫu như danh sách GET /v1/templates (ví dụ bao_cao/bao_cao.docx).",
+            ))
+        for folder in self.template_folders or ():
+            target = Path(os.path.realpath(folder / written))
+            if _within(target, folder) and target.is_file():
+                return target
+            if os.path.lexists(folder / written) and not _within(target, folder):
+                raise AccessError(Problem(
+                    "ACCESS_OUTSIDE", f"mẫu '{shorten(written)}' là liên kết tượng trưng ra ngoài thư mục mẫu",
+                    where, hint="Người quản trị máy chủ cần thay liên kết bằng chính tệp mẫu.",
+                ))
+        raise SpecError(Problem("SPEC_VALUE", f"không có mẫu tên '{shorten(written)}'", where,
+                                hint="Các mẫu có sẵn: xem GET /v1/templates."))
 
     def read(self, written: str, *, where: Location, role: str, limit: str | None = None) -> InputFile:
         """Resolve, check and read a file a spec names (``limit``: the name of the size limit, if not the role's)."""

@@ -1,0 +1,227 @@
+"""Turn one service request into the engine's work, in a worker process: plain data in, plain data out.
+
+A job carries only plain data (the spec as a mapping or YAML text, uploaded files as bytes, an
+uploaded document), so it crosses a process boundary by pickling; its outcome is the engine's
+answer or the problems of the engine error it raised, never an exception object (an
+EngineError's problems would not survive pickling as arguments).
+
+What a caller may read: uploaded files are written to a fresh temporary folder that is the
+spec's folder for this request only, so a spec's relative paths reach them and nothing else
+(the engine's confinement, :mod:`engine.trust.files`, refuses ``..``, absolute paths and
+symlinks). Templates are names looked up in the server's template folders (plus the upload
+folder when uploaded templates are allowed); frameworks are the engine's by name or an upload.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import tempfile
+import time
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+from engine import pipeline
+from engine.audit import ERROR
+from engine.errors import AuditError, EngineError, Location, Problem
+from engine.spec.loader import LoadedSpec, load_spec_text, spec_from_mapping
+from engine.trust.limits import Limits, set_process_limits
+
+SPEC_NAME = "dac_ta.yaml"  # how messages name a spec that came in a request
+
+ACTIONS = ("render", "validate", "audit", "check", "snapshot", "docx")
+
+
+@dataclass(frozen=True)
+class Job:
+    """One request's work: what to do, on which spec or document, with which uploaded files."""
+
+    action: str
+    spec: dict[str, Any] | None = None  # a spec given as JSON
+    spec_text: str | None = None  # a spec given as YAML (or JSON) text
+    files: tuple[tuple[str, bytes], ...] = ()  # uploaded data, frameworks, images (and templates, if allowed)
+    document: bytes | None = None  # an uploaded .docx (check, snapshot, preview)
+    document_name: str = "van_ban.docx"
+    strict: bool = False
+    snapshot_format: str = "text"
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What a job produced, or the engine error it raised (its class name and problems)."""
+
+    value: dict[str, Any] = field(default_factory=dict)
+    error_class: str | None = None
+    problems: tuple[Problem, ...] = ()
+    seconds: float = 0.0
+    worker: int = 0
+
+
+@dataclass(frozen=True)
+class WorkerSetup:
+    """What every worker process is started with."""
+
+    limits: Limits
+    template_folders: tuple[Path, ...]
+    allow_uploaded_templates: bool = False
+
+
+_setup: WorkerSetup | None = None
+
+
+def start_worker(setup: WorkerSetup) -> None:
+    """A worker process's initializer: its limits, and every template compiled before the first request.
+
+    SIGINT and SIGTERM are the server's to handle: a worker ignores them, finishes the job it holds
+    and ends when the server closes its pool.
+    """
+    global _setup
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    set_process_limits(setup.limits)
+    _setup = setup
+    from engine.render.docx import load_template
+
+    for folder in setup.template_folders:
+        for template in sorted(folder.rglob("*.docx")):
+            try:
+                load_template(template)._compile()
+            except EngineError:
+                pass  # a broken template is reported to the request that names it
+
+
+def warm() -> int:
+    """A job that does nothing but prove the worker is up (its process id)."""
+    return os.getpid()
+
+
+def run_job(job: Job) -> Outcome:
+    """Do one job; every engine error becomes the problems of the outcome."""
+    started = time.perf_counter()
+    try:
+        value = _ACTIONS[job.action](job)
+    except EngineError as error:
+        return Outcome(error_class=type(error).__name__, problems=tuple(error.problems),
+                       seconds=time.perf_counter() - started, worker=os.getpid())
+    return Outcome(value=value, seconds=time.perf_counter() - started, worker=os.getpid())
+
+
+def _setup_in_force() -> WorkerSetup:
+    if _setup is None:  # a job run in this process (tests, the in-process pool)
+        from engine.kinds import TEMPLATES_DIR
+        from engine.trust.limits import current_limits
+
+        return WorkerSetup(current_limits(), (TEMPLATES_DIR,))
+    return _setup
+
+
+class _Uploads:
+    """A request's uploaded files in a temporary folder of their own, removed when the job ends."""
+
+    def __init__(self, files: tuple[tuple[str, bytes], ...]) -> None:
+        self.folder = Path(tempfile.mkdtemp(prefix="vanban-yeu-cau-"))
+        for name, data in files:
+            (self.folder / name).write_bytes(data)  # names were checked by the adapter (one plain name each)
+
+    def __enter__(self) -> _Uploads:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        shutil.rmtree(self.folder, ignore_errors=True)
+
+
+def _loaded(job: Job, uploads: _Uploads) -> LoadedSpec:
+    setup = _setup_in_force()
+    folders = setup.template_folders + ((uploads.folder,) if setup.allow_uploaded_templates else ())
+    if job.spec is not None:
+        loaded = spec_from_mapping(job.spec, name=SPEC_NAME, base_dir=uploads.folder, template_folders=folders)
+    else:
+        loaded = load_spec_text(job.spec_text or "", name=SPEC_NAME, base_dir=uploads.folder,
+                                template_folders=folders)
+    # Messages name an uploaded file as the caller did, not by the server's temporary folder.
+    return replace(loaded, access=replace(loaded.access, shown_base=Path("")))
+
+
+def _findings(prepared: pipeline.Prepared) -> list[dict[str, Any]]:
+    return [finding.as_dict() for finding in prepared.findings]
+
+
+def _render(job: Job) -> dict[str, Any]:
+    with _Uploads(job.files) as uploads:
+        prepared = pipeline.prepare(_loaded(job, uploads))
+        errors = [f for f in prepared.findings if f.level == ERROR]
+        if job.strict and errors:
+            raise AuditError([Problem("AUDIT_FIGURES", str(f), f.location,
+                                      hint="Sửa số liệu ghi, hoặc gửi strict=false để vẫn dựng và xem cảnh báo.")
+                              for f in errors])
+        docx = pipeline.render_prepared(prepared)
+    return {"docx": docx, "findings": _findings(prepared), "template": prepared.template_path.name,
+            "file_stem": _file_stem(prepared)}
+
+
+def _file_stem(prepared: pipeline.Prepared) -> str:
+    """A file name for the document: its kind, number and symbol when it has them ("bao_cao-15-BC-UBND")."""
+    spec = prepared.loaded.spec
+    pieces = [spec.loai] + ([str(spec.so)] if spec.so else []) + [spec.symbol()]
+    return "-".join(piece for piece in pieces if piece).replace("/", "-").replace("&", "va")
+
+
+def _validate(job: Job) -> dict[str, Any]:
+    with _Uploads(job.files) as uploads:
+        prepared = pipeline.prepare(_loaded(job, uploads))
+    return {"valid": True, "template": prepared.template_path.name, "findings": len(prepared.findings)}
+
+
+def _audit(job: Job) -> dict[str, Any]:
+    with _Uploads(job.files) as uploads:
+        prepared = pipeline.prepare(_loaded(job, uploads))
+    return {"findings": _findings(prepared)}
+
+
+def _document(job: Job) -> bytes:
+    """The .docx a check, snapshot or preview is about: the uploaded one, or the spec rendered."""
+    if job.document is not None:
+        return job.document
+    return _render(job)["docx"]
+
+
+def _check(job: Job) -> dict[str, Any]:
+    from engine.conformance import check_layout
+    from engine.render.layout import read_layout
+
+    return {"findings": [f.as_dict() for f in check_layout(read_layout(_document(job), name=job.document_name))]}
+
+
+def _snapshot(job: Job) -> dict[str, Any]:
+    from engine import snapshot
+    from engine.render.layout import read_layout
+
+    layout = read_layout(_document(job), name=job.document_name)
+    return {"snapshot": snapshot.as_yaml(layout) if job.snapshot_format == "yaml" else snapshot.as_text(layout)}
+
+
+def _docx(job: Job) -> dict[str, Any]:
+    """The .docx to convert for a preview: an uploaded one is checked as LibreOffice will open it."""
+    if job.document is None:
+        return _render(job)
+    from engine.trust.packages import open_package
+
+    open_package(job.document, name=job.document_name, role="van_ban", for_office=True)
+    return {"docx": job.document, "findings": [], "file_stem": Path(job.document_name).stem}
+
+
+_ACTIONS = {"render": _render, "validate": _validate, "audit": _audit, "check": _check, "snapshot": _snapshot,
+            "docx": _docx}
+assert set(_ACTIONS) == set(ACTIONS)
+
+
+def outcome_error(outcome: Outcome) -> EngineError:
+    """The engine error an outcome carries, rebuilt in the server process with its class."""
+    from engine import errors
+
+    cls = getattr(errors, outcome.error_class or "", None)
+    if not (isinstance(cls, type) and issubclass(cls, EngineError)):
+        cls = EngineError
+    return cls(list(outcome.problems) or [Problem("INTERNAL", "lỗi không rõ", Location())])
