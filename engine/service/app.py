@@ -353,7 +353,7 @@ def create_app(config: ServiceConfig | None = None) -> FastAPI:
 
         setup = WorkerSetup(config.limits, config.template_folders, config.allow_uploaded_templates)
         renderers = RenderPool(config.workers, config.queue_limit, setup, metrics, config.request_seconds)
-        converters = ConverterPool(config.pdf_converters, metrics, config.conversion_seconds)
+        converters = ConverterPool(config.pdf_converters, metrics, config.conversion_seconds, config.queue_limit)
         app.state.renderers, app.state.converters = renderers, converters
         try:
             await renderers.start()

@@ -30,7 +30,7 @@ class ServiceConfig:
     port: int = 8000
     workers: int = field(default_factory=_cores)  # render processes
     pdf_converters: int = 1  # warm LibreOffice processes (0: .docx only)
-    queue: int = 0  # requests that may wait for a worker (0: eight per worker)
+    queue: int = 0  # requests that may wait for a worker or a converter (0: 16 per worker, at least 64)
     templates: tuple[Path, ...] = ()  # template folders (empty: the engine's own)
     allow_uploaded_templates: bool = False
     api_key_file: Path | None = None
@@ -43,7 +43,7 @@ class ServiceConfig:
 
     @property
     def queue_limit(self) -> int:
-        return self.queue or 8 * self.workers
+        return self.queue or max(64, 16 * self.workers)
 
     @property
     def upload_limit(self) -> int:

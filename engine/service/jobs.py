@@ -14,9 +14,13 @@ folder when uploaded templates are allowed); frameworks are the engine's by name
 
 from __future__ import annotations
 
+import logging
 import os
+import pickle
 import shutil
 import signal
+import socket
+import struct
 import tempfile
 import time
 from dataclasses import dataclass, field, replace
@@ -31,7 +35,7 @@ from engine.trust.limits import Limits, set_process_limits
 
 SPEC_NAME = "dac_ta.yaml"  # how messages name a spec that came in a request
 
-ACTIONS = ("render", "validate", "audit", "check", "snapshot", "docx")
+ACTIONS = ("render", "validate", "audit", "check", "snapshot", "docx", "warm")
 
 
 @dataclass(frozen=True)
@@ -92,19 +96,51 @@ def start_worker(setup: WorkerSetup) -> None:
                 pass  # a broken template is reported to the request that names it
 
 
-def warm() -> int:
-    """A job that does nothing but prove the worker is up (its process id)."""
-    return os.getpid()
+_FRAME = struct.Struct("!Q")  # the length of the pickle that follows (the same framing as engine.service.pools)
+
+
+def serve_jobs(connection: socket.socket, setup: WorkerSetup) -> None:
+    """A worker process's life: compile the templates, then answer jobs one at a time until the socket closes."""
+    start_worker(setup)
+    with connection:
+        while True:
+            header = _receive(connection, _FRAME.size)
+            if header is None:
+                return  # the server closed its end: it is shutting down
+            data = _receive(connection, _FRAME.unpack(header)[0])
+            if data is None:
+                return
+            answer = pickle.dumps(run_job(pickle.loads(data)), protocol=pickle.HIGHEST_PROTOCOL)
+            try:
+                connection.sendall(_FRAME.pack(len(answer)) + answer)
+            except OSError:
+                return
+
+
+def _receive(connection: socket.socket, size: int) -> bytes | None:
+    buffer = bytearray()
+    while len(buffer) < size:
+        chunk = connection.recv(min(size - len(buffer), 1 << 20))
+        if not chunk:
+            return None
+        buffer += chunk
+    return bytes(buffer)
 
 
 def run_job(job: Job) -> Outcome:
-    """Do one job; every engine error becomes the problems of the outcome."""
+    """Do one job; every engine error becomes the problems of the outcome, and so does a bug (INTERNAL)."""
     started = time.perf_counter()
     try:
         value = _ACTIONS[job.action](job)
     except EngineError as error:
         return Outcome(error_class=type(error).__name__, problems=tuple(error.problems),
                        seconds=time.perf_counter() - started, worker=os.getpid())
+    except Exception as exc:  # noqa: BLE001 - a bug answers 500 and the worker lives on for the next job
+        logging.getLogger("vanban.service").exception("lỗi nội bộ khi làm việc %s", job.action)
+        problem = Problem("INTERNAL", f"lỗi nội bộ của chương trình ({type(exc).__name__})",
+                          hint="Đây là lỗi của phần mềm, không phải của yêu cầu. Báo nhóm phát triển kèm yêu cầu.")
+        return Outcome(error_class="ServiceError", problems=(problem,), seconds=time.perf_counter() - started,
+                       worker=os.getpid())
     return Outcome(value=value, seconds=time.perf_counter() - started, worker=os.getpid())
 
 
@@ -212,8 +248,13 @@ def _docx(job: Job) -> dict[str, Any]:
     return {"docx": job.document, "findings": [], "file_stem": Path(job.document_name).stem}
 
 
+def _warm(job: Job) -> dict[str, Any]:
+    """Nothing but proof that the worker is up, its templates compiled."""
+    return {"pid": os.getpid()}
+
+
 _ACTIONS = {"render": _render, "validate": _validate, "audit": _audit, "check": _check, "snapshot": _snapshot,
-            "docx": _docx}
+            "docx": _docx, "warm": _warm}
 assert set(_ACTIONS) == set(ACTIONS)
 
 

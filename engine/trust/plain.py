@@ -56,11 +56,14 @@ def plain_data(data: Any, *, name: str = "<dữ liệu>") -> Any:
             normalised[id(value)] = unicodedata.normalize("NFC", value)  # a lone surrogate is kept: named later
             return normalised[id(value)]
         if isinstance(value, float) or (isinstance(value, Decimal)):
+            # A float (a JSON number, a program's value) becomes the Decimal of its shortest form, 0.3 and not
+            # 0.2999…: the engine then sees what a YAML file with the same number gives it.
+            number = Decimal(repr(value)) if isinstance(value, float) else value
             try:
-                check_magnitude(Decimal(str(value)) if isinstance(value, float) else value)
+                check_magnitude(number)
             except (ValueError, ArithmeticError) as exc:
                 raise LimitError(Problem("LIMIT_NUMBER", str(exc), where(path))) from None
-            return value
+            return number
         if isinstance(value, int) and not isinstance(value, bool) and abs(value) >= 10 ** 41:
             raise LimitError(Problem("LIMIT_NUMBER", "số nguyên quá lớn để là một số liệu", where(path)))
         if isinstance(value, date):

@@ -16,7 +16,7 @@ from engine.render.outline import document_text
 from engine.service.models import EXAMPLE_SPEC, EXAMPLE_SPEC_YAML, RenderRequest
 from engine.snapshot import as_text
 from tests.conftest import FIXTURES
-from tests.service.conftest import fixture_upload, needs_pdf
+from tests.service.conftest import fixture_upload, inline_spec, needs_pdf
 from tests.service.harness import codes, problems
 
 DOCX_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
@@ -185,3 +185,13 @@ def test_the_worked_examples_of_the_docs_are_valid_specs(service):
         response = service.post("/v1/validate", json=example["value"])
         assert response.status_code == 200, response.text
     assert yaml.safe_load(EXAMPLE_SPEC_YAML)["loai"] == "bao_cao"
+
+
+def test_json_numbers_are_exact_decimals_like_yaml_numbers(service):
+    source = inline_spec(FIXTURES / "son_la_2023_q1")
+    assert isinstance(source["so_lieu_ghi"][0]["ghi"], float)  # 0.3 in the file: a JSON number, not text
+    response = service.post("/v1/audit", content=json.dumps({"spec": source}, default=str),
+                            headers={"Content-Type": "application/json"})
+    assert response.status_code == 200, response.text
+    expected = pipeline.audit(FIXTURES / "son_la_2023_q1" / "spec.yaml")
+    assert [(f["stated"], f["computed"]) for f in response.json()] == [(f.stated, f.computed) for f in expected]
