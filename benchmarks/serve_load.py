@@ -5,10 +5,12 @@
     python benchmarks/serve_load.py --fault            # also kill a LibreOffice and a render worker mid-run
 
 Phases, one after the other, so that none takes CPU from another (2 cores here):
-1. baseline, in process: the same document rendered by ``workers`` processes in a loop (the engine's
-   batch path), and converted to PDF by ``pdf_converters`` warm LibreOffice converters on their own;
-2. the server started (``--workers``, ``--pdf-converters``); docx-only load, then PDF-only load,
-   ``--phase-seconds`` each, at ``--clients`` concurrent clients: throughput over HTTP against (1);
+1. PDF baseline: the document converted by ``pdf_converters`` warm LibreOffice converters on their own;
+2. the server started (``--workers``, ``--pdf-converters``); then ``--rounds`` rounds, each the same
+   document rendered in process by ``workers`` processes in a loop (the engine's batch path; the server
+   idle), then docx-only load over HTTP at ``--clients`` concurrent clients: the ratio of each round
+   and their median (this machine's speed drifts by a third within minutes, so the two are alternated);
+   then PDF-only load over HTTP against (1); ``--phase-seconds`` per load phase;
 3. mixed load for ``--duration`` seconds (60 % docx renders, 15 % PDF renders, 25 % validations):
    requests per second by kind, p50/p95/p99 latency, errors by status, the server's memory (RSS of the
    server process and of all its processes) at each minute; with ``--fault``, a LibreOffice is killed at
@@ -69,11 +71,8 @@ def _render_for(seconds: float, spec: dict) -> int:
     return done
 
 
-def batch_baseline(spec: dict, workers: int, seconds: float) -> float:
-    import multiprocessing
-
-    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as pool:
-        counts = list(pool.map(_render_for, [seconds] * workers, [spec] * workers))
+def batch_baseline(pool: ProcessPoolExecutor, spec: dict, workers: int, seconds: float) -> float:
+    counts = list(pool.map(_render_for, [seconds] * workers, [spec] * workers))
     return sum(counts) / seconds
 
 
@@ -305,7 +304,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--duration", type=float, default=60, help="seconds of mixed load (300 for the README)")
     parser.add_argument("--phase-seconds", type=float, default=30, help="seconds of each single-kind phase")
-    parser.add_argument("--baseline-seconds", type=float, default=15)
+    parser.add_argument("--baseline-seconds", type=float, default=10)
+    parser.add_argument("--rounds", type=int, default=3, help="alternated rounds of in-process and HTTP docx")
     parser.add_argument("--clients", type=int, default=50)
     parser.add_argument("--workers", type=int, default=len(os.sched_getaffinity(0)))
     parser.add_argument("--pdf-converters", type=int, default=1)
@@ -315,13 +315,25 @@ def main() -> None:
     spec = document_spec()
     results: dict = {"clients": args.clients, "workers": args.workers, "pdf_converters": args.pdf_converters,
                      "cores": len(os.sched_getaffinity(0))}
-    results["baseline"] = {
-        "batch_docx_per_second": round(batch_baseline(spec, args.workers, args.baseline_seconds), 2),
-        "converters_pdf_per_second": round(converter_baseline(spec, args.pdf_converters, args.baseline_seconds), 2),
-    }
+    import multiprocessing
+
+    converters_alone = converter_baseline(spec, args.pdf_converters, args.baseline_seconds)
+    batch_pool = ProcessPoolExecutor(args.workers, mp_context=multiprocessing.get_context("spawn"))
+    batch_baseline(batch_pool, spec, args.workers, 1)  # start and warm the in-process workers
     server, url = start_server(args.workers, args.pdf_converters)
+    rounds = []
     try:
-        docx = asyncio.run(load(url, spec, args.clients, args.phase_seconds, (("docx", 1.0),), server_pid=server.pid))
+        for _ in range(args.rounds):
+            alone = batch_baseline(batch_pool, spec, args.workers, args.baseline_seconds)
+            over_http = asyncio.run(load(url, spec, args.clients, args.phase_seconds / args.rounds,
+                                         (("docx", 1.0),), server_pid=server.pid))
+            rounds.append({"batch_docx_per_second": round(alone, 2),
+                           "http_docx_per_second": over_http["by_kind"]["docx"]["per_second"],
+                           "ratio": round(over_http["by_kind"]["docx"]["per_second"] / alone, 3),
+                           "errors_by_status": over_http["errors_by_status"],
+                           "p50_ms": over_http["by_kind"]["docx"]["p50_ms"],
+                           "p99_ms": over_http["by_kind"]["docx"]["p99_ms"]})
+        batch_pool.shutdown()
         pdf = asyncio.run(load(url, spec, args.clients, args.phase_seconds, (("pdf", 1.0),), server_pid=server.pid))
         mixed = asyncio.run(load(url, spec, args.clients, args.duration, MIX, server_pid=server.pid, fault=args.fault))
         mixed["worker_restarts"] = metric(url, "vanban_worker_restarts_total")
@@ -332,16 +344,16 @@ def main() -> None:
             server.wait(timeout=90)
         except subprocess.TimeoutExpired:
             server.kill()
-    results["phases"] = {"docx_only": docx, "pdf_only": pdf, "mixed": mixed}
-    baseline = results["baseline"]
+    results["baseline"] = {"converters_pdf_per_second": round(converters_alone, 2)}
+    results["phases"] = {"docx_rounds": rounds, "pdf_only": pdf, "mixed": mixed}
     rss = mixed["rss_by_minute"]
+    failed = sum(sum(item["errors_by_status"].values()) for item in (*rounds, pdf, mixed))
     results["ratios"] = {
-        "http_docx_over_batch": round(docx["by_kind"]["docx"]["per_second"] / baseline["batch_docx_per_second"], 3),
-        "http_pdf_over_converters": round(pdf["by_kind"]["pdf"]["per_second"]
-                                          / baseline["converters_pdf_per_second"], 3),
+        "http_docx_over_batch_median": statistics.median(item["ratio"] for item in rounds),
+        "http_docx_over_batch_each_round": [item["ratio"] for item in rounds],
+        "http_pdf_over_converters": round(pdf["by_kind"]["pdf"]["per_second"] / converters_alone, 3),
         "rss_last_over_first_minute": round(rss[-1]["server_mb"] / rss[0]["server_mb"], 3) if rss else None,
-        "failed_requests": sum(phase["errors_by_status"].get(key, 0) for phase in (docx, pdf, mixed)
-                               for key in phase["errors_by_status"]),
+        "failed_requests": failed,
     }
     print(json.dumps(results, ensure_ascii=False, indent=2))
 

@@ -45,7 +45,7 @@ from engine.errors import (
 )
 from engine.service import models
 from engine.service.config import ServiceConfig
-from engine.service.jobs import Job, Outcome, outcome_error
+from engine.service.jobs import Job, Outcome, flag, outcome_error, request_error
 from engine.service.metrics import Metrics
 from engine.service.pools import RETRY_AFTER_SECONDS, ConverterPool, RenderPool
 from engine.trust.files import path_name_problem
@@ -70,10 +70,6 @@ def error_answer(error: EngineError) -> JSONResponse:
     body = {"error": {"class": type(error).__name__, "title": error.title, "status": status,
                       "problems": [problem.as_dict() for problem in error.problems]}}
     return JSONResponse(body, status_code=status, headers=headers)
-
-
-def request_error(message: str, hint: str | None = None, field: str | None = None) -> ServiceError:
-    return ServiceError(Problem("HTTP_REQUEST", message, Location(field=field), hint=hint))
 
 
 def _internal(exc: BaseException) -> ServiceError:
@@ -157,44 +153,11 @@ def _body_too_large(limit: int) -> LimitError:
 # ----- reading requests ---------------------------------------------------------------------------
 
 
-def _formats(value: Any) -> tuple[str, ...]:
-    items = value.split(",") if isinstance(value, str) else value
-    if not isinstance(items, list) or not items:
-        raise request_error("'formats' phải là danh sách định dạng: docx, pdf", field="formats")
-    formats = tuple(dict.fromkeys(str(item).strip().lower() for item in items))
-    wrong = [item for item in formats if item not in CONTENT_TYPES]
-    if wrong:
-        raise request_error(f"không có định dạng '{shorten(wrong[0])}'; chỉ có docx, pdf", field="formats")
-    return formats
-
-
-def _flag(value: Any, name: str) -> bool:
-    if isinstance(value, bool):
-        return value
-    if isinstance(value, str) and value.lower() in ("true", "1", "yes", "co", "có"):
-        return True
-    if isinstance(value, str) and value.lower() in ("false", "0", "no", "khong", "không", ""):
-        return False
-    raise request_error(f"'{name}' phải là true hoặc false", field=name)
-
-
 def _decode(data: bytes, what: str) -> str:
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError:
         raise request_error(f"{what} không phải văn bản UTF-8", "Gửi văn bản mã UTF-8.") from None
-
-
-def _json(data: bytes) -> Any:
-    try:
-        return json.loads(_decode(data, "thân yêu cầu JSON"))
-    except json.JSONDecodeError as exc:
-        raise ServiceError(Problem("HTTP_REQUEST", f"JSON hỏng: {exc.msg}", Location(file="JSON", line=exc.lineno,
-                                   column=exc.colno), hint="Kiểm tra dấu ngoặc, dấu phẩy và dấu ngoặc kép.")) from None
-    except RecursionError:
-        raise LimitError(Problem("LIMIT_DEPTH", "JSON lồng nhau quá sâu", Location(file="JSON"))) from None
-    except ValueError as exc:  # e.g. an integer with more digits than Python converts
-        raise request_error(f"JSON có giá trị không đọc được ({shorten(str(exc))})") from None
 
 
 class _Form:
@@ -207,6 +170,7 @@ class _Form:
         self.files: dict[str, bytes] = {}
         self.document: bytes | None = None
         self.document_name = "van_ban.docx"
+        self.body: bytes | None = None  # a JSON body: read in the worker, not on the event loop
 
 
 async def _read_form(request: Request, config: ServiceConfig, *, document_allowed: bool = False) -> _Form:
@@ -214,7 +178,7 @@ async def _read_form(request: Request, config: ServiceConfig, *, document_allowe
     form.options.update(request.query_params)
     content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if content_type == "application/json":
-        _from_json(form, _json(await request.body()))
+        form.body = await request.body()
     elif content_type in YAML_TYPES:
         form.spec_text = _decode(await request.body(), "đặc tả YAML")
     elif content_type == "multipart/form-data":
@@ -226,30 +190,10 @@ async def _read_form(request: Request, config: ServiceConfig, *, document_allowe
                                                                                  else "")
         raise request_error(f"kiểu nội dung '{shorten(content_type) or '(không có)'}' không dùng được",
                             f"Gửi Content-Type là một trong: {accepted}.")
-    if form.spec is None and form.spec_text is None and form.document is None:
+    if form.spec is None and form.spec_text is None and form.document is None and form.body is None:
         raise request_error("yêu cầu không có đặc tả" + (" hay văn bản .docx" if document_allowed else ""),
                             "Gửi 'spec' (JSON) hoặc 'spec_yaml' (YAML), hoặc tệp 'spec' trong multipart.")
     return form
-
-
-def _from_json(form: _Form, body: Any) -> None:
-    if not isinstance(body, dict):
-        raise request_error("thân JSON phải là một đối tượng", 'Gửi {"spec": {…}, "formats": ["docx"]}.')
-    unknown = sorted(set(body) - set(models.RenderRequest.model_fields))
-    if unknown:
-        raise request_error(f"trường '{shorten(str(unknown[0]))}' không có trong yêu cầu",
-                            "Các trường: " + ", ".join(models.RenderRequest.model_fields) + ".", field=str(unknown[0]))
-    if body.get("spec") is not None and body.get("spec_yaml") is not None:
-        raise request_error("chỉ gửi một trong 'spec' và 'spec_yaml'")
-    if body.get("spec") is not None:
-        if not isinstance(body["spec"], dict):
-            raise request_error("'spec' phải là một đối tượng JSON (các trường của đặc tả)", field="spec")
-        form.spec = body["spec"]
-    if body.get("spec_yaml") is not None:
-        if not isinstance(body["spec_yaml"], str):
-            raise request_error("'spec_yaml' phải là văn bản YAML", field="spec_yaml")
-        form.spec_text = body["spec_yaml"]
-    form.options.update({key: value for key, value in body.items() if key in ("formats", "strict")})
 
 
 async def _from_multipart(form: _Form, request: Request, config: ServiceConfig, document_allowed: bool) -> None:
@@ -330,8 +274,8 @@ def _upload_name(filename: str, config: ServiceConfig, *, document: bool = False
 
 def _job(action: str, form: _Form) -> Job:
     return Job(action=action, spec=form.spec, spec_text=form.spec_text, files=tuple(form.files.items()),
-               document=form.document, document_name=form.document_name,
-               strict=_flag(form.options.get("strict", False), "strict"),
+               document=form.document, document_name=form.document_name, body=form.body,
+               options=tuple(form.options.items()), strict=flag(form.options.get("strict", False), "strict"),
                snapshot_format=str(form.options.get("format", "text")))
 
 
@@ -405,13 +349,12 @@ def create_app(config: ServiceConfig | None = None) -> FastAPI:
     @app.post("/v1/render", tags=["dựng"], summary="Dựng văn bản thành .docx và/hoặc PDF",
               responses=_document_responses(), openapi_extra=_spec_body(with_formats=True))
     async def render(request: Request) -> Response:
-        form = await _read_form(request, config)
-        formats = _formats(form.options.get("formats", ["docx"]))
-        result = await run(request, _job("render", form))
+        result = await run(request, _job("render", await _read_form(request, config)))
+        formats = result["formats"]  # read and checked in the worker, with the body they may come in
         documents = {"docx": result["docx"]} if "docx" in formats else {}
         notices: list[str] = []
         if "pdf" in formats:
-            converted = await request.app.state.converters.to_pdf(result["docx"], source=models_name(result))
+            converted = await request.app.state.converters.to_pdf(result["docx"], source=_file_stem(result))
             documents["pdf"] = converted.pdf
             notices += converted.notices
         report = {"findings": result["findings"], "notices": notices, "template": result["template"]}
@@ -456,7 +399,7 @@ def create_app(config: ServiceConfig | None = None) -> FastAPI:
                       config.limits.so_trang_anh)
         dpi = _whole(form.options.get("dpi", 80), "dpi", 20, 300)
         result = await run(request, _job("docx", form))
-        converted = await request.app.state.converters.to_pdf(result["docx"], source=models_name(result))
+        converted = await request.app.state.converters.to_pdf(result["docx"], source=_file_stem(result))
         from engine.convert.pages import page_images
 
         images = await _in_thread(lambda: page_images(converted.pdf, dpi=dpi, first_pages=page))
@@ -464,14 +407,16 @@ def create_app(config: ServiceConfig | None = None) -> FastAPI:
             raise request_error(f"văn bản chỉ có {len(images)} trang", field="page")
         return Response(images[page - 1], media_type="image/png")
 
-    @app.get("/v1/kinds", tags=["danh mục"], summary="Các loại văn bản dựng được")
+    @app.get("/v1/kinds", tags=["danh mục"], summary="Các loại văn bản dựng được", responses=_example(
+        [{"loai": "bao_cao", "ten_loai": "BÁO CÁO", "viet_tat": "BC", "mau": "bao_cao/bao_cao.docx"}]))
     async def kinds() -> list[dict[str, Any]]:
         from engine.kinds import KINDS
 
         return [{"loai": kind.key, "ten_loai": kind.ten_loai, "viet_tat": kind.viet_tat,
                  "mau": _template_name(kind.template, config)} for kind in KINDS.values()]
 
-    @app.get("/v1/frameworks", tags=["danh mục"], summary="Các bộ tiêu chí chấm điểm có sẵn")
+    @app.get("/v1/frameworks", tags=["danh mục"], summary="Các bộ tiêu chí chấm điểm có sẵn", responses=_example(
+        [{"ten": "qd766", "kieu": "bo_chi_so", "mo_ta": "Bộ chỉ số chỉ đạo, điều hành và đánh giá chất lượng …"}]))
     async def frameworks() -> list[dict[str, Any]]:
         from engine.scoring.loader import load_framework, shipped_frameworks
 
@@ -482,18 +427,20 @@ def create_app(config: ServiceConfig | None = None) -> FastAPI:
                            "mo_ta": " ".join(str(getattr(framework, "ten", "") or "").split())})
         return answer
 
-    @app.get("/v1/templates", tags=["danh mục"], summary="Các mẫu .docx gọi được bằng tên (trường mau)")
+    @app.get("/v1/templates", tags=["danh mục"], summary="Các mẫu .docx gọi được bằng tên (trường mau)",
+             responses=_example([{"mau": "bao_cao/bao_cao.docx", "thu_muc": 0}]))
     async def templates() -> list[dict[str, Any]]:
         return [{"mau": path.relative_to(folder).as_posix(), "thu_muc": index}
                 for index, folder in enumerate(config.template_folders)
                 for path in sorted(folder.rglob("*.docx"))
                 if path.is_file() and Path(os.path.realpath(path)).is_relative_to(folder)]
 
-    @app.get("/healthz", tags=["vận hành"], summary="Máy chủ còn sống")
+    @app.get("/healthz", tags=["vận hành"], summary="Máy chủ còn sống", responses=_example({"status": "ok"}))
     async def healthz() -> dict[str, str]:
         return {"status": "ok"}
 
-    @app.get("/readyz", tags=["vận hành"], summary="Sẵn sàng: tiến trình dựng và bộ chuyển PDF đã chạy sẵn")
+    @app.get("/readyz", tags=["vận hành"], summary="Sẵn sàng: tiến trình dựng và bộ chuyển PDF đã chạy sẵn",
+             responses=_example({"ready": True, "workers": 2, "pdf_converters": 1, "pdf": True}))
     async def readyz(request: Request) -> JSONResponse:
         renderers = getattr(request.app.state, "renderers", None)
         converters = getattr(request.app.state, "converters", None)
@@ -503,7 +450,9 @@ def create_app(config: ServiceConfig | None = None) -> FastAPI:
                 "pdf": bool(converters and converters.available)}
         return JSONResponse(body, status_code=200 if ready else 503)
 
-    @app.get("/metrics", tags=["vận hành"], summary="Số đo theo định dạng Prometheus", response_class=Response)
+    @app.get("/metrics", tags=["vận hành"], summary="Số đo theo định dạng Prometheus", response_class=Response,
+             responses={200: {"content": {"text/plain": {"example": 'vanban_requests_total{endpoint="/v1/render",'
+                                                                    'status="200"} 12.0'}}}})
     async def prometheus() -> Response:
         return Response(metrics.exposition(), media_type=metrics.content_type)
 
@@ -512,7 +461,7 @@ def create_app(config: ServiceConfig | None = None) -> FastAPI:
     return app
 
 
-def models_name(result: dict[str, Any]) -> str:
+def _file_stem(result: dict[str, Any]) -> str:
     return str(result.get("file_stem") or "van_ban")
 
 
@@ -610,6 +559,10 @@ def _document_body() -> dict[str, Any]:
         "spec": {"type": "string", "description": "Hoặc: đặc tả YAML (văn bản được dựng trước)."}}}
     body["requestBody"]["content"][DOCX_TYPE] = {"schema": {"type": "string", "format": "binary"}}
     return body
+
+
+def _example(value: Any) -> dict[int | str, dict[str, Any]]:
+    return {200: {"content": {"application/json": {"example": value}}}}
 
 
 def _document_responses() -> dict[int | str, dict[str, Any]]:

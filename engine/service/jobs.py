@@ -14,6 +14,7 @@ folder when uploaded templates are allowed); frameworks are the engine's by name
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import pickle
@@ -29,7 +30,7 @@ from typing import Any
 
 from engine import pipeline
 from engine.audit import ERROR
-from engine.errors import AuditError, EngineError, Location, Problem
+from engine.errors import AuditError, EngineError, LimitError, Location, Problem, ServiceError, shorten
 from engine.spec.loader import LoadedSpec, load_spec_text, spec_from_mapping
 from engine.trust.limits import Limits, set_process_limits
 
@@ -45,6 +46,8 @@ class Job:
     action: str
     spec: dict[str, Any] | None = None  # a spec given as JSON
     spec_text: str | None = None  # a spec given as YAML (or JSON) text
+    body: bytes | None = None  # a JSON request body, read here in the worker (the server's one core stays free)
+    options: tuple[tuple[str, Any], ...] = ()  # options from the query string, which the JSON body may override
     files: tuple[tuple[str, bytes], ...] = ()  # uploaded data, frameworks, images (and templates, if allowed)
     document: bytes | None = None  # an uploaded .docx (check, snapshot, preview)
     document_name: str = "van_ban.docx"
@@ -131,7 +134,12 @@ def run_job(job: Job) -> Outcome:
     """Do one job; every engine error becomes the problems of the outcome, and so does a bug (INTERNAL)."""
     started = time.perf_counter()
     try:
+        if job.body is not None:
+            job = _with_json_body(job)
+        formats = formats_of(dict(job.options).get("formats", ["docx"])) if job.action == "render" else ()
         value = _ACTIONS[job.action](job)
+        if formats:
+            value["formats"] = formats
     except EngineError as error:
         return Outcome(error_class=type(error).__name__, problems=tuple(error.problems),
                        seconds=time.perf_counter() - started, worker=os.getpid())
@@ -144,6 +152,77 @@ def run_job(job: Job) -> Outcome:
     return Outcome(value=value, seconds=time.perf_counter() - started, worker=os.getpid())
 
 
+# ----- a JSON request body ----------------------------------------------------------------------------
+
+REQUEST_FIELDS = ("spec", "spec_yaml", "formats", "strict")  # engine.service.models.RenderRequest's fields
+FORMATS = ("docx", "pdf")
+
+
+def request_error(message: str, hint: str | None = None, field: str | None = None) -> ServiceError:
+    return ServiceError(Problem("HTTP_REQUEST", message, Location(field=field), hint=hint))
+
+
+def _with_json_body(job: Job) -> Job:
+    """The job with its JSON body read: the spec (a mapping or YAML text) and the options it carries."""
+    body = _json(job.body or b"")
+    if not isinstance(body, dict):
+        raise request_error("thân JSON phải là một đối tượng", 'Gửi {"spec": {…}, "formats": ["docx"]}.')
+    unknown = sorted(str(key) for key in set(body) - set(REQUEST_FIELDS))
+    if unknown:
+        raise request_error(f"trường '{shorten(unknown[0])}' không có trong yêu cầu",
+                            "Các trường: " + ", ".join(REQUEST_FIELDS) + ".", field=unknown[0])
+    spec, text = body.get("spec"), body.get("spec_yaml")
+    if spec is not None and text is not None:
+        raise request_error("chỉ gửi một trong 'spec' và 'spec_yaml'")
+    if spec is None and text is None:
+        raise request_error("yêu cầu không có đặc tả", "Gửi 'spec' (JSON) hoặc 'spec_yaml' (YAML).")
+    if spec is not None and not isinstance(spec, dict):
+        raise request_error("'spec' phải là một đối tượng JSON (các trường của đặc tả)", field="spec")
+    if text is not None and not isinstance(text, str):
+        raise request_error("'spec_yaml' phải là văn bản YAML", field="spec_yaml")
+    options = {**dict(job.options), **{key: body[key] for key in ("formats", "strict") if key in body}}
+    return replace(job, body=None, spec=spec, spec_text=text, options=tuple(options.items()),
+                   strict=flag(options.get("strict", job.strict), "strict"))
+
+
+def _json(data: bytes) -> Any:
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise request_error("thân yêu cầu JSON không phải văn bản UTF-8", "Gửi văn bản mã UTF-8.") from None
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise ServiceError(Problem("HTTP_REQUEST", f"JSON hỏng: {exc.msg}", Location(file="JSON", line=exc.lineno,
+                                   column=exc.colno), hint="Kiểm tra dấu ngoặc, dấu phẩy và dấu ngoặc kép.")) from None
+    except RecursionError:
+        raise LimitError(Problem("LIMIT_DEPTH", "JSON lồng nhau quá sâu", Location(file="JSON"))) from None
+    except ValueError as exc:  # e.g. an integer with more digits than Python converts
+        raise request_error(f"JSON có giá trị không đọc được ({shorten(str(exc))})") from None
+
+
+def formats_of(value: Any) -> tuple[str, ...]:
+    """The formats asked for ("docx,pdf" or ["docx", "pdf"]), checked."""
+    items = value.split(",") if isinstance(value, str) else value
+    if not isinstance(items, list | tuple) or not items:
+        raise request_error("'formats' phải là danh sách định dạng: docx, pdf", field="formats")
+    formats = tuple(dict.fromkeys(str(item).strip().lower() for item in items))
+    wrong = [item for item in formats if item not in FORMATS]
+    if wrong:
+        raise request_error(f"không có định dạng '{shorten(wrong[0])}'; chỉ có docx, pdf", field="formats")
+    return formats
+
+
+def flag(value: Any, name: str) -> bool:
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.lower() in ("true", "1", "yes", "co", "có"):
+        return True
+    if isinstance(value, str) and value.lower() in ("false", "0", "no", "khong", "không", ""):
+        return False
+    raise request_error(f"'{name}' phải là true hoặc false", field=name)
+
+
 def _setup_in_force() -> WorkerSetup:
     if _setup is None:  # a job run in this process (tests, the in-process pool)
         from engine.kinds import TEMPLATES_DIR
@@ -153,11 +232,23 @@ def _setup_in_force() -> WorkerSetup:
     return _setup
 
 
+_empty_folder: Path | None = None
+
+
+def _nothing_uploaded() -> Path:
+    """One empty folder per worker, the spec's folder of every request that uploaded nothing (never written)."""
+    global _empty_folder
+    if _empty_folder is None or not _empty_folder.is_dir():
+        _empty_folder = Path(tempfile.mkdtemp(prefix="vanban-rong-"))
+    return _empty_folder
+
+
 class _Uploads:
     """A request's uploaded files in a temporary folder of their own, removed when the job ends."""
 
     def __init__(self, files: tuple[tuple[str, bytes], ...]) -> None:
-        self.folder = Path(tempfile.mkdtemp(prefix="vanban-yeu-cau-"))
+        self._own = bool(files)
+        self.folder = Path(tempfile.mkdtemp(prefix="vanban-yeu-cau-")) if files else _nothing_uploaded()
         for name, data in files:
             (self.folder / name).write_bytes(data)  # names were checked by the adapter (one plain name each)
 
@@ -165,7 +256,8 @@ class _Uploads:
         return self
 
     def __exit__(self, *exc: object) -> None:
-        shutil.rmtree(self.folder, ignore_errors=True)
+        if self._own:
+            shutil.rmtree(self.folder, ignore_errors=True)
 
 
 def _loaded(job: Job, uploads: _Uploads) -> LoadedSpec:

@@ -18,7 +18,7 @@ Format = Literal["docx", "pdf"]
 
 
 class RenderRequest(BaseModel):
-    """A spec (as JSON, or as YAML text) and what to make of it."""
+    """A spec (as JSON, or as YAML text) and what to make of it (engine.service.jobs reads it: REQUEST_FIELDS)."""
 
     model_config = ConfigDict(extra="forbid")
 

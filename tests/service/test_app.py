@@ -175,6 +175,11 @@ def test_openapi_documents_the_request_with_the_engines_own_spec_model(service):
     for path in ("/v1/render", "/v1/validate", "/v1/audit", "/v1/check", "/v1/snapshot", "/v1/preview"):
         content = schema["paths"][path]["post"]["requestBody"]["content"]
         assert content["application/json"]["examples"], path
+    for path, methods in schema["paths"].items():
+        for method, operation in methods.items():
+            body = operation.get("requestBody", {}).get("content", {}).get("application/json", {})
+            answer = operation["responses"]["200"]["content"]
+            assert body.get("examples") or any("example" in kind for kind in answer.values()), (method, path)
     assert "swagger" in service.get("/docs").text.lower()
 
 
@@ -195,3 +200,16 @@ def test_json_numbers_are_exact_decimals_like_yaml_numbers(service):
     assert response.status_code == 200, response.text
     expected = pipeline.audit(FIXTURES / "son_la_2023_q1" / "spec.yaml")
     assert [(f["stated"], f["computed"]) for f in response.json()] == [(f.stated, f.computed) for f in expected]
+
+
+def test_the_readme_example_file_is_the_docs_worked_example(service):
+    text = (FIXTURES.parent / "docs" / "vi_du" / "cong_van.yaml").read_bytes()
+    assert yaml.safe_load(text) == EXAMPLE_SPEC
+    response = service.post("/v1/render", content=text, headers={"Content-Type": "application/yaml"})
+    assert response.status_code == 200 and response.content[:2] == b"PK"
+
+
+def test_the_fields_the_worker_reads_are_the_documented_request_model():
+    from engine.service.jobs import REQUEST_FIELDS
+
+    assert set(REQUEST_FIELDS) == set(RenderRequest.model_fields)

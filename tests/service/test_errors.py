@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import io
+import json
 import re
+import zipfile
 from dataclasses import replace
 from pathlib import Path
 
@@ -203,3 +206,31 @@ def test_template_folder_from_config_is_the_only_place_templates_come_from(tmp_p
         outside = service.post("/v1/render", json={"spec": {**EXAMPLE_SPEC, "mau": "ra_ngoai.docx"}})
         if Path("/etc/hostname").exists():
             assert outside.status_code == 403 and codes(outside) == ["ACCESS_OUTSIDE"]
+
+
+def _template_with(replacement: bytes) -> bytes:
+    shipped = (ROOT / "templates" / "bao_cao" / "cong_van.docx").read_bytes()
+    with zipfile.ZipFile(io.BytesIO(shipped)) as source, io.BytesIO() as buffer:
+        with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as target:
+            for item in source.infolist():
+                data = source.read(item)
+                if item.filename == "word/document.xml":
+                    data = data.replace(b"{{ van_ban.vv }}", replacement)
+                target.writestr(item, data)
+        return buffer.getvalue()
+
+
+def test_uploaded_templates_when_allowed_run_in_the_same_sandbox():
+    spec = {**EXAMPLE_SPEC, "mau": "rieng.docx"}
+    with running(ServiceConfig(workers=1, pdf_converters=0, allow_uploaded_templates=True)) as service:
+        def render(template: bytes):
+            return service.post("/v1/render", files=[("spec", ("s.json", json.dumps(spec).encode())),
+                                                     ("files", ("rieng.docx", template, DOCX_TYPE))])
+
+        assert render(_template_with(b"V/v {{ van_ban.vv }} (m\xe1\xba\xabu ri\xc3\xaang)")).status_code == 200
+        escape = render(_template_with(b"{{ van_ban.vv.__class__.__mro__ }}"))
+        assert escape.status_code == 422 and codes(escape) == ["SANDBOX_ACCESS"]
+        broken = render(_template_with(b"{% if van_ban.vv %}"))
+        assert broken.status_code == 422 and codes(broken)[0].startswith("TEMPLATE_")
+        not_a_docx = render(b"this is not a zip")
+        assert not_a_docx.status_code == 422
