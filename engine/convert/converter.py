@@ -53,9 +53,10 @@ class _WorkerFailure(Exception):
     retry goes to the same warm office instead of paying for a new one.
     """
 
-    def __init__(self, message: str, *, restart: bool = True) -> None:
+    def __init__(self, message: str, *, restart: bool = True, at_start: bool = False) -> None:
         super().__init__(message)
         self.restart = restart
+        self.at_start = at_start  # the office failed before it was given the document
 
 
 def _clean_env() -> dict[str, str]:
@@ -351,16 +352,26 @@ class PdfConverter:
             self._worker.adopt()
             job = Path(tempfile.mkdtemp(prefix="job-", dir=self._worker.ensure_tmp()))
             try:
-                source_path = job / "in.docx"
-                target_path = job / "out.pdf"
-                source_path.write_bytes(docx)
                 failures: list[str] = []
                 restarted = False
-                for _attempt in range(2):
+                # Two attempts at the document; an office that dies while it starts (before it was given
+                # the document: an office killed from outside at that moment) costs one more start, once.
+                attempts, extra_start = 2, 1
+                while attempts > 0:
+                    # Each attempt in a folder of its own: an office killed while it wrote leaves its lock
+                    # files (.~lock.out.pdf#) beside the files, and the next office would refuse to store there.
+                    folder = job / f"lan-{len(failures) + 1}"
+                    folder.mkdir()
+                    source_path = folder / "in.docx"
+                    source_path.write_bytes(docx)
                     try:
-                        return self._attempt(source_path, target_path, limit)
+                        return self._attempt(source_path, folder / "out.pdf", limit)
                     except _WorkerFailure as exc:
                         failures.append(str(exc))
+                        if exc.at_start and extra_start:
+                            extra_start -= 1
+                        else:
+                            attempts -= 1
                         if exc.restart:
                             # Hung, dead or unsure: whatever state it is in, the next attempt gets a fresh office.
                             self._worker.kill()
@@ -435,9 +446,20 @@ class PdfConverter:
                 raise _unavailable(f"Không chạy được tiến trình chuyển PDF {command[0]}: {reason}") from exc
 
     def _attempt(self, source: Path, target: Path, timeout: float) -> bytes:
-        if not self._running():
+        fresh = not self._running()
+        if fresh:
             self._worker.kill()  # reap a worker that died since the last document
             self._spawn()
+        try:
+            return self._ask(source, target, timeout)
+        except _WorkerFailure as exc:
+            if fresh and exc.restart and "mất kết nối" in str(exc):
+                # An office that drops its first connection (LibreOffice restarts itself once on a new
+                # profile now and then) failed at its start, not on the document.
+                exc.at_start = True
+            raise
+
+    def _ask(self, source: Path, target: Path, timeout: float) -> bytes:
         process = self._worker.process
         assert process is not None and process.stdin is not None
         target.unlink(missing_ok=True)
@@ -450,7 +472,8 @@ class PdfConverter:
         if not answer.get("ok"):
             # An answer without "fatal" (a simpler worker) counts as fatal: restarting is the safe side.
             raise _WorkerFailure(str(answer.get("error") or "LibreOffice báo lỗi không rõ"),
-                                 restart=answer.get("fatal", True) is not False)
+                                 restart=answer.get("fatal", True) is not False,
+                                 at_start=answer.get("at_start") is True)
         try:
             pdf = target.read_bytes()
         except OSError as exc:

@@ -157,7 +157,10 @@ class Office:
         except (DisposedException, RuntimeException) as exc:
             # A dead bridge shows up as one of these (a bad document gives IOException or
             # IllegalArgumentException instead): then this office is of no use any more.
-            if isinstance(exc, DisposedException) or not self.alive():
+            # The bridge's own RuntimeException ("Binary URP bridge disposed") comes before soffice is seen to
+            # have exited: by its words, not by the process, or the retry would go to the same dead office.
+            if isinstance(exc, DisposedException) or not self.alive() or "bridge disposed" in str(exc) \
+                    or "already disposed" in str(exc):
                 raise OfficeGone(f"mất kết nối tới LibreOffice: {exc}") from exc
             raise
 
@@ -215,7 +218,7 @@ def main(argv: list[str] | None = None) -> int:
         except OfficeGone as exc:
             # Nobody has asked anything yet: answer the first request with the reason, then stop.
             if sys.stdin.readline():
-                _answer(out, ok=False, error=str(exc), fatal=True)
+                _answer(out, ok=False, error=str(exc), fatal=True, at_start=True)
             return 3
         for line in sys.stdin:
             if not line.strip():

@@ -154,3 +154,30 @@ def test_a_symlink_uploaded_as_data_cannot_exist(service, planted):
     response = service.post("/v1/render", files=[("spec", ("s.yaml", b"loai: bao_cao\n")),
                                                  ("files", (f"{planted}/bi_mat.yaml", b"a: 1\n"))])
     assert response.status_code == 400 and codes(response) == ["PATH_NAME"]
+
+
+@needs_pdf
+def test_libreoffice_killed_under_load_costs_no_request():
+    # Killed between two documents, in the middle of one, or while it writes: the request it held is tried
+    # again on a fresh office, in a folder of its own (the killed office's lock files stay behind).
+    with running(ServiceConfig(workers=1, pdf_converters=1)) as service:
+        for delay in (0.15, 0.35, 0.55, 0.75):
+            requests = [("POST", "/v1/render?formats=pdf", {"json": {"spec": EXAMPLE_SPEC}}) for _ in range(5)]
+            killer = threading.Thread(target=_kill_office_after, args=(service, delay))
+            killer.start()
+            answers = service.concurrently(requests)
+            killer.join()
+            assert [answer.status_code for answer in answers] == [200] * 5, [a.text for a in answers]
+
+
+def _kill_office_after(service, delay: float) -> None:
+    time.sleep(delay)
+    for worker in service.state.converters.pids:
+        for child in _children(worker):
+            for grandchild in [child, *_children(child)]:
+                try:
+                    if b"soffice.bin" in Path(f"/proc/{grandchild}/cmdline").read_bytes():
+                        os.kill(grandchild, signal.SIGKILL)
+                        return
+                except OSError:
+                    continue
