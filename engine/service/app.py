@@ -237,7 +237,7 @@ async def _upload(upload: UploadFile, config: ServiceConfig) -> bytes:
     if len(data) > limit:
         from engine.vn.numbers import format_number
 
-        raise LimitError(Problem("LIMIT_REQUEST", f"tệp tải lên '{shorten(upload.filename or '')}' lớn hơn "
+        raise LimitError(Problem("LIMIT_UPLOAD", f"tệp tải lên '{shorten(upload.filename or '')}' lớn hơn "
                                  f"{format_number(limit)} byte", Location(file=upload.filename),
                                  hint="Gửi tệp nhỏ hơn, hoặc người quản trị nâng max_upload của máy chủ."))
     return data

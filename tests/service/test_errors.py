@@ -89,7 +89,7 @@ def test_a_streamed_body_without_length_is_cut_at_the_limit(service_with_small_l
 def test_an_uploaded_file_over_the_upload_limit_is_413(service_with_small_limits):
     response = service_with_small_limits.post("/v1/render", files=[
         ("spec", ("s.yaml", b"loai: bao_cao\n")), ("files", ("bang.csv", b"a,b\n" + b"1,2\n" * 30_000))])
-    assert response.status_code == 413 and codes(response) == ["LIMIT_REQUEST"]
+    assert response.status_code == 413 and codes(response) == ["LIMIT_UPLOAD"]
 
 
 def test_uploaded_templates_are_refused_unless_the_server_allows_them(service):
