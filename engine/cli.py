@@ -168,6 +168,7 @@ def render(spec: Path, outputs: tuple[Path, ...], force: bool, strict: bool, all
                               for f in errors])
         _warn(prepared.findings)
         docx = pipeline.render_prepared(prepared)
+        _tell(pipeline.template_notices(prepared))
         files = {output: docx for output in outputs if output.suffix.lower() == ".docx"}
         if any(output.suffix.lower() == ".pdf" for output in outputs):
             result = pipeline.docx_to_pdf(docx, source=str(spec))
@@ -178,6 +179,11 @@ def render(spec: Path, outputs: tuple[Path, ...], force: bool, strict: bool, all
             click.echo(f"Đã ghi {write_atomic(output, data, force=force)}")
 
     _run(action, limits=limits)
+
+
+def _tell(notices: tuple[str, ...]) -> None:
+    for notice in notices:
+        click.echo(f"Lưu ý: {notice}", err=True)
 
 
 def _warn(findings: tuple[Finding, ...] | list[Finding]) -> None:
@@ -229,9 +235,11 @@ def validate(spec: Path, as_json: bool, allowed: tuple[Path, ...], limits: Limit
 
     def action() -> None:
         prepared = pipeline.prepare(spec, allowed=allowed)
+        notices = pipeline.template_notices(prepared)
         if as_json:
             click.echo("[]")
         else:
+            _tell(notices)
             click.echo(f"{prepared.loaded.file}: hợp lệ (mẫu {prepared.template_path.name}).")
 
     _run(action, as_json, limits)

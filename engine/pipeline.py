@@ -99,6 +99,11 @@ def render_prepared(prepared: Prepared) -> bytes:
         return template.render(context)
 
 
+def template_notices(prepared: Prepared) -> tuple[str, ...]:
+    """What the maintainer of the templates should know (each tag Word had split, joined again)."""
+    return load_joined_template(prepared.template_path, tuple(part.template for part in prepared.appendices)).notices
+
+
 def render(spec: SpecSource, *, base_dir: str | Path | None = None, allowed: Folders = ()) -> bytes:
     """Render a spec into the bytes of a .docx (the API for other programs)."""
     return render_prepared(prepare(spec, base_dir=base_dir, allowed=allowed))

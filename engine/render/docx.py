@@ -54,6 +54,7 @@ from engine.render.environment import (
 from engine.render.inspect import find_paragraphs, part_label, template_tags
 from engine.render.markup import EngineMarkup
 from engine.render.package import BrokenPackage, normalise_package
+from engine.render.repair import Repair, repair_package
 from engine.render.zipwrite import Entry, deflate, write_zip
 from engine.trust.files import read_file
 from engine.trust.limits import current_limits
@@ -73,7 +74,7 @@ class CompiledTemplate:
     def __init__(self, path: Path, package: bytes):
         self.path = path
         self.name = path.name
-        self.package = package
+        self.package, self.repairs = self._repaired(package)
         self._check_tags()
         self._compiled: _Compiled | bool | None = None  # False: this template renders through docxtpl
         self.components: tuple[CompiledTemplate, ...] = ()  # of a joined template: the templates joined
@@ -92,6 +93,20 @@ class CompiledTemplate:
         open_package(file.data, name=path.name, role="mau", for_office=True)
         return cls(path, file.data)
 
+    def _repaired(self, package: bytes) -> tuple[bytes, tuple[Repair, ...]]:
+        """The package with the tags Word split joined again (engine.render.repair), and what was joined."""
+        try:
+            return repair_package(package)
+        except (etree.XMLSyntaxError, KeyError, zipfile.BadZipFile) as exc:
+            raise TemplateError(Problem("FILE_XML", f"một phần XML của mẫu hỏng ({str(exc)[:160]})",
+                                        Location(file=self.name), hint="Mở mẫu bằng Word rồi lưu lại.")) from None
+
+    @property
+    def notices(self) -> tuple[str, ...]:
+        """What the maintainer should know: each tag Word had split and that was joined (of every part joined)."""
+        own = tuple(repair.notice(self.name) for repair in self.repairs)
+        return own + tuple(notice for component in self.components for notice in component.notices)
+
     def _check_tags(self) -> None:
         problems = []
         try:
@@ -104,14 +119,16 @@ class CompiledTemplate:
             where = Location(file=self.name, part=tag.part, paragraph=tag.paragraph_text)
             if tag.unclosed:
                 problems.append(Problem(
-                    "TEMPLATE_SYNTAX", f"thẻ {tag.tag!r} mở mà không đóng trong cùng đoạn", where,
+                    "TEMPLATE_SYNTAX", f"thẻ {tag.tag!r} mở mà không đóng trong cùng đoạn (một thẻ không được "
+                    "vắt qua hai đoạn, hay từ một đoạn vào khung chữ)", where,
                     hint="Mỗi thẻ {{ … }}, {% … %} hoặc {# … #} phải mở và đóng trong một đoạn; "
                          "thêm phần đóng '}}', '%}' hoặc '#}' còn thiếu.",
                 ))
-            elif tag.split_across_runs:
+            elif tag.split_across_runs:  # what the repair would not join: a field runs through the tag
                 problems.append(Problem(
-                    "TEMPLATE_SYNTAX", f"thẻ {tag.tag!r} bị Word tách thành nhiều đoạn định dạng (run)", where,
-                    hint="Trong Word, xóa thẻ rồi gõ lại liền một lần, không đổi định dạng giữa chừng.",
+                    "TEMPLATE_SYNTAX", f"thẻ {tag.tag!r} vắt qua một trường (field) của Word: không nối lại được "
+                    "mà không cắt trường", where,
+                    hint="Đưa thẻ ra ngoài trường (số trang, ngày …), hoặc xóa trường đó trong thẻ.",
                 ))
         if problems:
             raise TemplateError(problems)

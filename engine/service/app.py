@@ -352,7 +352,7 @@ def create_app(config: ServiceConfig | None = None) -> FastAPI:
         result = await run(request, _job("render", await _read_form(request, config)))
         formats = result["formats"]  # read and checked in the worker, with the body they may come in
         documents = {"docx": result["docx"]} if "docx" in formats else {}
-        notices: list[str] = []
+        notices: list[str] = list(result.get("notices", ()))
         if "pdf" in formats:
             converted = await request.app.state.converters.to_pdf(result["docx"], source=_file_stem(result))
             documents["pdf"] = converted.pdf

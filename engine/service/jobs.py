@@ -285,8 +285,9 @@ def _render(job: Job) -> dict[str, Any]:
                                       hint="Sửa số liệu ghi, hoặc gửi strict=false để vẫn dựng và xem cảnh báo.")
                               for f in errors])
         docx = pipeline.render_prepared(prepared)
+        notices = list(pipeline.template_notices(prepared))
     return {"docx": docx, "findings": _findings(prepared), "template": prepared.template_path.name,
-            "file_stem": _file_stem(prepared)}
+            "file_stem": _file_stem(prepared), "notices": notices}
 
 
 def _file_stem(prepared: pipeline.Prepared) -> str:
