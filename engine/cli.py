@@ -402,6 +402,19 @@ def batch(spec: Path, units: Path, out: Path, pdf: bool, only_failed: bool, forc
 
 
 @main.command()
+@click.option("--json", "as_json", is_flag=True, help="In JSON gọn trên một dòng (mặc định: thụt lề cho dễ đọc).")
+def schema(as_json: bool) -> None:
+    """In JSON Schema (draft 2020-12) của tệp đặc tả, để trình soạn thảo gợi ý và kiểm tra (xem docs/spec.md)."""
+    from engine.spec.schema import spec_schema
+
+    def action() -> None:
+        text = json.dumps(spec_schema(), ensure_ascii=False, indent=None if as_json else 2)
+        click.echo(text)
+
+    _run(action)
+
+
+@main.command()
 @click.option("--host", default=None, help="Địa chỉ nghe (mặc định 127.0.0.1: chỉ máy này gọi được).")
 @click.option("--port", type=click.IntRange(1, 65535), default=None, help="Cổng (mặc định 8000).")
 @click.option("--workers", type=click.IntRange(1, 256), default=None,

@@ -1,0 +1,210 @@
+"""Turn the spec models into a JSON Schema (draft 2020-12) that editors use for completion and checking.
+
+The structure comes from the pydantic models (engine.spec.models), so it cannot drift from what the
+loader accepts; this module adds what the models cannot say themselves: a Vietnamese description and
+an example for every field (:data:`FIELD_DOCS`; a test fails when a field has none), the kinds of
+``templates/kinds.yaml`` as the values of ``loai``, and the shorter forms the loader also accepts (one
+string where a list is expected, a date as text, a name on several lines as a list).
+
+VS Code: with the YAML extension, ``"yaml.schemas": {"vanban.schema.json": "*.yaml"}`` in settings, or
+a first line ``# yaml-language-server: $schema=vanban.schema.json`` in a spec (docs/spec.md).
+"""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+from engine.spec import models
+
+DIALECT = "https://json-schema.org/draft/2020-12/schema"
+
+# model name → field → (description, example). Every field of every model has an entry (tested).
+FIELD_DOCS: dict[str, dict[str, tuple[str, Any]]] = {
+    "Spec": {
+        "loai": ("Loại văn bản: một khóa của templates/kinds.yaml.", "bao_cao"),
+        "mau": ("Mẫu .docx riêng thay mẫu của loại văn bản (đường dẫn tính từ tệp đặc tả; với máy chủ HTTP: "
+                "tên một mẫu có sẵn).", "mau_rieng/bao_cao_tinh.docx"),
+        "co_quan_chu_quan": ("Tên cơ quan chủ quản trực tiếp, in hoa không đậm; bỏ trống nếu không có.",
+                             "ỦY BAN NHÂN DÂN TỈNH ĐIỆN BIÊN"),
+        "co_quan_ban_hanh": ("Cơ quan ban hành: tên in hoa đậm và chữ viết tắt.",
+                             {"ten": ["ỦY BAN NHÂN DÂN", "XÃ TỦA CHÙA"], "viet_tat": "UBND"}),
+        "so": ("Số văn bản (≥ 1); bỏ trống trong dự thảo, văn thư điền khi ban hành.", 15),
+        "ky_hieu": ("Ký hiệu ghi thẳng; mặc định lập từ loại và cơ quan (BC-UBND, UBND-VP).", "BC-UBND"),
+        "don_vi_soan_thao": ("Chữ viết tắt đơn vị soạn thảo (công văn: UBND-VP).", "VP"),
+        "dia_danh": ("Địa danh in trước ngày tháng.", "Tủa Chùa"),
+        "ngay": ("Ngày ban hành; ngày, hoặc ngày và tháng, để trống được trong dự thảo.",
+                 {"nam": 2026, "thang": 3, "ngay": 5}),
+        "trich_yeu": ("Trích yếu nội dung (công văn: in thành 'V/v …').",
+                      "Kết quả giải quyết thủ tục hành chính tháng 02/2026"),
+        "kinh_gui": ("Nơi được kính gửi: một nơi hoặc danh sách.", ["Ủy ban nhân dân tỉnh"]),
+        "can_cu": ("Các căn cứ ban hành, in nghiêng; dấu ';' và '.' cuối dòng do chương trình thêm.",
+                   ["Căn cứ Quyết định số 766/QĐ-TTg ngày 23/6/2022 của Thủ tướng Chính phủ"]),
+        "du_lieu": ("Dữ liệu cho biểu thức: tên → tệp .yaml/.json hoặc giá trị ghi thẳng.",
+                    {"so_lieu": "so_lieu.yaml", "ky": {"thang": 2, "nam": 2026}}),
+        "cham_diem": ("Số liệu chấm điểm: tên → bộ tiêu chí và bảng điểm; mọi số tính sẵn.",
+                      {"kq": {"bo_tieu_chi": "qd766", "du_lieu": "diem_xa.csv"}}),
+        "so_lieu_ghi": ("Các số nguồn ghi sẵn để kiểm tra (audit) với số tính được.",
+                        [{"noi_dung": "Tỷ lệ đúng hạn", "ghi": "98,5%", "tinh": "kq.ty_le_dung_han", "ty_le": True}]),
+        "noi_dung": ("Các khối của thân văn bản: doan, gach, cong, muc, khoan, tieu_khoan, diem.",
+                     [{"muc": "KẾT QUẢ"}, {"doan": "Trong tháng, xã tiếp nhận {{ so_lieu.tiep_nhan }} hồ sơ."}]),
+        "noi_nhan": ("Nơi nhận và đơn vị lưu (VT luôn đứng đầu, chương trình tự thêm).",
+                     {"cac_noi": ["Như trên", "UBND tỉnh"], "luu": "VP"}),
+        "nguoi_ky": ("Người ký: quyền hạn, tập thể hoặc người đứng đầu, chức vụ, họ tên, chữ ký.",
+                     {"quyen_han": "TM.", "thay": "Ủy ban nhân dân", "chuc_vu": "Chủ tịch", "ho_ten": "Nguyễn Văn An"}),
+        "phu_luc": ("Các phụ lục, mỗi phụ lục một bảng, nối sau văn bản.",
+                    [{"mau": "bang_chi_so", "nguon": "kq", "tieu_de": "Kết quả đánh giá tháng 02/2026"}]),
+    },
+    "CoQuan": {
+        "ten": ("Tên in hoa đậm; danh sách = nhiều dòng.", ["ỦY BAN NHÂN DÂN", "XÃ TỦA CHÙA"]),
+        "viet_tat": ("Chữ viết tắt của cơ quan, dùng trong ký hiệu.", "UBND"),
+        "ten_goi": ("Tên trong câu văn, dùng ở dòng 'Kèm theo' của phụ lục.", "UBND xã Tủa Chùa"),
+    },
+    "Ngay": {
+        "nam": ("Năm.", 2026),
+        "thang": ("Tháng (1–12); bỏ trống trong dự thảo.", 3),
+        "ngay": ("Ngày; bỏ trống trong dự thảo. Ngày không có thật là lỗi.", 5),
+    },
+    "NguoiKy": {
+        "quyen_han": ("TM., KT., TL., TUQ. hoặc Q.; bỏ trống khi người đứng đầu ký.", "KT."),
+        "thay": ("Tập thể (TM. ỦY BAN NHÂN DÂN) hoặc chức vụ người đứng đầu (KT. CHỦ TỊCH).", "Chủ tịch"),
+        "chuc_vu": ("Chức vụ người ký.", "Phó Chủ tịch"),
+        "ho_ten": ("Họ và tên, không học hàm học vị.", "Lò Văn Cường"),
+        "chu_ky": ("Ảnh chữ ký PNG (đường dẫn tính từ tệp đặc tả).", "chu_ky.png"),
+    },
+    "NoiNhan": {
+        "cac_noi": ("Các nơi nhận, mỗi nơi một dòng '- …;'.", ["Như trên", "Chủ tịch, các PCT UBND tỉnh"]),
+        "luu": ("Đơn vị lưu sau VT: một đơn vị hoặc danh sách.", ["VP", "KSTT"]),
+    },
+    "Doan": {"doan": ("Một đoạn văn (có thể có biểu thức {{ … }}).", "Ủy ban nhân dân xã báo cáo như sau:")},
+    "Gach": {"gach": ("Một hoặc nhiều đoạn '- …'.", ["Tiếp nhận 120 hồ sơ", "Giải quyết 118 hồ sơ"])},
+    "Cong": {"cong": ("Một hoặc nhiều đoạn '+ …'.", ["Đúng hạn: 117 hồ sơ"])},
+    "TieuDe": {
+        "muc": ("Mục 'I. …' (La Mã; Nghị định 30 viết tên mục in hoa).", "KẾT QUẢ THỰC HIỆN"),
+        "khoan": ("Khoản '1. …'.", "Công tác tiếp nhận hồ sơ"),
+        "tieu_khoan": ("Tiểu khoản '1.1. …'.", "Hồ sơ trực tuyến"),
+        "diem": ("Điểm 'a) …'.", "Hồ sơ đúng hạn"),
+        "so": ("Số đề mục viết tay thay số tự động.", "2a"),
+        "doan": ("Đoạn văn viết tiếp trên cùng dòng đề mục.", "đạt 98,5%."),
+        "noi_dung": ("Các khối con của đề mục.", [{"doan": "…"}]),
+    },
+    "ChamDiem": {
+        "bo_tieu_chi": ("Bộ tiêu chí: tên bộ có sẵn hoặc tệp .yaml của tỉnh.", "qd766"),
+        "du_lieu": ("Bảng điểm (.yaml/.csv/.xlsx) hoặc bảng ghi ngay trong đặc tả.", "diem_xa.csv"),
+        "khoa": ("Đường dẫn chấm trong tệp dữ liệu.", "huyen.cham_diem"),
+        "trang_tinh": ("Tên trang tính (Excel).", "Tháng 02"),
+        "cot": ("Trường → tên cột của tệp.", {"ten": "Tên đơn vị"}),
+        "them": ("Cột số in thêm trong bảng: tên → cột.", {"tien_do": "Tiến độ"}),
+        "muc_chi_tiet": ("Mức chi tiết của bảng điểm: chi_so, nhom hoặc tong.", "chi_so"),
+        "xep_loai": ("Ngưỡng xếp loại thay ngưỡng của bộ tiêu chí.", [{"tu": 90, "loai": "Xuất sắc"}]),
+        "xep_hang_theo": ("Xếp hạng theo quy_doi, dat_duoc hoặc mã một nhóm.", "quy_doi"),
+        "don_vi": ("Tên gọi đơn vị được chấm (xã, phường …).", "xã"),
+    },
+    "SoLieuGhi": {
+        "noi_dung": ("Số này là gì.", "Tỷ lệ hồ sơ đúng hạn"),
+        "ghi": ("Số như nguồn ghi (số hoặc chữ, cách viết Việt Nam).", "98,5"),
+        "tinh": ("Biểu thức tính số đúng từ dữ liệu.", "kq.ty_le_dung_han"),
+        "ty_le": ("Số là tỷ lệ phần trăm.", True),
+        "nguon": ("Số lấy từ đâu.", "Báo cáo tháng 02 của xã"),
+    },
+    "DongDau": {
+        "nhan": ("Nhãn của dòng trên bảng.", "Kỳ đánh giá:"),
+        "gia_tri": ("Giá trị in đậm sau nhãn.", "Tháng 02/2026"),
+    },
+    "CotBang": {
+        "tieu_de": ("Tiêu đề cột.", "Tên xã"),
+        "gia_tri": ("Biểu thức giá trị của cột theo 'dong'.", "dong.ten"),
+        "rong": ("Độ rộng cột (cm).", 4.5),
+        "can": ("Căn lề: trai, giua hoặc phai.", "trai"),
+    },
+    "PhuLuc": {
+        "mau": ("Loại bảng: bang_chi_so, bang_tieu_chi, bang_xep_hang hoặc bang.", "bang_xep_hang"),
+        "tep_mau": ("Mẫu .docx riêng cho phụ lục này.", "mau_rieng/phu_luc.docx"),
+        "nguon": ("Tên mục cham_diem làm nguồn số liệu.", "kq"),
+        "tieu_de": ("Tiêu đề phụ lục (một dòng hoặc danh sách dòng).", "Kết quả xếp hạng các xã tháng 02/2026"),
+        "kem_theo": ("In dòng '(Kèm theo … số … ngày … của …)'.", True),
+        "dau": ("Các dòng nhãn: giá trị trên bảng.", [{"nhan": "Kỳ đánh giá:", "gia_tri": "Tháng 02/2026"}]),
+        "sau": ("Các ghi chú dưới bảng.", ["Nguồn: Cổng Dịch vụ công quốc gia."]),
+        "ngang": ("In trên trang ngang (bảng 'bang').", True),
+        "thu_tu": ("Thứ tự dòng: xep_hang hoặc nhap (như dữ liệu).", "xep_hang"),
+        "nhom_dong": ("Nhóm các dòng theo trường này.", "loai_don_vi"),
+        "ghi_chu": ("Số tiêu chí → ghi chú in trong bảng tiêu chí.", {3: "Không phát sinh hồ sơ"}),
+        "cot": ("Các cột của bảng tự khai.", [{"tieu_de": "Tên xã", "gia_tri": "dong.ten"}]),
+        "dong": ("Biểu thức danh sách các dòng của bảng tự khai.", "so_lieu.cac_xa"),
+        "cot_ten": ("Tiêu đề cột tên (bảng xếp hạng).", "Tên đơn vị"),
+        "cot_diem": ("Tiêu đề cột điểm (bảng xếp hạng).", "Điểm"),
+        "cot_tang_giam": ("Tiêu đề cột tăng/giảm so với kỳ trước.", "Tăng/giảm"),
+        "cot_them": ("Các cột in thêm: tên → tiêu đề.", {"tien_do": "Tiến độ (%)"}),
+    },
+}
+
+MODEL_DOCS = {
+    "CoQuan": "Cơ quan ban hành: tên in trên văn bản và chữ viết tắt.",
+    "Ngay": "Ngày ban hành; ngày, hoặc ngày và tháng, để trống được trong dự thảo.",
+    "NguoiKy": "Người ký: quyền hạn (TM., KT., TL., TUQ., Q. hoặc không), chức vụ, họ tên, chữ ký.",
+    "NoiNhan": "Nơi nhận, rồi dòng 'Lưu: VT, …'.",
+    "Doan": "Một đoạn văn của thân văn bản.",
+    "Gach": "Một hoặc nhiều đoạn gạch đầu dòng '- …'.",
+    "Cong": "Một hoặc nhiều đoạn '+ …'.",
+    "TieuDe": "Một đề mục có số (mục, khoản, tiểu khoản hoặc điểm: đúng một) và các khối con.",
+    "ChamDiem": "Một mục chấm điểm: bộ tiêu chí và bảng điểm; mọi số tính sẵn cho thân văn bản và phụ lục.",
+    "SoLieuGhi": "Một số nguồn ghi sẵn và biểu thức tính số đúng, để kiểm tra (audit).",
+    "DongDau": "Một dòng nhãn: giá trị in đậm trên bảng phụ lục.",
+    "CotBang": "Một cột của bảng tự khai: tiêu đề, giá trị theo dòng, độ rộng, căn lề.",
+    "PhuLuc": "Một phụ lục: loại bảng, nguồn số liệu, tiêu đề và cách trình bày.",
+}
+
+# Shorter forms the loader accepts besides the model's own type (its "before" validators).
+_ALSO = {
+    ("Spec", "kinh_gui"): {"type": "string"},
+    ("Spec", "co_quan_chu_quan"): {"type": "array", "items": {"type": "string"}},
+    ("Spec", "ngay"): {"anyOf": [{"type": "integer"}, {"type": "string",
+                                                       "pattern": r"^(\d{4}-\d{1,2}-\d{1,2}|\d{1,2}/\d{1,2}/\d{4})$"}]},
+    ("CoQuan", "ten"): {"type": "array", "items": {"type": "string"}, "minItems": 1},
+    ("NoiNhan", "luu"): {"type": "string"},
+    ("Gach", "gach"): {"type": "string"},
+    ("Cong", "cong"): {"type": "string"},
+    ("PhuLuc", "tieu_de"): {"type": "string"},
+    ("NguoiKy", "quyen_han"): {"type": "string", "pattern": r"^(?i:tm|kt|tl|tuq|q)\.?$|^$"},
+}
+
+
+def spec_schema() -> dict[str, Any]:
+    """The JSON Schema of a spec file (draft 2020-12), with Vietnamese descriptions and examples."""
+    from engine.kinds import KINDS
+
+    schema = copy.deepcopy(models.Spec.model_json_schema(mode="validation"))
+    definitions = schema.get("$defs", {})
+    for name, model in [("Spec", schema), *definitions.items()]:
+        docs = FIELD_DOCS[name]
+        for field, prop in model.get("properties", {}).items():
+            description, example = docs[field]
+            prop.pop("title", None)
+            if (name, field) in _ALSO:
+                original = {key: prop.pop(key) for key in list(prop) if key not in ("default",)}
+                prop["anyOf"] = [original, _ALSO[(name, field)]]
+            prop["description"] = description
+            prop["examples"] = [example]
+        model.pop("title", None)
+        if model is not schema:
+            model["description"] = MODEL_DOCS[name]
+    # One heading level exactly (the model checks it after reading; the schema says it up front).
+    definitions["TieuDe"]["oneOf"] = [{"required": [level]} for level in models.HEADING_LEVELS]
+    schema["properties"]["loai"]["enum"] = sorted(KINDS)
+    schema["$schema"] = DIALECT
+    schema["$id"] = "https://vanban.invalid/schema/dac_ta.json"
+    schema["title"] = "Đặc tả văn bản hành chính (vanban)"
+    schema["description"] = ("Tệp đặc tả YAML của một văn bản theo Nghị định 30/2020/NĐ-CP: loại, cơ quan, số, "
+                             "ngày, trích yếu, nội dung, nơi nhận, người ký, số liệu chấm điểm và phụ lục.")
+    return schema
+
+
+def undocumented_fields() -> list[str]:
+    """Fields of the models with no entry in FIELD_DOCS (for the test that keeps the two together)."""
+    schema = models.Spec.model_json_schema(mode="validation")
+    missing = []
+    for name, model in [("Spec", schema), *schema.get("$defs", {}).items()]:
+        for field in model.get("properties", {}):
+            if field not in FIELD_DOCS.get(name, {}):
+                missing.append(f"{name}.{field}")
+    return missing
