@@ -235,7 +235,7 @@ def validate(spec: Path, as_json: bool, allowed: tuple[Path, ...], limits: Limit
 
     def action() -> None:
         prepared = pipeline.prepare(spec, allowed=allowed)
-        notices = pipeline.template_notices(prepared)
+        notices = pipeline.lint_prepared(prepared)  # the templates too: a spec that validates renders
         if as_json:
             click.echo("[]")
         else:
@@ -399,6 +399,39 @@ def batch(spec: Path, units: Path, out: Path, pdf: bool, only_failed: bool, forc
             sys.exit(EXIT_AUDIT_FINDINGS)
 
     _run(action, limits=limits)
+
+
+@main.command()
+@click.argument("template", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--spec", "spec", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Kiểm tra thêm các tên dữ liệu và kết quả chấm điểm của đặc tả này.")
+@click.option("--json", "as_json", is_flag=True, help="In kết quả dạng JSON.")
+@trust_options
+def lint(template: Path, spec: Path | None, as_json: bool, allowed: tuple[Path, ...], limits: Limits | None) -> None:
+    """Kiểm tra mẫu .docx TEMPLATE, không dựng: mọi lỗi cùng lúc, hoặc danh sách biến mẫu đọc."""
+    from engine.render.lint import lint_template
+
+    def action() -> None:
+        names = None
+        if spec is not None:
+            prepared = pipeline.prepare(spec, allowed=allowed)
+            names = {**prepared.data, **{name: result.view for name, result in prepared.scored.items()}}
+        report = lint_template(template, names=names)
+        if as_json:
+            click.echo(json.dumps(report.as_dict(), ensure_ascii=False, indent=2))
+        else:
+            for finding in report.findings:
+                click.echo(str(finding))
+            if report.errors:
+                click.echo(f"{len(report.errors)} lỗi trong mẫu {template.name}.")
+            else:
+                click.echo(f"{template.name}: không thấy lỗi. Mẫu đọc các biến:")
+                for variable in report.variables:
+                    click.echo(f"  {variable}")
+        if report.errors:
+            sys.exit(EXIT_AUDIT_FINDINGS)
+
+    _run(action, as_json, limits)
 
 
 @main.command()

@@ -26,6 +26,7 @@ from engine.render.environment import (
     python_message,
     sandbox_budget,
 )
+from engine.render.lint import jinja_message
 from engine.spec import models
 from engine.spec.loader import LoadedSpec, dotted_path
 from engine.trust.images import checked_png
@@ -247,7 +248,7 @@ class Expressions:
             raise LimitError(Problem("LIMIT_DEPTH", "biểu thức gọi lồng nhau quá sâu", where)) from None
         except jinja2.TemplateSyntaxError as exc:
             raise SpecError(Problem(
-                "SPEC_EXPRESSION", f"biểu thức sai cú pháp: {exc.message}", where,
+                "SPEC_EXPRESSION", f"biểu thức sai cú pháp: {jinja_message(exc.message)}", where,
                 hint="Biểu thức viết dạng {{ ten_du_lieu.truong | so(2) }}.",
             )) from None
         except jinja2.UndefinedError as exc:

@@ -99,6 +99,23 @@ def render_prepared(prepared: Prepared) -> bytes:
         return template.render(context)
 
 
+def lint_prepared(prepared: Prepared) -> tuple[str, ...]:
+    """Lint the templates the spec renders with (its own and its phụ lục's) against its names.
+
+    Raises TemplateError with every error at once (so a spec that validates renders); returns the
+    notices (tags Word had split, joined again).
+    """
+    from engine.errors import TemplateError
+    from engine.render.lint import check_templates
+
+    names = {**prepared.data, **{name: result.view for name, result in prepared.scored.items()}}
+    paths = [prepared.template_path, *(part.template for part in prepared.appendices)]
+    notices, problems = check_templates(dict.fromkeys(paths), names)
+    if problems:
+        raise TemplateError(problems)
+    return tuple(notices)
+
+
 def template_notices(prepared: Prepared) -> tuple[str, ...]:
     """What the maintainer of the templates should know (each tag Word had split, joined again)."""
     return load_joined_template(prepared.template_path, tuple(part.template for part in prepared.appendices)).notices

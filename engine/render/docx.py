@@ -52,6 +52,7 @@ from engine.render.environment import (
     sandbox_budget,
 )
 from engine.render.inspect import find_paragraphs, part_label, template_tags
+from engine.render.lint import jinja_message
 from engine.render.markup import EngineMarkup
 from engine.render.package import BrokenPackage, normalise_package
 from engine.render.repair import Repair, repair_package
@@ -260,7 +261,7 @@ class CompiledTemplate:
             if 0 <= index < len(lines):
                 paragraph = " ".join(lines[index].split())
         return Problem(
-            "TEMPLATE_SYNTAX", f"thẻ Jinja sai cú pháp: {exc.message}",
+            "TEMPLATE_SYNTAX", f"thẻ Jinja sai cú pháp: {jinja_message(exc.message)}",
             Location(file=self.name, part="thân văn bản", paragraph=paragraph),
             hint="Mỗi {% if %}/{% for %} cần {% endif %}/{% endfor %}; thẻ viết liền trong một đoạn.",
         )

@@ -300,7 +300,9 @@ def _file_stem(prepared: pipeline.Prepared) -> str:
 def _validate(job: Job) -> dict[str, Any]:
     with _Uploads(job.files) as uploads:
         prepared = pipeline.prepare(_loaded(job, uploads))
-    return {"valid": True, "template": prepared.template_path.name, "findings": len(prepared.findings)}
+        notices = pipeline.lint_prepared(prepared)  # the templates too: a spec that validates renders
+    return {"valid": True, "template": prepared.template_path.name, "findings": len(prepared.findings),
+            "notices": list(notices)}
 
 
 def _audit(job: Job) -> dict[str, Any]:
