@@ -456,15 +456,31 @@ def _same_look(run: Run, look: dict) -> bool:
     return all(getattr(run, key) == value for key, value in look.items())
 
 
-def _table_borders(tbl: etree._Element) -> str:
-    borders = tbl.find(f"{w('tblPr')}/{w('tblBorders')}")
-    if borders is None:
+def _table_borders(tbl: etree._Element, styles: _Styles | None = None) -> str:
+    """The lines a table is drawn with, wherever Word or LibreOffice put them: on the table, in its table
+    style (and the styles that one is based on), or on each cell (LibreOffice saves them so)."""
+    places: list[etree._Element] = []
+    own = tbl.find(f"{w('tblPr')}/{w('tblBorders')}")
+    if own is not None:
+        places.append(own)
+    style = tbl.find(f"{w('tblPr')}/{w('tblStyle')}")
+    if styles is not None and style is not None:
+        for layer in styles.chain(style.get(w("val"))):
+            found = layer.find(f"{w('tblPr')}/{w('tblBorders')}")
+            if found is not None:
+                places.append(found)
+    places += [cell for cell in tbl.iterfind(f"{w('tr')}/{w('tc')}/{w('tcPr')}/{w('tcBorders')}")]
+    sizes: set[tuple[str, float]] = set()
+    for borders in places:
+        for side in borders:
+            value = side.get(w("val"))
+            if value in ("nil", "none", None):
+                continue
+            size = side.get(w("sz"))
+            sizes.add((value, measure(size, 8, element=borders, attribute="w:sz") / 8 if size else 0.0))
+    if not sizes:
         return "không"
-    kinds = {(b.get(w("val")), b.get(w("sz"))) for b in borders if b.get(w("val")) not in ("nil", "none", None)}
-    if not kinds:
-        return "không"
-    sizes = {(val, measure(size, 8, element=borders, attribute="w:sz") / 8 if size else 0.0) for val, size in kinds}
-    return ", ".join(sorted(f"{val} {size:g}pt" for val, size in sizes))
+    return ", ".join(sorted(f"{value} {size:g}pt" for value, size in sizes))
 
 
 def _tc_span(tc: etree._Element) -> tuple[int, str, float | None]:
@@ -548,7 +564,7 @@ class _BodyWalker:
             rows.append(tuple(spans))
         self.blocks[position] = Table(
             number=number, section=self.section, grid_cm=grid, width_cm=width,
-            alignment=alignment or "left", borders=_table_borders(tbl), header_rows=header_rows,
+            alignment=alignment or "left", borders=_table_borders(tbl, self.reader.styles), header_rows=header_rows,
             rows=tuple(rows), nested_in=nested_in,
         )
 
