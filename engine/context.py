@@ -70,7 +70,8 @@ def build_context(loaded: LoadedSpec, data: dict[str, Any]) -> dict[str, Any]:
         "co_quan_chu_quan": upper_vi(spec.co_quan_chu_quan) if spec.co_quan_chu_quan else "",
         "co_quan_ban_hanh": upper_vi(spec.co_quan_ban_hanh.ten) if spec.co_quan_ban_hanh else "",
     }
-    expr = Expressions(loaded, {**data, "van_ban": dict(van_ban)})
+    wrong: list[Problem] = []
+    expr = Expressions(loaded, {**data, "van_ban": dict(van_ban)}, wrong)
     trich_yeu = expr.text(spec.trich_yeu, ("trich_yeu",)) if spec.trich_yeu else ""
     van_ban["trich_yeu"] = trich_yeu
     # A công văn has no tên loại: its trích yếu is the "V/v …" line under the number.
@@ -86,6 +87,8 @@ def build_context(loaded: LoadedSpec, data: dict[str, Any]) -> dict[str, Any]:
         spec.noi_nhan.luu,
     )
     van_ban["nguoi_ky"] = signer(spec.nguoi_ky, loaded)
+    if wrong:
+        raise SpecError(wrong)  # every wrong expression of the text at once
     return {**data, "van_ban": van_ban}
 
 
@@ -205,13 +208,16 @@ def _blocks(blocks: list[Any], path: tuple[Any, ...], expr: Expressions, parent_
 class Expressions:
     """Evaluate ``{{ … }}`` in spec text against the data, with errors at the spec line."""
 
-    def __init__(self, loaded: LoadedSpec, names: dict[str, Any]):
+    def __init__(self, loaded: LoadedSpec, names: dict[str, Any], collected: list[Problem] | None = None):
         self.loaded = loaded
         self.names = names
+        # When a list is given, a wrong expression in text is added to it and the text left empty, so that
+        # every wrong expression of the spec is reported in one run (the caller raises them together).
+        self.collected = collected
 
     def extended(self, names: dict[str, Any]) -> Expressions:
         """The same expressions with more names (a table row's ``dong`` and ``stt``)."""
-        return Expressions(self.loaded, {**self.names, **names})
+        return Expressions(self.loaded, {**self.names, **names}, self.collected)
 
     def where(self, path: tuple[Any, ...]) -> Location:
         return self.loaded.source.location(path, field=dotted_path(path))
@@ -231,7 +237,13 @@ class Expressions:
     def text(self, source: str, path: tuple[Any, ...]) -> str:
         if "{{" not in source and "{%" not in source:
             return source
-        return self._guarded(lambda: bounded_value(nfc(compile_text(source).render(self.names))), path)
+        try:
+            return self._guarded(lambda: bounded_value(nfc(compile_text(source).render(self.names))), path)
+        except SpecError as error:
+            if self.collected is None:
+                raise
+            self.collected.extend(error.problems)
+            return ""
 
     def _guarded(self, action: Any, path: tuple[Any, ...]) -> Any:
         where = self.where(path)

@@ -72,7 +72,10 @@ def prepare(spec: SpecSource, *, base_dir: str | Path | None = None, allowed: Fo
     """
     loaded = _as_loaded(spec, base_dir, allowed)
     with sandbox_budget():
-        data = load_data(loaded)
+        unread: list[Problem] = []
+        data = load_data(loaded, unread)
+        if unread:
+            _raise_with_expressions(loaded, data, unread)
         scored = score_spec(loaded)
         names = {**data, **{name: result.view for name, result in scored.items()}}
         context = build_context(loaded, names)
@@ -81,6 +84,27 @@ def prepare(spec: SpecSource, *, base_dir: str | Path | None = None, allowed: Fo
         findings += stated_figures(loaded, names)
         appendices = appendix_parts(loaded, names, scored)
     return Prepared(loaded, data, context, template_for(loaded), scored, tuple(findings), tuple(appendices))
+
+
+def _raise_with_expressions(loaded: LoadedSpec, data: dict[str, Any], unread: list[Problem]) -> None:
+    """Data files that cannot be read, with the wrong expressions of the text besides: one run, every problem.
+
+    An expression is judged against the data that could be read; one that names a data set that could
+    not be read is not reported again.
+    """
+    from engine.errors import DataError
+
+    missing = set(loaded.spec.du_lieu) - set(data)
+    wrong: list[Problem] = []
+    try:
+        build_context(loaded, {**data, **{name: {} for name in loaded.spec.cham_diem}})
+    except SpecError as error:
+        wrong = [problem for problem in error.problems
+                 if not any(f"'{name}'" in problem.message or f"{name}." in problem.message for name in missing)
+                 and not any(f"'{name}'" in problem.message for name in loaded.spec.cham_diem)]
+    except Exception:  # noqa: BLE001 - the data files are the report; expressions on partial data are a bonus
+        pass
+    raise DataError([*unread, *wrong])
 
 
 def audit(spec: SpecSource, *, base_dir: str | Path | None = None, allowed: Folders = ()) -> list[Finding]:

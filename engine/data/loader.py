@@ -16,10 +16,15 @@ from engine.spec.yamlload import load_yaml_input
 READERS = (".yaml", ".yml", ".json")
 
 
-def load_data(loaded: LoadedSpec) -> dict[str, Any]:
-    """Every data set of the spec by name, read from inline values or files."""
+def load_data(loaded: LoadedSpec, problems: list[Problem] | None = None) -> dict[str, Any]:
+    """Every data set of the spec by name, read from inline values or files.
+
+    Every data set that cannot be read is reported at once. Given a list, the problems are added to it
+    and the data sets that could be read are returned (so the expressions can be checked too).
+    """
     result: dict[str, Any] = {}
-    problems: list[Problem] = []
+    collect = problems is not None
+    problems = problems if problems is not None else []
     for name, source in loaded.spec.du_lieu.items():
         if not isinstance(source, str):
             result[name] = source
@@ -35,6 +40,6 @@ def load_data(loaded: LoadedSpec) -> dict[str, Any]:
             result[name] = load_yaml_input(file, role="du_lieu").data
         except DataError as exc:
             problems.extend(exc.problems)
-    if problems:
+    if problems and not collect:
         raise DataError(problems)
     return result

@@ -90,9 +90,62 @@ def validate_source(source: LoadedYaml, base_dir: str | Path | None, *, allowed:
         spec = models.Spec.model_validate(source.data)
     except ValidationError as exc:
         problems = [_problem(source, err) for err in exc.errors(include_url=False)]
+        problems += [problem for problem in _rules_despite_errors(source) if problem not in problems]
         problems.sort(key=lambda p: (p.location.line or 0, p.location.column or 0))
         raise SpecError(problems) from None
     return LoadedSpec(spec=spec, source=source, access=access)
+
+
+class _Raw:
+    """Raw spec data read like the model it failed to become: missing keys are None (for the rules below)."""
+
+    def __init__(self, data: dict[str, Any]) -> None:
+        self._data = data
+
+    def __getattr__(self, name: str) -> Any:
+        return _raw(self._data.get(name))
+
+    def __iter__(self) -> Any:
+        return iter(self._data)
+
+
+def _raw(value: Any) -> Any:
+    if isinstance(value, dict):
+        return _Raw(value)
+    if isinstance(value, list):
+        return [_raw(item) for item in value]
+    return value
+
+
+# The whole-document rules (a ký hiệu that cannot be built, a phụ lục without its source, a signer's
+# authority without whom) run only when every field is valid; a spec with field errors would then show
+# them in a second round. They are run here on the raw data too, so that one run reports everything.
+_RULES_OF = {(): models.Spec, ("nguoi_ky",): models.NguoiKy}
+
+
+def _rules_despite_errors(source: LoadedYaml) -> list[Problem]:
+    from pydantic_core import PydanticCustomError
+
+    found: list[Problem] = []
+    if not isinstance(source.data, dict):
+        return found
+    for path, model in _RULES_OF.items():
+        data = source.data
+        for key in path:
+            data = data.get(key) if isinstance(data, dict) else None
+        if not isinstance(data, dict):
+            continue
+        for decorator in model.__pydantic_decorators__.model_validators.values():
+            if decorator.info.mode != "after":
+                continue
+            try:
+                decorator.func(_Raw(data))
+            except PydanticCustomError as err:
+                found.append(_problem(source, {"type": err.type, "loc": path, "msg": err.message(),
+                                               "ctx": err.context or {}, "input": data}))
+            except Exception:  # noqa: BLE001, S112 - a rule that cannot be judged on invalid data is left for later
+                continue
+    return found
 
 
 def text_problems(source: LoadedYaml) -> list[Problem]:

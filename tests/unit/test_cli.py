@@ -77,7 +77,8 @@ def test_validate_accepts_a_good_spec_and_prints_json_problems_for_a_bad_one(tmp
     spec.write_text(GOOD.replace("trich_yeu:", "trich_yue:"), encoding="utf-8")
     result = run("validate", str(spec), "--json")
     assert result.exit_code == 3
-    [problem] = json.loads(result.output)
+    missing, problem = json.loads(result.output)
+    assert missing["code"] == "SPEC_MISSING"
     assert (problem["code"], problem["line"], problem["column"]) == ("SPEC_UNKNOWN_KEY", 8, 1)
 
 
