@@ -35,6 +35,7 @@ from engine.trust.limits import Limits, current_limits, parse_limit_settings, us
 from engine.trust.packages import open_package
 
 EXIT_INTERRUPTED = 130
+EXIT_BROKEN_PIPE = 141  # what a shell reports for a program ended by SIGPIPE
 
 
 def _report(error: EngineError, as_json: bool) -> None:
@@ -54,6 +55,11 @@ def _run(action, as_json: bool = False, limits: Limits | None = None) -> None:
     except KeyboardInterrupt:
         click.echo("Đã dừng theo yêu cầu; không có tệp nào được ghi dở.", err=True)
         _exit_after_interrupt()
+    except BrokenPipeError:
+        # The reader of our output went away (| head): nothing more to say, and no message about it.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        sys.exit(EXIT_BROKEN_PIPE)
     except Exception as exc:  # noqa: BLE001 - the last net: a bug must not show a traceback
         if os.environ.get("VANBAN_DEBUG"):
             traceback.print_exc()
