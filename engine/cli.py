@@ -442,12 +442,15 @@ def lint(template: Path, spec: Path | None, as_json: bool, allowed: tuple[Path, 
 
 @main.command()
 @click.option("--json", "as_json", is_flag=True, help="In JSON gọn trên một dòng (mặc định: thụt lề cho dễ đọc).")
-def schema(as_json: bool) -> None:
+@click.option("--ngu-canh", "context", is_flag=True, help="In lược đồ những gì mẫu .docx đọc được (ngữ cảnh của mẫu).")
+def schema(as_json: bool, context: bool) -> None:
     """In JSON Schema (draft 2020-12) của tệp đặc tả, để trình soạn thảo gợi ý và kiểm tra (xem docs/spec.md)."""
+    from engine.render.lint import context_schema
     from engine.spec.schema import spec_schema
 
     def action() -> None:
-        text = json.dumps(spec_schema(), ensure_ascii=False, indent=None if as_json else 2)
+        text = json.dumps(context_schema() if context else spec_schema(), ensure_ascii=False,
+                          indent=None if as_json else 2)
         click.echo(text)
 
     _run(action)

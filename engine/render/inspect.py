@@ -61,6 +61,8 @@ def template_tags(package: bytes) -> list[TemplateTag]:
     found: list[TemplateTag] = []
     for name, xml in _text_parts(package):
         root = etree.fromstring(xml, safe_parser())
+        # Keyed by the elements themselves: the dict keeps lxml's proxies alive, so a table met again is the same.
+        tables = {table: number for number, table in enumerate(root.iter(f"{{{W}}}tbl"), start=1)}
         for index, paragraph in enumerate(root.iter(f"{{{W}}}p"), start=1):
             runs = [
                 "".join(t.text or "" for t in run.iter(f"{{{W}}}t"))
@@ -74,15 +76,30 @@ def template_tags(package: bytes) -> list[TemplateTag]:
             for run_text in runs:
                 spans.append((start, start + len(run_text)))
                 start += len(run_text)
+            part = part_label(name) + _cell_of(paragraph, tables)
             for m in TAG.finditer(text):
                 inside_one = any(a <= m.start() and m.end() <= b for a, b in spans)
-                found.append(TemplateTag(part_label(name), index, text, m.group(0), not inside_one))
+                found.append(TemplateTag(part, index, text, m.group(0), not inside_one))
             # An opening with no end in the paragraph: docxtpl would join it to a later paragraph's
             # tag and drop everything in between without a word.
             rest = TAG.sub(lambda m: " " * len(m.group(0)), text)
             if opening := _OPEN.search(rest):
-                found.append(TemplateTag(part_label(name), index, text, text[opening.start():].strip(), False, True))
+                found.append(TemplateTag(part, index, text, text[opening.start():].strip(), False, True))
     return found
+
+
+def _cell_of(paragraph: etree._Element, tables: dict[etree._Element, int]) -> str:
+    """", bảng 2, ô 3.1" for a paragraph in a table cell (row 3, column 1), else ""."""
+    cell = next(paragraph.iterancestors(f"{{{W}}}tc"), None)
+    if cell is None:
+        return ""
+    row = cell.getparent()
+    table = row.getparent() if row is not None else None
+    if row is None or table is None or table not in tables:
+        return ""
+    row_number = [r for r in table if r.tag == f"{{{W}}}tr"].index(row) + 1
+    column = [c for c in row if c.tag == f"{{{W}}}tc"].index(cell) + 1
+    return f", bảng {tables[table]}, ô {row_number}.{column}"
 
 
 def find_paragraphs(package: bytes, needle: str) -> list[TemplateTag]:

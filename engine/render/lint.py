@@ -191,6 +191,25 @@ def context_shape(names: Mapping[str, Any] | None = None) -> dict[str, Any]:
     return shape
 
 
+def context_schema() -> dict[str, Any]:
+    """What a template can read, as a JSON Schema (draft 2020-12): the same shape lint checks names against."""
+
+    def schema_of(shape: Any) -> dict[str, Any]:
+        if isinstance(shape, dict):
+            return {"type": "object", "properties": {key: schema_of(value) for key, value in sorted(shape.items())}}
+        if isinstance(shape, list):
+            return {"type": "array", "items": schema_of(shape[0]) if shape else {}}
+        return {}
+
+    schema = schema_of(context_shape())
+    schema.update({"$schema": "https://json-schema.org/draft/2020-12/schema",
+                   "title": "Ngữ cảnh của mẫu .docx (vanban)",
+                   "description": "Những gì một mẫu đọc được: van_ban (các trường của văn bản, định dạng sẵn "
+                                  "để in), phu_luc và bang trong mẫu phụ lục, cùng tên dữ liệu và kết quả chấm "
+                                  "điểm của đặc tả (không có ở đây: tùy từng đặc tả; lint --spec kiểm tra chúng)."})
+    return schema
+
+
 # ----- the check ----------------------------------------------------------------------------------------
 
 
