@@ -122,7 +122,20 @@ _MESSAGES: list[tuple[re.Pattern[str], Any]] = [
      lambda m: f"cần {_token(m[1])} nhưng gặp {_token(m[2])}"),
     (re.compile(r"^unexpected end of template, expected '([^']+)'\.?$"),
      lambda m: f"mẫu hết mà còn thiếu {_token(m[1])}"),
+    (re.compile(r"^unexpected '(.+)', expected '(.+)'$"),
+     lambda m: f"gặp '{m[1]}' trong khi cần '{m[2]}' (ngoặc không khớp)"),
     (re.compile(r"^unexpected '(.+)'$"), lambda m: f"gặp '{m[1]}' không đúng chỗ"),
+    (re.compile(r"^expected call$"), lambda m: "cần một lời gọi macro sau 'call'"),
+    (re.compile(r"^expected name or number$"), lambda m: "sau dấu chấm cần tên trường hoặc số"),
+    (re.compile(r"^expected subscript expression$"), lambda m: "trong ngoặc vuông cần một chỉ số hoặc khóa"),
+    (re.compile(r"^invalid syntax for function call expression$"), lambda m: "lời gọi hàm viết sai"),
+    (re.compile(r"^You cannot chain multiple tests with is$"), lambda m: "không nối nhiều phép thử 'is' liền nhau"),
+    (re.compile(r"^non-default argument follows default argument$"),
+     lambda m: "tham số không có giá trị mặc định đứng sau tham số có giá trị mặc định"),
+    (re.compile(r"^block '(.+)' defined twice$"), lambda m: f"khối '{m[1]}' được khai hai lần"),
+    (re.compile(r"^cannot use extend from a non top-level scope$"), lambda m: "không dùng 'extends' bên trong khối"),
+    (re.compile(r"^Required blocks can only contain comments or whitespace$"),
+     lambda m: "khối 'required' chỉ được chứa chú thích hoặc khoảng trắng"),
     (re.compile(r"^unexpected char '(.+)' at (\d+)$"), lambda m: f"ký tự '{m[1]}' không đúng chỗ"),
     (re.compile(r"^unexpected (.+)$"), lambda m: f"gặp {_token(m[1])} không đúng chỗ"),
     (re.compile(r"^No filter named '([^']+)'\.?$"), lambda m: f"không có bộ lọc '{m[1]}'"),
@@ -142,7 +155,7 @@ def jinja_message(message: str | None) -> str:
     """
     text = (message or "").strip()
     for pattern, say in _MESSAGES:
-        match = pattern.match(text)
+        match = re.match(pattern.pattern, text, pattern.flags | re.IGNORECASE)  # Jinja capitalises some
         if match:
             return say(match)
     return f"thẻ Jinja sai ({text})" if text else "thẻ Jinja sai"
