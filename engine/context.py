@@ -26,7 +26,7 @@ from engine.render.environment import (
     python_message,
     sandbox_budget,
 )
-from engine.render.lint import jinja_message
+from engine.render.messages import jinja_message
 from engine.spec import models
 from engine.spec.loader import LoadedSpec, dotted_path
 from engine.trust.images import checked_png

@@ -52,8 +52,8 @@ from engine.render.environment import (
     sandbox_budget,
 )
 from engine.render.inspect import find_paragraphs, part_label, template_tags
-from engine.render.lint import jinja_message
 from engine.render.markup import EngineMarkup
+from engine.render.messages import jinja_message
 from engine.render.package import BrokenPackage, normalise_package
 from engine.render.repair import Repair, repair_package
 from engine.render.zipwrite import Entry, deflate, write_zip

@@ -12,7 +12,8 @@ import yaml
 from click.testing import CliRunner
 
 from engine.cli import main
-from engine.render.lint import jinja_message, lint_template
+from engine.render.lint import lint_template
+from engine.render.messages import jinja_message
 from tests.conftest import ROOT
 from tests.word.variants import KINDS, split_tags
 
