@@ -141,3 +141,15 @@ def test_no_syntax_error_of_jinja_reaches_the_author_in_english(source):
         assert not said.startswith("thẻ Jinja sai ("), (source, exc)
     else:
         pytest.skip("Jinja accepts this")
+
+
+def test_validate_refuses_a_spec_whose_template_has_an_unknown_filter(tmp_path):
+    _changed(tmp_path, MISTAKES["unknown_filter"][0])
+    spec = tmp_path / "bc.yaml"
+    spec.write_text(yaml.safe_dump({"loai": "bao_cao", "co_quan_ban_hanh": {"ten": "UBND XÃ A", "viet_tat": "UBND"},
+                                    "dia_danh": "A", "ngay": 2026, "trich_yeu": "T", "mau": "mau.docx",
+                                    "noi_nhan": {"luu": "VP"}, "nguoi_ky": {"chuc_vu": "Chủ tịch", "ho_ten": "A"}},
+                                   allow_unicode=True), encoding="utf-8")
+    result = CliRunner().invoke(main, ["validate", str(spec), "--json"])
+    assert result.exit_code == 5, result.output
+    assert [problem["code"] for problem in json.loads(result.output)] == ["TEMPLATE_FILTER"]
