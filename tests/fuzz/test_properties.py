@@ -650,3 +650,24 @@ def test_templates_render_or_raise_engine_error(recipe: dict[str, Any], use: str
                            f"(tmp / {name!r}).write_bytes(build_template(recipe))",
                            f"spec = template_spec({gen.py_repr(placed)}, {extra!r}, {use!r})",
                            "data = render(spec, base_dir=tmp)", "docx.Document(io.BytesIO(data))"), folder=folder)
+
+        def lint_then_validate() -> None:
+            # The same template through lint and validate (which lints the spec's templates): a report or an
+            # engine error, never anything else.
+            from engine.pipeline import lint_prepared
+            from engine.render.lint import lint_template
+
+            lint_template(folder / name)
+            lint_prepared(prepare(spec, base_dir=folder))
+
+        check_contract("test_templates_render_or_raise_engine_error", lint_then_validate,
+                       lambda: _repro(
+                           "from tests.fuzz.test_properties import template_spec",
+                           "from engine.render.lint import lint_template",
+                           "from engine.pipeline import lint_prepared",
+                           f"(tmp / 'diem_xa.csv').write_bytes(Path({str(gen.SAMPLE_SCORES)!r}).read_bytes())",
+                           f"recipe = {gen.py_repr(recipe)}",
+                           f"(tmp / {name!r}).write_bytes(build_template(recipe))",
+                           f"spec = template_spec({gen.py_repr(placed)}, {extra!r}, {use!r})",
+                           f"lint_template(tmp / {name!r})", "lint_prepared(prepare(spec, base_dir=tmp))"),
+                       folder=folder)
