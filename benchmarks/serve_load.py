@@ -44,9 +44,8 @@ import yaml  # noqa: E402
 MIX = (("docx", 0.60), ("pdf", 0.15), ("validate", 0.25))
 
 
-def document_spec() -> dict:
-    """The fixture's spec as JSON with its data files inline (what a one-stop system would send)."""
-    folder = ROOT / "fixtures" / "son_la_2023_q1"
+def inline_spec(folder: Path) -> dict:
+    """A fixture's spec as a program sends it as JSON: its YAML data files written inline (numbers as JSON numbers)."""
     spec = yaml.safe_load((folder / "spec.yaml").read_text(encoding="utf-8"))
     for name, source in list(spec.get("du_lieu", {}).items()):
         if isinstance(source, str):
@@ -54,7 +53,12 @@ def document_spec() -> dict:
     for scoring in spec.get("cham_diem", {}).values():
         if isinstance(scoring["du_lieu"], str) and scoring["du_lieu"].endswith(".yaml"):
             scoring["du_lieu"] = yaml.safe_load((folder / scoring["du_lieu"]).read_text(encoding="utf-8"))
-    return json.loads(json.dumps(spec, default=str))
+    return spec
+
+
+def document_spec() -> dict:
+    """The load's document: fixture son_la_2023_q1 with its data inline, as JSON would carry it."""
+    return json.loads(json.dumps(inline_spec(ROOT / "fixtures" / "son_la_2023_q1"), default=str))
 
 
 # ----- phase 1: the engine on its own ---------------------------------------------------------------

@@ -54,8 +54,12 @@ class SignatureImage:
     name: str
 
 
-def build_context(loaded: LoadedSpec, data: dict[str, Any]) -> dict[str, Any]:
-    """Build the render context: ``van_ban`` (the document) plus each data set by name."""
+def build_context(loaded: LoadedSpec, data: dict[str, Any], *, unavailable: frozenset[str] = frozenset()
+                  ) -> dict[str, Any]:
+    """Build the render context: ``van_ban`` (the document) plus each data set by name.
+
+    ``unavailable``: declared names that could not be made; text using them is left empty, unreported.
+    """
     spec = loaded.spec
     kind = KINDS[spec.loai]
     van_ban: dict[str, Any] = {
@@ -71,7 +75,7 @@ def build_context(loaded: LoadedSpec, data: dict[str, Any]) -> dict[str, Any]:
         "co_quan_ban_hanh": upper_vi(spec.co_quan_ban_hanh.ten) if spec.co_quan_ban_hanh else "",
     }
     wrong: list[Problem] = []
-    expr = Expressions(loaded, {**data, "van_ban": dict(van_ban)}, wrong)
+    expr = Expressions(loaded, {**data, "van_ban": dict(van_ban)}, wrong, unavailable)
     trich_yeu = expr.text(spec.trich_yeu, ("trich_yeu",)) if spec.trich_yeu else ""
     van_ban["trich_yeu"] = trich_yeu
     # A công văn has no tên loại: its trích yếu is the "V/v …" line under the number.
@@ -205,19 +209,27 @@ def _blocks(blocks: list[Any], path: tuple[Any, ...], expr: Expressions, parent_
 # ----- spec text expressions ------------------------------------------------------------
 
 
+class _Unavailable(Exception):
+    """An expression used a name that could not be made (its reason is reported elsewhere)."""
+
+
 class Expressions:
     """Evaluate ``{{ … }}`` in spec text against the data, with errors at the spec line."""
 
-    def __init__(self, loaded: LoadedSpec, names: dict[str, Any], collected: list[Problem] | None = None):
+    def __init__(self, loaded: LoadedSpec, names: dict[str, Any], collected: list[Problem] | None = None,
+                 unavailable: frozenset[str] = frozenset()):
         self.loaded = loaded
         self.names = names
         # When a list is given, a wrong expression in text is added to it and the text left empty, so that
         # every wrong expression of the spec is reported in one run (the caller raises them together).
         self.collected = collected
+        # Names the spec declares but that could not be made (a data file that cannot be read): text that
+        # uses them is left empty without a problem of its own, the reason is already reported.
+        self.unavailable = unavailable
 
     def extended(self, names: dict[str, Any]) -> Expressions:
         """The same expressions with more names (a table row's ``dong`` and ``stt``)."""
-        return Expressions(self.loaded, {**self.names, **names}, self.collected)
+        return Expressions(self.loaded, {**self.names, **names}, self.collected, self.unavailable)
 
     def where(self, path: tuple[Any, ...]) -> Location:
         return self.loaded.source.location(path, field=dotted_path(path))
@@ -239,6 +251,8 @@ class Expressions:
             return source
         try:
             return self._guarded(lambda: bounded_value(nfc(compile_text(source).render(self.names))), path)
+        except _Unavailable:
+            return ""
         except SpecError as error:
             if self.collected is None:
                 raise
@@ -264,6 +278,9 @@ class Expressions:
                 hint="Biểu thức viết dạng {{ ten_du_lieu.truong | so(2) }}.",
             )) from None
         except jinja2.UndefinedError as exc:
+            missing = re.search(r"'([^']+)' is undefined", str(exc.message or exc))
+            if missing and missing[1] in self.unavailable:
+                raise _Unavailable from None
             message, hint = self._undefined(exc)
             raise SpecError(Problem("SPEC_EXPRESSION", message, where, hint=hint)) from None
         except (TypeError, ValueError, ArithmeticError, LookupError, AttributeError, jinja2.TemplateError) as exc:

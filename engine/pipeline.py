@@ -89,21 +89,17 @@ def prepare(spec: SpecSource, *, base_dir: str | Path | None = None, allowed: Fo
 def _raise_with_expressions(loaded: LoadedSpec, data: dict[str, Any], unread: list[Problem]) -> None:
     """Data files that cannot be read, with the wrong expressions of the text besides: one run, every problem.
 
-    An expression is judged against the data that could be read; one that names a data set that could
-    not be read is not reported again.
+    The text is judged against the data that could be read; text that uses a data set that could not be
+    read (or a scoring, not run yet) is left out, its reason is already in the report.
     """
     from engine.errors import DataError
 
-    missing = set(loaded.spec.du_lieu) - set(data)
+    unavailable = frozenset(set(loaded.spec.du_lieu) - set(data)) | frozenset(loaded.spec.cham_diem)
     wrong: list[Problem] = []
     try:
-        build_context(loaded, {**data, **{name: {} for name in loaded.spec.cham_diem}})
+        build_context(loaded, data, unavailable=unavailable)
     except SpecError as error:
-        wrong = [problem for problem in error.problems
-                 if not any(f"'{name}'" in problem.message or f"{name}." in problem.message for name in missing)
-                 and not any(f"'{name}'" in problem.message for name in loaded.spec.cham_diem)]
-    except Exception:  # noqa: BLE001 - the data files are the report; expressions on partial data are a bonus
-        pass
+        wrong = list(error.problems)
     raise DataError([*unread, *wrong])
 
 

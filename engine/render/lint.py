@@ -169,8 +169,8 @@ def lint_template(path: str | Path, *, names: Mapping[str, Any] | None = None,
                                            hint="Mở mẫu bằng Word rồi lưu lại."))
         return report
     for repair in repairs:
-        report.findings.append(LintFinding(NOTICE, "TEMPLATE_REPAIRED", repair.notice(path.name).split(": ", 1)[1],
-                                           repair.part, repair.paragraph_text))
+        report.findings.append(LintFinding(NOTICE, "TEMPLATE_REPAIRED", repair.description(), repair.part,
+                                           _short(repair.paragraph_text)))
     environment = docx_environment()
     shape = context_shape(names)
     checker = _Checker(environment, shape, report)
@@ -415,7 +415,8 @@ def check_templates(paths: Iterable[Path], names: Mapping[str, Any]) -> tuple[li
         except EngineError as error:
             problems.extend(error.problems)
             continue
-        notices += [f"mẫu {report.template}, {f.part}: {f.message}" for f in report.findings if f.level == NOTICE]
+        notices += [f"mẫu {report.template}, {f.part}, đoạn \"{f.paragraph}\": {f.message}"
+                    for f in report.findings if f.level == NOTICE]
         problems += lint_problems(report)
     return notices, problems
 

@@ -61,11 +61,14 @@ class Repair:
     runs: int  # how many runs the tag was spread over
     inside: tuple[str, ...]  # what Word had put inside the tag, in Vietnamese
 
-    def notice(self, template: str) -> str:
+    def description(self) -> str:
+        """What Word did and what was done, without the place (lint gives the place in fields of its own)."""
         what = ", ".join(self.inside) if self.inside else "chỉ là ranh giới giữa các run"
-        return (f"mẫu {template}, {self.part}, đoạn \"{shorten(self.paragraph_text, 60)}\": thẻ {self.tag!r} "
-                f"bị Word tách thành {self.runs} run ({what}); đã nối lại, chữ điền vào theo định dạng của "
-                f"run đầu")
+        return (f"thẻ {self.tag!r} bị Word tách thành {self.runs} run ({what}); đã nối lại, chữ điền vào theo "
+                f"định dạng của run đầu")
+
+    def notice(self, template: str) -> str:
+        return f"mẫu {template}, {self.part}, đoạn \"{shorten(self.paragraph_text, 60)}\": {self.description()}"
 
 
 def repair_package(package: bytes) -> tuple[bytes, tuple[Repair, ...]]:

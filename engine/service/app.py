@@ -164,7 +164,6 @@ class _Form:
     """A request's spec, options and uploaded files, from whichever body shape it came in."""
 
     def __init__(self) -> None:
-        self.spec: dict[str, Any] | None = None
         self.spec_text: str | None = None
         self.options: dict[str, Any] = {}
         self.files: dict[str, bytes] = {}
@@ -190,7 +189,7 @@ async def _read_form(request: Request, config: ServiceConfig, *, document_allowe
                                                                                  else "")
         raise request_error(f"kiểu nội dung '{shorten(content_type) or '(không có)'}' không dùng được",
                             f"Gửi Content-Type là một trong: {accepted}.")
-    if form.spec is None and form.spec_text is None and form.document is None and form.body is None:
+    if form.spec_text is None and form.document is None and form.body is None:
         raise request_error("yêu cầu không có đặc tả" + (" hay văn bản .docx" if document_allowed else ""),
                             "Gửi 'spec' (JSON) hoặc 'spec_yaml' (YAML), hoặc tệp 'spec' trong multipart.")
     return form
@@ -273,7 +272,7 @@ def _upload_name(filename: str, config: ServiceConfig, *, document: bool = False
 
 
 def _job(action: str, form: _Form) -> Job:
-    return Job(action=action, spec=form.spec, spec_text=form.spec_text, files=tuple(form.files.items()),
+    return Job(action=action, spec_text=form.spec_text, files=tuple(form.files.items()),
                document=form.document, document_name=form.document_name, body=form.body,
                options=tuple(form.options.items()), strict=flag(form.options.get("strict", False), "strict"),
                snapshot_format=str(form.options.get("format", "text")))
@@ -354,7 +353,7 @@ def create_app(config: ServiceConfig | None = None) -> FastAPI:
         documents = {"docx": result["docx"]} if "docx" in formats else {}
         notices: list[str] = list(result.get("notices", ()))
         if "pdf" in formats:
-            converted = await request.app.state.converters.to_pdf(result["docx"], source=_file_stem(result))
+            converted = await request.app.state.converters.to_pdf(result["docx"], source=_stem_of(result))
             documents["pdf"] = converted.pdf
             notices += converted.notices
         report = {"findings": result["findings"], "notices": notices, "template": result["template"]}
@@ -399,7 +398,7 @@ def create_app(config: ServiceConfig | None = None) -> FastAPI:
                       config.limits.so_trang_anh)
         dpi = _whole(form.options.get("dpi", 80), "dpi", 20, 300)
         result = await run(request, _job("docx", form))
-        converted = await request.app.state.converters.to_pdf(result["docx"], source=_file_stem(result))
+        converted = await request.app.state.converters.to_pdf(result["docx"], source=_stem_of(result))
         from engine.convert.pages import page_images
 
         images = await _in_thread(lambda: page_images(converted.pdf, dpi=dpi, first_pages=page))
@@ -461,7 +460,7 @@ def create_app(config: ServiceConfig | None = None) -> FastAPI:
     return app
 
 
-def _file_stem(result: dict[str, Any]) -> str:
+def _stem_of(result: dict[str, Any]) -> str:
     return str(result.get("file_stem") or "van_ban")
 
 

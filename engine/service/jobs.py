@@ -36,9 +36,6 @@ from engine.trust.limits import Limits, set_process_limits
 
 SPEC_NAME = "dac_ta.yaml"  # how messages name a spec that came in a request
 
-ACTIONS = ("render", "validate", "audit", "check", "snapshot", "docx", "warm")
-
-
 @dataclass(frozen=True)
 class Job:
     """One request's work: what to do, on which spec or document, with which uploaded files."""
@@ -350,7 +347,6 @@ def _warm(job: Job) -> dict[str, Any]:
 
 _ACTIONS = {"render": _render, "validate": _validate, "audit": _audit, "check": _check, "snapshot": _snapshot,
             "docx": _docx, "warm": _warm}
-assert set(_ACTIONS) == set(ACTIONS)
 
 
 def outcome_error(outcome: Outcome) -> EngineError:

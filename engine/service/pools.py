@@ -30,7 +30,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
-from engine.errors import EngineError, OutputError, Problem, ServiceError
+from engine.errors import OutputError, Problem, ServiceError
 from engine.service.jobs import Job, Outcome, WorkerSetup, serve_jobs
 from engine.service.metrics import Metrics
 
@@ -322,4 +322,4 @@ class ConverterPool:
         self._threads.shutdown(wait=False, cancel_futures=True)
 
 
-__all__ = ["ConverterPool", "EngineError", "RenderPool", "busy"]
+__all__ = ["ConverterPool", "RenderPool", "WorkerDied", "busy"]

@@ -29,16 +29,3 @@ def fixture_upload(folder: Path) -> list[tuple[str, tuple[str, bytes]]]:
             files.append(("files", (path.name, path.read_bytes())))
     return files
 
-
-def inline_spec(folder: Path) -> dict:
-    """A fixture's spec as a program would send it as JSON: its YAML data files written inline."""
-    import yaml
-
-    spec = yaml.safe_load((folder / "spec.yaml").read_text(encoding="utf-8"))
-    for name, source in spec.get("du_lieu", {}).items():
-        if isinstance(source, str):
-            spec["du_lieu"][name] = yaml.safe_load((folder / source).read_text(encoding="utf-8"))
-    for scoring in spec.get("cham_diem", {}).values():
-        if isinstance(scoring["du_lieu"], str) and scoring["du_lieu"].endswith(".yaml"):
-            scoring["du_lieu"] = yaml.safe_load((folder / scoring["du_lieu"]).read_text(encoding="utf-8"))
-    return spec

@@ -9,6 +9,7 @@ import zipfile
 
 import yaml
 
+from benchmarks.serve_load import inline_spec
 from engine import pipeline
 from engine.conformance import check_layout
 from engine.render.layout import read_layout
@@ -16,7 +17,7 @@ from engine.render.outline import document_text
 from engine.service.models import EXAMPLE_SPEC, EXAMPLE_SPEC_YAML, RenderRequest
 from engine.snapshot import as_text
 from tests.conftest import FIXTURES
-from tests.service.conftest import fixture_upload, inline_spec, needs_pdf
+from tests.service.conftest import fixture_upload, needs_pdf
 from tests.service.harness import codes, problems
 
 DOCX_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
