@@ -62,6 +62,7 @@ def build_context(loaded: LoadedSpec, data: dict[str, Any], *, unavailable: froz
     """
     spec = loaded.spec
     kind = KINDS[spec.loai]
+    data = {**data, **period_names(loaded)}
     van_ban: dict[str, Any] = {
         "loai": spec.loai,
         "ten_loai": kind.ten_loai or "",
@@ -94,6 +95,12 @@ def build_context(loaded: LoadedSpec, data: dict[str, Any], *, unavailable: froz
     if wrong:
         raise SpecError(wrong)  # every wrong expression of the text at once
     return {**data, "van_ban": van_ban}
+
+
+def period_names(loaded: LoadedSpec) -> dict[str, Any]:
+    """``ky`` (the spec's reporting period) for text and templates, when the spec names one."""
+    period = loaded.spec.period
+    return {"ky": period} if period is not None else {}
 
 
 def _bounded_paragraphs(blocks: Any, loaded: LoadedSpec) -> list[dict[str, Any]]:
@@ -295,6 +302,9 @@ class Expressions:
             name = m[1]
             known = sorted(self.names)
             guess = difflib.get_close_matches(name, known, n=1) if len(name) <= 64 else []
+            if name == "ky":
+                return ("biểu thức dùng kỳ báo cáo 'ky' nhưng đặc tả chưa ghi kỳ",
+                        "Thêm một dòng 'ky: tháng 4 năm 2023' (hoặc quý, 6 tháng, năm, khoảng ngày) vào đặc tả.")
             hint = f"Có phải ý bạn là '{guess[0]}'? " if guess else ""
             return (f"biểu thức dùng '{name}' nhưng không có dữ liệu tên này",
                     hint + f"Các tên có: {', '.join(known)} (khai trong 'du_lieu').")
@@ -305,5 +315,5 @@ class Expressions:
         return (f"biểu thức dùng giá trị không có ({raw})", "Kiểm tra tên dữ liệu và tên trường.")
 
 
-__all__ = ["build_context", "Expressions", "SignatureImage", "number_line", "closing_list", "dash_list",
+__all__ = ["build_context", "period_names", "Expressions", "SignatureImage", "number_line", "closing_list", "dash_list",
            "noi_nhan_lines"]

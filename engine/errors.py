@@ -163,6 +163,7 @@ ERROR_CODES: dict[str, str] = {
     "SPEC_TYPE": "giá trị sai kiểu",
     "SPEC_VALUE": "giá trị không hợp lệ",
     "SPEC_DATE": "ngày tháng không có thật hoặc sai dạng",
+    "SPEC_PERIOD": "kỳ báo cáo không đọc được hoặc không có thật",
     "SPEC_KIND": "loại văn bản chưa được hỗ trợ",
     "SPEC_EXPRESSION": "biểu thức {{ … }} trong nội dung sai hoặc dùng giá trị không có",
     "SPEC_TOO_LARGE": "(không còn dùng: nay là LIMIT_YAML)",

@@ -14,7 +14,7 @@ from typing import Any
 
 from engine.appendix import AppendixPart, appendix_parts
 from engine.audit import Finding, stated_figures
-from engine.context import build_context
+from engine.context import build_context, period_names
 from engine.data.loader import load_data
 from engine.errors import Location, OutputError, Problem, SpecError
 from engine.kinds import KINDS
@@ -77,7 +77,7 @@ def prepare(spec: SpecSource, *, base_dir: str | Path | None = None, allowed: Fo
         if unread:
             _raise_with_expressions(loaded, data, unread)
         scored = score_spec(loaded)
-        names = {**data, **{name: result.view for name, result in scored.items()}}
+        names = {**data, **{name: result.view for name, result in scored.items()}, **period_names(loaded)}
         context = build_context(loaded, names)
         names["van_ban"] = context["van_ban"]  # phụ lục titles and stated figures may use the document's own fields
         findings = [finding for result in scored.values() for finding in result.findings]

@@ -55,6 +55,7 @@ from engine.trust.limits import Limits, current_limits
 from engine.vn.dates import PartialDate
 from engine.vn.filters import FILTERS
 from engine.vn.numbers import check_magnitude, format_number, format_percent
+from engine.vn.periods import PERIOD_FIELDS, Period
 
 __all__ = ["JINJA_FILTERS", "READABLE_FIELDS", "SandboxLimit", "SandboxViolation", "bounded_value", "compile_text",
            "compile_value", "python_message",
@@ -204,6 +205,7 @@ READABLE_FIELDS: dict[type, frozenset[str]] = {
     Figure: frozenset({"value", "decimals"}),
     Percentage: frozenset({"value", "part", "base", "base_name"}),
     PartialDate: frozenset({"year", "month", "day"}),
+    Period: PERIOD_FIELDS,  # a period prints as its text; its other forms and neighbours are fields
     LoopContext: frozenset({"index", "index0", "revindex", "revindex0", "first", "last", "length", "depth",
                             "depth0", "previtem", "nextitem"}),
 }
@@ -435,7 +437,8 @@ FIGURE_FILTERS = {"so": _keeping_precision(format_number), "phan_tram": _keeping
 _TYPE_NAMES = {"str": "chuỗi", "int": "số nguyên", "Decimal": "số", "decimal.Decimal": "số", "float": "số",
                "list": "danh sách", "tuple": "danh sách", "dict": "bảng khóa: giá trị", "NoneType": "giá trị rỗng",
                "bool": "giá trị đúng/sai", "Figure": "số tính được", "Percentage": "tỷ lệ", "Markup": "chuỗi",
-               "PartialDate": "ngày tháng", "Undefined": "giá trị không có", "StrictUndefined": "giá trị không có"}
+               "PartialDate": "ngày tháng", "Period": "kỳ báo cáo", "Undefined": "giá trị không có",
+               "StrictUndefined": "giá trị không có"}
 _PYTHON_MESSAGES = [
     (re.compile(r"unsupported operand type\(s\) for ([^:]+): '(\w+)' and '(\w+)'"),
      lambda m: f"phép {m[1]} không dùng được giữa {_TYPE_NAMES.get(m[2], m[2])} và {_TYPE_NAMES.get(m[3], m[3])}"),

@@ -35,12 +35,13 @@ from engine.errors import EngineError, Location, Problem
 from engine.render.inspect import TemplateTag, template_tags
 from engine.render.messages import jinja_message
 from engine.render.repair import repair_package
+from engine.vn.periods import PERIOD_FIELDS
 
 ERROR, NOTICE = "loi", "luu_y"
 
 # What a template may read besides the document's fields: the phụ lục contexts (engine.render.docx) and
 # the names docxtpl and the appendix templates give.
-ENGINE_NAMES = frozenset({"van_ban", "phu_luc", "cac_phu_luc", "bang", "loop"})
+ENGINE_NAMES = frozenset({"van_ban", "ky", "phu_luc", "cac_phu_luc", "bang", "loop"})
 
 _OPENERS = {"if", "for", "with", "macro", "call", "filter", "raw", "autoescape", "block"}
 _DOCXTPL_PREFIX = re.compile(r"^\{%-?\s*(?:p|tr|tc|r)?\s+")
@@ -122,6 +123,8 @@ def context_shape(names: Mapping[str, Any] | None = None) -> dict[str, Any]:
 
     shape: dict[str, Any] = {name: None for name in ENGINE_NAMES}
     shape["van_ban"] = _tree(pipeline.prepare(_FULL_SPEC).context["van_ban"])
+    # The period (when the spec names one): its text, and its other forms and neighbours as fields.
+    shape["ky"] = {field: None for field in sorted(PERIOD_FIELDS)}
     for name, value in (names or {}).items():
         shape[name] = _tree(value)
     return shape

@@ -22,6 +22,7 @@ from engine.spec import models
 from engine.spec.yamlload import LoadedYaml, load_yaml_file, load_yaml_text
 from engine.trust.files import Access
 from engine.trust.plain import plain_data, unprintable_text
+from engine.vn.periods import FORMS_HINT
 
 Folders = tuple[str | Path, ...] | list[str | Path]
 
@@ -177,6 +178,8 @@ def _code_for(kind: str) -> str:
         return "SPEC_UNKNOWN_KEY"
     if kind == "spec_date":
         return "SPEC_DATE"
+    if kind == "spec_period":
+        return "SPEC_PERIOD"
     if kind == "spec_kind":
         return "SPEC_KIND"
     if kind in _TYPE_MESSAGES or kind in ("spec_type", "spec_block"):
@@ -260,6 +263,8 @@ def _problem(source: LoadedYaml, err: dict[str, Any]) -> Problem:
             message = f"phải nhỏ hơn hoặc bằng {err.get('ctx', {}).get('le', err.get('ctx', {}).get('lt'))}"
         elif kind.startswith("spec_"):
             message = err["msg"]
+            if kind == "spec_period":
+                hint = FORMS_HINT
         elif kind == "value_error":
             message = str(err.get("ctx", {}).get("error", err["msg"]))
         else:

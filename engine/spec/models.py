@@ -16,6 +16,7 @@ from pydantic_core import PydanticCustomError
 
 from engine.kinds import KINDS
 from engine.vn.dates import PartialDate
+from engine.vn.periods import Period, period_from_parts
 
 QuyenHan = Literal["TM.", "KT.", "TL.", "TUQ.", "Q."]
 
@@ -93,6 +94,43 @@ class Ngay(_Model):
 
     def as_partial(self) -> PartialDate:
         return PartialDate(self.nam, self.thang, self.ngay)
+
+
+class Ky(_Model):
+    """Kỳ báo cáo, named once: a text as documents write it, or its parts (engine.vn.periods).
+
+    ``ky: tháng 4 năm 2023``, ``ky: quý II/2021``, ``ky: {thang: 4, nam: 2023}``, or a named period with its
+    own bounds ``ky: {ten: quý 1 năm 2023, tu: 15/12/2022, den: 14/03/2023}``.
+    """
+
+    ten: str | None = Field(default=None, description="kỳ viết như văn bản: 'tháng 4 năm 2023', 'quý II/2021' …")
+    thang: int | None = None
+    quy: int | None = None
+    nam: int | None = None
+    tu: Ngay | None = None
+    den: Ngay | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _from_text(cls, value: Any) -> Any:
+        if isinstance(value, bool):
+            return value
+        if isinstance(value, (str, int)):
+            return {"ten": str(value)}
+        return value
+
+    @model_validator(mode="after")
+    def _is_a_period(self) -> Ky:
+        try:
+            self.as_period()
+        except ValueError as exc:
+            raise _err("spec_period", "{msg}", msg=str(exc)) from None
+        return self
+
+    def as_period(self) -> Period:
+        return period_from_parts(ten=self.ten, thang=self.thang, quy=self.quy, nam=self.nam,
+                                 tu=self.tu.as_partial() if self.tu else None,
+                                 den=self.den.as_partial() if self.den else None)
 
 
 class NguoiKy(_Model):
@@ -345,6 +383,7 @@ class Spec(_Model):
     don_vi_soan_thao: str | None = None
     dia_danh: str = Field(min_length=1)
     ngay: Ngay
+    ky: Ky | None = Field(default=None, description="kỳ báo cáo; văn bản đọc {{ ky }}, {{ ky.truoc }}, {{ ky.sau }}")
     trich_yeu: str | None = None
     kinh_gui: list[str] = Field(default_factory=list)
     can_cu: list[str] = Field(default_factory=list)
@@ -426,6 +465,10 @@ class Spec(_Model):
     def date(self) -> PartialDate:
         return self.ngay.as_partial()
 
+    @property
+    def period(self) -> Period | None:
+        return self.ky.as_period() if self.ky is not None else None
+
     def symbol(self) -> str:
         """Ký hiệu per Nghị định 30: "BC-UBND" for a named type, "UBND-VP" for a công văn."""
         if self.ky_hieu:
@@ -437,10 +480,10 @@ class Spec(_Model):
         return f"{agency}-{self.don_vi_soan_thao}"
 
 
-# Names the templates give a meaning of their own: the document's fields, Jinja's words, and
+# Names the templates give a meaning of their own: the document's fields and its period, Jinja's words, and
 # the phụ lục contexts (engine.render.docx.APPENDIX_CONTEXT and the name each appendix sees).
-RESERVED_NAMES = frozenset({"van_ban", "loop", "range", "true", "false", "none", "cac_phu_luc", "phu_luc"})
+RESERVED_NAMES = frozenset({"van_ban", "ky", "loop", "range", "true", "false", "none", "cac_phu_luc", "phu_luc"})
 
 __all__ = ["Spec", "ChamDiem", "SoLieuGhi", "PhuLuc", "CotBang", "DongDau",
-           "Block", "TieuDe", "Doan", "Gach", "Cong", "NguoiKy", "NoiNhan", "CoQuan", "Ngay",
+           "Block", "TieuDe", "Doan", "Gach", "Cong", "NguoiKy", "NoiNhan", "CoQuan", "Ngay", "Ky",
            "HEADING_LEVELS", "RESERVED_NAMES"]

@@ -21,10 +21,10 @@ def test_a_missing_field_is_reported_with_the_whole_document_rules():
 
 
 def test_every_wrong_expression_of_the_text_is_reported_at_once(tmp_path):
-    text = HEAD.replace("trich_yeu: T", 'trich_yeu: "{{ ky.thang }}"') + (
-        "co_quan_ban_hanh: {ten: UBND XÃ A, viet_tat: UBND}\ndu_lieu: {ky: {nam: 2026}}\n"
+    text = HEAD.replace("trich_yeu: T", 'trich_yeu: "{{ sl.thang }}"') + (
+        "co_quan_ban_hanh: {ten: UBND XÃ A, viet_tat: UBND}\ndu_lieu: {sl: {nam: 2026}}\n"
         "nguoi_ky: {chuc_vu: Chủ tịch, ho_ten: A}\nnoi_dung:\n"
-        '  - doan: "{{ x.y }}"\n  - muc: "{{ ky.nam | khong_co }}"\n    noi_dung:\n      - doan: "{{ ky.nam }"\n')
+        '  - doan: "{{ x.y }}"\n  - muc: "{{ sl.nam | khong_co }}"\n    noi_dung:\n      - doan: "{{ sl.nam }"\n')
     with pytest.raises(SpecError) as caught:
         pipeline.prepare(load_spec_text(text, name="bc.yaml", base_dir=tmp_path))
     fields = [problem.location.field for problem in caught.value.problems]
@@ -32,11 +32,11 @@ def test_every_wrong_expression_of_the_text_is_reported_at_once(tmp_path):
 
 
 def test_data_files_and_expressions_are_reported_together(tmp_path):
-    text = HEAD.replace("trich_yeu: T", 'trich_yeu: "{{ ky.thang }}"') + (
+    text = HEAD.replace("trich_yeu: T", 'trich_yeu: "{{ sl.thang }}"') + (
         "co_quan_ban_hanh: {ten: UBND XÃ A, viet_tat: UBND}\n"
-        "du_lieu: {ky: {nam: 2026}, a: khong_co.yaml, b: cung_khong.yaml}\n"
+        "du_lieu: {sl: {nam: 2026}, a: khong_co.yaml, b: cung_khong.yaml}\n"
         "nguoi_ky: {chuc_vu: Chủ tịch, ho_ten: A}\nnoi_dung:\n"
-        '  - doan: "{{ a.x }} {{ ky.nam }}"\n  - doan: "{{ ky.nam }"\n')
+        '  - doan: "{{ a.x }} {{ sl.nam }}"\n  - doan: "{{ sl.nam }"\n')
     with pytest.raises(DataError) as caught:
         pipeline.prepare(load_spec_text(text, name="bc.yaml", base_dir=tmp_path))
     codes = [(problem.code, problem.location.field) for problem in caught.value.problems]
