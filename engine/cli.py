@@ -440,6 +440,63 @@ def lint(template: Path, spec: Path | None, as_json: bool, allowed: tuple[Path, 
     _run(action, as_json, limits)
 
 
+def _period_option(context: click.Context, parameter: click.Parameter, value: str | None):
+    if value is None:
+        return None
+    from engine.vn.periods import FORMS_HINT, parse_period
+
+    try:
+        return parse_period(value)
+    except ValueError as exc:
+        raise click.BadParameter(f"{exc}. {FORMS_HINT}") from None
+
+
+@main.command()
+@click.option("--from", "source", required=True, type=click.Path(dir_okay=False, path_type=Path),
+              help="Văn bản .docx đã có (tháng trước, do chương trình dựng hoặc gõ bằng Word).")
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False, path_type=Path),
+              help="Tệp đặc tả sẽ ghi (.yaml); các tệp số liệu của bảng ghi cạnh nó.")
+@click.option("--ky", "period", callback=_period_option, default=None, metavar="KỲ",
+              help="Chuyển đặc tả sang kỳ mới, ví dụ --ky 'tháng 5 năm 2023' (số và ngày để trống cho văn bản mới).")
+@click.option("--bo-tieu-chi", "frameworks", multiple=True, type=click.Path(dir_okay=False, path_type=Path),
+              help="Tệp bộ tiêu chí của tỉnh để nhận ra bảng phụ lục (ngoài các bộ có sẵn); ghi nhiều lần được.")
+@click.option("--force", is_flag=True, help="Ghi đè tệp đặc tả và tệp số liệu nếu đã có.")
+@trust_options
+def init(source: Path, output: Path, period, frameworks: tuple[Path, ...], force: bool, allowed: tuple[Path, ...],
+         limits: Limits | None) -> None:
+    """Lập tệp đặc tả (và tệp số liệu của các bảng) từ một văn bản .docx đã có: văn bản tháng trước làm điểm đầu."""
+    from engine.recover import recover
+    from engine.scoring.loader import load_framework
+
+    def action() -> None:
+        if output.suffix.lower() not in (".yaml", ".yml"):
+            raise OutputError(Problem("OUTPUT_PATH", "tệp đặc tả phải có đuôi .yaml", Location(file=str(output)),
+                                      hint="Ví dụ: -o bao_cao_thang_5.yaml."))
+        check_destination(output, force=force)
+        document = read_document(source)
+        extra = tuple(load_framework(read_file(path, role="du_lieu", limit="tep_yaml").path or path,
+                                     shown=str(path)) for path in frameworks)
+        recovery = recover(document, name=str(source), period=period, frameworks=extra)
+        folder = output.parent
+        targets = {folder / name: data for name, data in recovery.files.items()}
+        for target in targets:
+            check_destination(target, force=force)  # every file is checked before the first is written
+        text = recovery.yaml(source=source.name)
+        for target, data in targets.items():
+            click.echo(f"Đã ghi {write_atomic(target, data, force=force)}")
+        click.echo(f"Đã ghi {write_atomic(output, text.encode('utf-8'), force=force)}")
+        if recovery.period is not None:
+            click.echo(f"Kỳ báo cáo: {recovery.period}")
+        for note in recovery.notes:
+            click.echo(f"Lưu ý: {note}", err=True)
+        comments = len(recovery.comments)
+        if comments:
+            click.echo(f"{comments} chỗ trong đặc tả có ghi chú '# …': xem và điền trước khi dựng.", err=True)
+        click.echo(f"Kiểm tra: vanban validate {output}")
+
+    _run(action, limits=limits)
+
+
 @main.command()
 @click.option("--json", "as_json", is_flag=True, help="In JSON gọn trên một dòng (mặc định: thụt lề cho dễ đọc).")
 @click.option("--ngu-canh", "context", is_flag=True, help="In lược đồ những gì mẫu .docx đọc được (ngữ cảnh của mẫu).")

@@ -1,0 +1,641 @@
+"""Turn the layout of an official document into its parts: header, title, addressees, bases, body, closing, phụ lục.
+
+The layout (engine.render.layout) gives every paragraph with its effective look and its place (body,
+table cell); this module reads it the way a văn thư reads a page, not the way our templates wrote it,
+so a document typed in Word is read too: the header in a borderless table, in tabs or in plain lines;
+the number line "Số: 205/BC-UBND" (or a draft's "Số:      /BC-UBND"); the italic "Tủa Chùa, ngày …"
+line; the tên loại and trích yếu in bold; "Kính gửi:"; italic "Căn cứ …" lines; the body up to "Nơi
+nhận:"; the Nơi nhận list and the signature block side by side (a table, tabs) or one under the other;
+and each phụ lục with its title, its "(Kèm theo …)" line, its lead lines, its table and the notes
+under it. Nothing here decides what a paragraph *means* in the spec (engine.recover.body does that);
+nothing here touches XML.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass, field
+
+from engine.kinds import KINDS
+from engine.render.layout import Layout, Paragraph, Table
+
+__all__ = ["Appendix", "Grid", "Line", "Parts", "Signer", "read_parts"]
+
+AUTHORITIES = ("TM.", "KT.", "TL.", "TUQ.", "Q.")
+_AUTHORITY = re.compile(r"^(TM|KT|TL|TUQ|Q)\s*\.\s*(.+)$")
+_NUMBER_LINE = re.compile(r"^Số\s*:\s*(?P<n>\d{1,6})?\s*/\s*(?P<sym>\S.*)$")
+_DATE_LINE = re.compile(r"^(?P<place>[^,]{1,80}),\s*ngày\s*(?P<d>\d{1,2})?\s*tháng\s*(?P<m>\d{1,2})?\s*năm\s*"
+                        r"(?P<y>\d{4})\s*$")
+_APPENDIX = re.compile(r"^phụ\s+lục(\s+[IVXLC\d]+)?\s*$", re.IGNORECASE)
+_ATTACHED = re.compile(r"^\(\s*kèm\s+theo\b", re.IGNORECASE)
+_SEPARATOR = re.compile(r"^[-_=.·*…\s]{3,}$")
+
+
+def _fold(text: str) -> str:
+    """Text for comparing: NFC, no-break spaces as spaces, runs of white space as one space."""
+    return " ".join(unicodedata.normalize("NFC", text).replace("\u00a0", " ").split())
+
+
+def _key(text: str) -> str:
+    return _fold(text).casefold().replace("hoà", "hòa")
+
+
+_QUOC_HIEU = _key("CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM")
+_TIEU_NGU = re.compile(r"^độc\s*lập\s*[-–—]\s*tự\s*do\s*[-–—]\s*hạnh\s*phúc$")
+
+
+@dataclass(frozen=True)
+class Line:
+    """One line of text as it stands on the page: its words, its look, and which side of a two-column block."""
+
+    text: str
+    bold: bool = False  # every printing letter bold
+    italic: bool = False
+    bold_head: str = ""  # the bold words the line begins with (a heading's number and title)
+    side: str = ""  # "trai" | "phai" | "" (not in a two-column block)
+    alignment: str = "left"
+    paragraph: int = 0  # the layout's paragraph number, for messages
+
+
+@dataclass(frozen=True)
+class Grid:
+    """A table as the page shows it: each row's cells (text), merged cells written once, where they start.
+
+    ``cells[r][c]`` is the text of the cell that starts at grid column ``c`` of row ``r`` ("" under a merge);
+    ``spans[r][c]`` is how many columns that cell covers (0 inside a merged range), ``continued[r][c]`` is
+    True for a cell merged with the one above. Bold cells are kept in ``bold``.
+    """
+
+    number: int
+    cells: tuple[tuple[str, ...], ...]
+    spans: tuple[tuple[int, ...], ...]
+    continued: tuple[tuple[bool, ...], ...]
+    bold: tuple[tuple[bool, ...], ...]
+    borders: bool
+    header_rows: int
+
+    @property
+    def width(self) -> int:
+        return len(self.cells[0]) if self.cells else 0
+
+    def text(self, row: int, column: int) -> str:
+        return self.cells[row][column]
+
+
+@dataclass(frozen=True)
+class Signer:
+    authority: str | None  # "TM." …
+    on_behalf: str | None  # "ỦY BAN NHÂN DÂN", "CHỦ TỊCH"
+    title: str | None  # chức vụ
+    name: str | None
+
+
+@dataclass
+class Appendix:
+    label: str
+    titles: list[str] = field(default_factory=list)
+    attached: bool = False  # a "(Kèm theo …)" line
+    attached_text: str = ""
+    landscape: bool = False
+    widths: tuple[float, ...] = ()
+    leads: list[tuple[str, str]] = field(default_factory=list)  # (label, bold value)
+    table: Grid | None = None
+    notes: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Parts:
+    """What the page says, part by part (texts as written; None where the document does not say)."""
+
+    parent_agency: list[str] = field(default_factory=list)
+    agency: list[str] = field(default_factory=list)
+    number: int | None = None
+    symbol: str | None = None
+    place: str | None = None
+    date: tuple[int, int | None, int | None] | None = None  # year, month, day
+    kind: str | None = None
+    subject: str | None = None  # trích yếu, or a công văn's "V/v …" without "V/v"
+    recipients: list[str] = field(default_factory=list)
+    bases: list[str] = field(default_factory=list)
+    body: list[Line] = field(default_factory=list)
+    body_tables: list[Grid] = field(default_factory=list)
+    distribution: list[str] = field(default_factory=list)
+    storage: list[str] | None = None  # units after VT on the "Lưu:" line; None: no such line
+    signer: Signer | None = None
+    signers_extra: int = 0  # further signature blocks (a joint document) not recovered
+    appendices: list[Appendix] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # what could not be read, in words for the clerk
+
+
+# ----- lines out of paragraphs ----------------------------------------------------------------------------
+
+
+def _bold_head(paragraph: Paragraph) -> str:
+    head = []
+    for run in paragraph.runs:
+        if not run.text.strip():
+            head.append(run.text)
+            continue
+        if not run.bold:
+            break
+        head.append(run.text)
+    return "".join(head).strip()
+
+
+def _line(paragraph: Paragraph, side: str = "") -> Line:
+    printing = paragraph.text_runs
+    return Line(_fold(paragraph.text) if "\n" in paragraph.text or "\t" in paragraph.text
+                else paragraph.text.strip(),
+                bold=bool(printing) and all(r.bold for r in printing),
+                italic=bool(printing) and all(r.italic for r in printing),
+                bold_head=_bold_head(paragraph), side=side, alignment=paragraph.alignment,
+                paragraph=paragraph.number)
+
+
+def _split_lines(paragraph: Paragraph, side: str = "") -> list[Line]:
+    """A paragraph as the lines it prints: split at line breaks; at tabs into a left and a right piece."""
+    lines: list[Line] = []
+    texts = paragraph.text
+    if "\t" not in texts and "\n" not in texts:
+        return [_line(paragraph, side)] if paragraph.text.strip() else []
+    # Pieces between tabs on one visual line: the first is the left column, the last the right one.
+    visual: list[list[tuple[str, bool, bool]]] = [[]]
+    for run in paragraph.runs:
+        for chunk in re.split(r"(\n)", run.text):
+            if chunk == "\n":
+                visual.append([])
+            elif chunk:
+                visual[-1].append((chunk, run.bold, run.italic))
+    for parts in visual:
+        joined: list[tuple[str, bool, bool]] = []
+        for text, bold, italic in parts:
+            for index, piece in enumerate(text.split("\t")):
+                if index:
+                    joined.append(("\t", False, False))
+                if piece:
+                    joined.append((piece, bold, italic))
+        columns: list[list[tuple[str, bool, bool]]] = [[]]
+        for text, bold, italic in joined:
+            if text == "\t":
+                columns.append([])
+            else:
+                columns[-1].append((text, bold, italic))
+        filled = [c for c in columns if "".join(t for t, _, _ in c).strip()]
+        for position, column in enumerate(filled):
+            text = _fold("".join(t for t, _, _ in column))
+            printing = [(t, b, i) for t, b, i in column if t.strip()]
+            where = side or (("trai" if position == 0 else "phai") if len(filled) > 1 else
+                             ("phai" if columns and not "".join(t for t, _, _ in columns[0]).strip() else ""))
+            lines.append(Line(text, bold=all(b for _, b, _ in printing), italic=all(i for _, _, i in printing),
+                              bold_head=text if all(b for _, b, _ in printing) else "", side=where,
+                              alignment=paragraph.alignment, paragraph=paragraph.number))
+    return lines
+
+
+# ----- tables ---------------------------------------------------------------------------------------------
+
+
+def _grid(layout: Layout, table: Table, cell_paragraphs: dict[tuple[int, int, int], list[Paragraph]]) -> Grid:
+    width = max((span.column + span.span - 1 for row in table.rows for span in row), default=0)
+    cells, spans, continued, bold = [], [], [], []
+    for row_number, row in enumerate(table.rows, start=1):
+        texts = [""] * width
+        widths = [0] * width
+        below = [False] * width
+        strong = [False] * width
+        for span in row:
+            column = span.column - 1
+            if column >= width:
+                continue
+            widths[column] = span.span
+            if span.merge == "continue":
+                below[column] = True
+                continue
+            paragraphs = cell_paragraphs.get((table.number, row_number, span.column), [])
+            texts[column] = "\n".join(_fold(p.text) for p in paragraphs if p.text.strip())
+            printing = [r for p in paragraphs for r in p.text_runs]
+            strong[column] = bool(printing) and all(r.bold for r in printing)
+        cells.append(tuple(texts))
+        spans.append(tuple(widths))
+        continued.append(tuple(below))
+        bold.append(tuple(strong))
+    return Grid(table.number, tuple(cells), tuple(spans), tuple(continued), tuple(bold),
+                borders=table.borders not in ("không", ""), header_rows=table.header_rows)
+
+
+# ----- the reading ----------------------------------------------------------------------------------------
+
+
+def _is_quoc_hieu(text: str) -> bool:
+    return _key(text).startswith(_QUOC_HIEU)
+
+
+def _is_tieu_ngu(text: str) -> bool:
+    return bool(_TIEU_NGU.match(_key(text)))
+
+
+def _kind_of(text: str) -> str | None:
+    folded = _fold(text).upper()
+    for name, kind in KINDS.items():
+        if kind.ten_loai and _fold(kind.ten_loai).upper() == folded:
+            return name
+    return None
+
+
+class _Reader:
+    def __init__(self, layout: Layout) -> None:
+        self.layout = layout
+        self.parts = Parts()
+        self.cells: dict[tuple[int, int, int], list[Paragraph]] = {}
+        for paragraph in layout.paragraphs:
+            if paragraph.table is not None and paragraph.cell is not None:
+                self.cells.setdefault((paragraph.table, *paragraph.cell), []).append(paragraph)
+        self.tables = {t.number: t for t in layout.tables}
+        # The top-level flow: body paragraphs and the outermost tables, in reading order.
+        self.flow: list[Paragraph | Table] = [b for b in layout.blocks
+                                              if (isinstance(b, Paragraph) and b.table is None)
+                                              or (isinstance(b, Table) and b.nested_in is None)]
+
+    def table_lines(self, table: Table) -> list[Line]:
+        """A borderless layout table (header, closing) read as lines, each with its side."""
+        width = max((span.column + span.span - 1 for row in table.rows for span in row), default=1)
+        lines: list[Line] = []
+        for row_number, row in enumerate(table.rows, start=1):
+            for span in row:
+                if span.merge == "continue":
+                    continue
+                side = "trai" if span.column == 1 and width > 1 else ("phai" if width > 1 else "")
+                for paragraph in self.cells.get((table.number, row_number, span.column), []):
+                    lines.extend(_split_lines(paragraph, side))
+        return lines
+
+    def read(self) -> Parts:
+        position = self.read_header()
+        position = self.read_title(position)
+        position = self.read_recipients_and_bases(position)
+        position = self.read_body(position)
+        position = self.read_closing(position)
+        self.read_appendices(position)
+        return self.parts
+
+    # -- header -------------------------------------------------------------------------------------------
+
+    def read_header(self) -> int:
+        """The lines before the tên loại (or the first body paragraph): agency, number, place and date."""
+        lines: list[Line] = []
+        position = 0
+        while position < len(self.flow):
+            block = self.flow[position]
+            if isinstance(block, Table):
+                texts = [p.text for key, ps in self.cells.items() if key[0] == block.number for p in ps]
+                if not any(_is_quoc_hieu(t) or _NUMBER_LINE.match(_fold(t)) or _is_tieu_ngu(t) for t in texts):
+                    break
+                lines.extend(self.table_lines(block))
+                position += 1
+                continue
+            text = _fold(block.text)
+            if not text:
+                position += 1
+                continue
+            if _kind_of(text) or text.lower().startswith("kính gửi") or (lines and self._header_done(lines)
+                                                                           and "\t" not in block.text):
+                break
+            lines.extend(_split_lines(block))
+            position += 1
+            if position > 40:
+                break
+        self.header_lines(lines)
+        return position
+
+    @staticmethod
+    def _header_done(lines: list[Line]) -> bool:
+        return any(_DATE_LINE.match(line.text) for line in lines) and any(
+            _NUMBER_LINE.match(line.text) for line in lines)
+
+    def header_lines(self, lines: list[Line]) -> None:
+        parts = self.parts
+        agency: list[Line] = []
+        subject: list[str] = []
+        in_subject = False
+        for line in lines:
+            text = _fold(line.text)
+            if not text or _SEPARATOR.match(text) or _is_quoc_hieu(text) or _is_tieu_ngu(text):
+                in_subject = False
+                continue
+            number = _NUMBER_LINE.match(text)
+            if number:
+                parts.number = int(number["n"]) if number["n"] else None
+                parts.symbol = re.sub(r"\s+", "", number["sym"])
+                in_subject = False
+                continue
+            date = _DATE_LINE.match(text)
+            if date:
+                parts.place = date["place"].strip()
+                parts.date = (int(date["y"]), int(date["m"]) if date["m"] else None,
+                              int(date["d"]) if date["d"] else None)
+                in_subject = False
+                continue
+            if re.match(r"^V/v\b", text, re.IGNORECASE):
+                subject = [re.sub(r"^V/v\s*", "", text, flags=re.IGNORECASE)]
+                in_subject = True
+                continue
+            if in_subject and line.side != "phai":
+                subject.append(text)
+                continue
+            if line.side != "phai" and parts.number is None and parts.symbol is None:
+                agency.append(line)
+        if subject:
+            parts.subject = " ".join(subject).strip()
+            parts.kind = parts.kind or "cong_van"
+        # The issuing body is bold; the lines above it that are not bold name its parent body.
+        texts = [(_fold(line.text), line.bold) for line in agency]
+        names = [text for text, _ in texts if text]
+        bold_from = next((i for i, (_, bold) in enumerate(texts) if bold), None)
+        if bold_from is None:
+            parts.agency = names
+        else:
+            parent = [t for t, _ in texts[:bold_from]]
+            parts.parent_agency = parent
+            parts.agency = [t for t, _ in texts[bold_from:]]
+
+    # -- title ----------------------------------------------------------------------------------------------
+
+    def read_title(self, position: int) -> int:
+        parts = self.parts
+        while position < len(self.flow):
+            block = self.flow[position]
+            if isinstance(block, Table):
+                return position
+            text = _fold(block.text)
+            if not text:
+                position += 1
+                if parts.kind and parts.kind != "cong_van" and parts.subject:
+                    return position
+                continue
+            kind = _kind_of(text)
+            if kind and parts.subject is None and not (parts.kind == "cong_van"):
+                parts.kind = kind
+                position += 1
+                lines: list[str] = []
+                while position < len(self.flow) and isinstance(self.flow[position], Paragraph):
+                    paragraph = self.flow[position]
+                    folded = _fold(paragraph.text)
+                    if not folded:
+                        position += 1
+                        if lines:
+                            break
+                        continue
+                    printing = paragraph.text_runs
+                    if not (printing and all(r.bold for r in printing)) or _SEPARATOR.match(folded):
+                        break
+                    lines.append(folded)
+                    position += 1
+                parts.subject = " ".join(lines) if lines else None
+                return position
+            return position
+        return position
+
+    # -- Kính gửi and căn cứ ---------------------------------------------------------------------------------
+
+    def read_recipients_and_bases(self, position: int) -> int:
+        parts = self.parts
+        while position < len(self.flow):
+            block = self.flow[position]
+            if isinstance(block, Table):
+                break
+            text = _fold(block.text)
+            if not text:
+                position += 1
+                continue
+            match = re.match(r"^kính\s*gửi\s*:?\s*(.*)$", text, re.IGNORECASE)
+            if not match:
+                break
+            position += 1
+            first = match[1].strip()
+            items = [first] if first else []
+            while position < len(self.flow) and isinstance(self.flow[position], Paragraph):
+                line = _fold(self.flow[position].text)
+                if not line:
+                    position += 1
+                    continue
+                if not re.match(r"^[-–+•]\s*", line) or not items and len(line) > 200:
+                    break
+                items.append(line)
+                position += 1
+            many = len(items) > 1 or (items and re.match(r"^[-–+•]\s", items[0]) is not None)
+            parts.recipients = [_strip_item(i) if many else i for i in items]
+            break
+        # Căn cứ: italic paragraphs right after, the first of them "Căn cứ …".
+        bases: list[str] = []
+        look = position
+        while look < len(self.flow) and isinstance(self.flow[look], Paragraph):
+            paragraph = self.flow[look]
+            text = _fold(paragraph.text)
+            if not text:
+                look += 1
+                continue
+            printing = paragraph.text_runs
+            italic = bool(printing) and all(r.italic for r in printing)
+            if not italic or (not bases and not text.lower().startswith("căn cứ")):
+                break
+            bases.append(_strip_end(text))
+            look += 1
+        if bases:
+            parts.bases = bases
+            position = look
+        return position
+
+    # -- body -------------------------------------------------------------------------------------------------
+
+    def read_body(self, position: int) -> int:
+        parts = self.parts
+        while position < len(self.flow):
+            block = self.flow[position]
+            if isinstance(block, Table):
+                if self._is_closing_table(block):
+                    return position
+                grid = _grid(self.layout, block, self.cells)
+                if grid.width and len(grid.cells) > 0:
+                    parts.body_tables.append(grid)
+                    parts.notes.append(f"bảng {block.number} trong thân văn bản: số liệu ghi ra tệp dữ liệu, "
+                                       "nhưng thân văn bản chưa có khối bảng (chưa dựng lại vào đúng chỗ)")
+                position += 1
+                continue
+            text = _fold(block.text)
+            if text and (self._closing_starts(block) or (_APPENDIX.match(text) and block.section > 1)):
+                return position
+            if text and not _SEPARATOR.match(text):
+                parts.body.append(_line(block))
+            position += 1
+        return position
+
+    def _closing_starts(self, paragraph: Paragraph) -> bool:
+        text = _fold(paragraph.text)
+        if re.match(r"^nơi\s*nhận\s*:?", text, re.IGNORECASE):
+            return True
+        first = _split_lines(paragraph)
+        head = first[0].text if first else text
+        return bool(_AUTHORITY.match(head)) and head.split(".", 1)[0] + "." in AUTHORITIES and head.isupper()
+
+    def _is_closing_table(self, table: Table) -> bool:
+        texts = [_fold(p.text) for key, ps in self.cells.items() if key[0] == table.number for p in ps]
+        return any(re.match(r"^nơi\s*nhận", t, re.IGNORECASE) for t in texts) or any(
+            _AUTHORITY.match(t) and t.isupper() for t in texts[:3] + texts[-12:])
+
+    # -- Nơi nhận and the signature ------------------------------------------------------------------------
+
+    def read_closing(self, position: int) -> int:
+        lines: list[Line] = []
+        while position < len(self.flow):
+            block = self.flow[position]
+            if isinstance(block, Table):
+                if lines and not self._is_closing_table(block):
+                    break
+                if not self._is_closing_table(block):
+                    break
+                lines.extend(self.table_lines(block))
+                position += 1
+                continue
+            text = _fold(block.text)
+            if text and _APPENDIX.match(text):
+                break
+            if block.page_break_before and lines:
+                break
+            lines.extend(_split_lines(block) if text else [Line("", alignment=block.alignment,
+                                                                  paragraph=block.number)])
+            position += 1
+            if text == "" and block.section > 1:
+                break
+        self.closing_lines(lines)
+        return position
+
+    def closing_lines(self, lines: list[Line]) -> None:
+        parts = self.parts
+        distribution: list[str] = []
+        signature: list[Line] = []
+        in_list = False
+        for line in lines:
+            text = _fold(line.text)
+            if re.match(r"^nơi\s*nhận\s*:?$", text, re.IGNORECASE):
+                in_list = True
+                continue
+            if line.side == "trai" or (line.side == "" and in_list and re.match(r"^[-–+•]", text)):
+                if text:
+                    distribution.append(text)
+                continue
+            if line.side == "" and re.match(r"^[-–+•]\s*\S", text) and not signature:
+                distribution.append(text)
+                continue
+            signature.append(line)
+        storage: list[str] | None = None
+        items: list[str] = []
+        for item in distribution:
+            item = _strip_item(item)
+            lưu = re.match(r"^Lưu\s*:?\s*(.*)$", item, re.IGNORECASE)
+            if lưu:
+                units = [u.strip() for u in re.split(r"[,;]", lưu[1]) if u.strip()]
+                storage = [u for u in units if u.upper() != "VT"]
+                continue
+            items.append(item)
+        parts.distribution = items
+        parts.storage = storage
+        parts.signer = _signer(signature)
+
+
+    # -- phụ lục ---------------------------------------------------------------------------------------------
+
+    def read_appendices(self, position: int) -> None:
+        parts = self.parts
+        current: Appendix | None = None
+        before_table = True
+        while position < len(self.flow):
+            block = self.flow[position]
+            position += 1
+            if isinstance(block, Table):
+                if current is None:
+                    current = Appendix(label="Phụ lục")
+                    parts.appendices.append(current)
+                    parts.notes.append(f"bảng {block.number} sau phần ký không có dòng 'PHỤ LỤC': đọc như một phụ lục")
+                if current.table is None:
+                    current.table = _grid(self.layout, block, self.cells)
+                    current.widths = block.grid_cm
+                    section = self.layout.sections[min(block.section, len(self.layout.sections)) - 1]
+                    current.landscape = section.orientation == "ngang"
+                    before_table = False
+                else:
+                    parts.notes.append(f"phụ lục '{current.label}' có hơn một bảng: chỉ lấy bảng đầu")
+                continue
+            text = _fold(block.text)
+            if not text or _SEPARATOR.match(text):
+                continue
+            if _APPENDIX.match(text):
+                current = Appendix(label=text)
+                parts.appendices.append(current)
+                before_table = True
+                continue
+            if current is None:
+                parts.notes.append(f"đoạn sau phần ký, ngoài phụ lục, bị bỏ qua: \"{text[:60]}\"")
+                continue
+            if not before_table:
+                current.notes.append(text)
+            elif _ATTACHED.match(text):
+                current.attached = True
+                current.attached_text = text
+            else:
+                label, value = _lead(block)
+                if value and label:
+                    current.leads.append((label, value))
+                elif not current.attached and not current.leads:
+                    current.titles.append(text)
+                else:
+                    current.leads.append(("", text))
+
+
+def _lead(paragraph: Paragraph) -> tuple[str, str]:
+    """A lead line above a phụ lục table: a label in plain letters then a value in bold."""
+    label, value = [], []
+    for run in paragraph.runs:
+        if run.bold and run.text.strip():
+            value.append(run.text)
+        elif value:
+            return "", ""
+        else:
+            label.append(run.text)
+    return _fold("".join(label)), _fold("".join(value))
+
+
+def _strip_end(text: str) -> str:
+    end = len(text)
+    while end and (text[end - 1].isspace() or text[end - 1] in ";.,"):
+        end -= 1
+    return text[:end]
+
+
+def _strip_item(text: str) -> str:
+    """A list item without its dash and its closing punctuation: "- Như trên;" → "Như trên"."""
+    return _strip_end(re.sub(r"^[-–+•]\s*", "", _fold(text)))
+
+
+def _signer(lines: list[Line]) -> Signer | None:
+    texts = [_fold(line.text) for line in lines]
+    filled = [t for t in texts if t]
+    if not filled:
+        return None
+    authority = on_behalf = None
+    rest = list(filled)
+    match = _AUTHORITY.match(rest[0])
+    if match and match[1] + "." in AUTHORITIES:
+        authority, on_behalf = match[1] + ".", match[2].strip()
+        rest = rest[1:]
+    name = None
+    if rest and not rest[-1].isupper():
+        name = rest[-1]
+        rest = rest[:-1]
+    title = " ".join(t for t in rest if t.isupper()) or None
+    return Signer(authority, on_behalf, title, name)
+
+
+def read_parts(layout: Layout) -> Parts:
+    """The parts of the document whose layout is ``layout`` (engine.render.layout.read_layout)."""
+    return _Reader(layout).read()
