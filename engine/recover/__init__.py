@@ -107,7 +107,7 @@ class _Builder:
         if not parts.place:
             self.comments[("dia_danh",)] = "văn bản không ghi địa danh (dòng 'địa danh, ngày …'): điền vào"
         if parts.date is None:
-            spec["ngay"] = {"nam": 2000}
+            spec["ngay"] = None
             self.comments[("ngay",)] = "văn bản không ghi ngày: điền năm (và ngày, tháng khi ban hành)"
         else:
             year, month, day = parts.date

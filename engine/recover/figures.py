@@ -261,7 +261,7 @@ def figure_candidates(views: dict[str, dict[str, Any]]) -> list[Candidate]:
 _TOKEN = re.compile(r"(?<![\w.,/])(\d{1,3}(?:\.\d{3})+|\d+)(?:,(\d+))?(%?)(?![\w]|[.,]\d|/[^\d\s]|/\d{4})")
 # Numbers that are names, not figures: "Quyết định 459", "tiêu chí 9", "Điều 5", a year.
 _REFERENCE_BEFORE = re.compile(
-    r"(?:số|điều|khoản|mục|điểm|chương|phần|tiêu chí|chỉ số|nhóm|phụ lục|quyết định|nghị định|thông tư|"
+    r"(?:số|điều|khoản|mục|chương|phần|tiêu chí|chỉ số|nhóm|phụ lục|quyết định|nghị định|thông tư|"
     r"công văn|văn bản|kế hoạch|chỉ thị|năm|tháng|quý|ngày|lần thứ|thứ)\s+$", re.IGNORECASE)
 _SPANS_TO_SKIP = re.compile(r"\d{1,2}/\d{1,2}/\d{4}|\d{1,2}/\d{4}|\d+/[A-Za-zĐđ]|https?://\S+")
 
