@@ -173,8 +173,6 @@ class _Builder:
         out["ho_ten"] = signer.name or ""
         if not signer.name:
             self.comments[("nguoi_ky",)] = "không thấy họ tên người ký (dòng cuối khối chữ ký): điền vào"
-        if self.parts.signers_extra:
-            self.notes.append("văn bản có nhiều khối chữ ký: chỉ khôi phục khối đầu")
         return out
 
     # -- phụ lục and tables ------------------------------------------------------------------------------------

@@ -123,7 +123,6 @@ class Parts:
     distribution: list[str] = field(default_factory=list)
     storage: list[str] | None = None  # units after VT on the "Lưu:" line; None: no such line
     signer: Signer | None = None
-    signers_extra: int = 0  # further signature blocks (a joint document) not recovered
     appendices: list[Appendix] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)  # what could not be read, in words for the clerk
 
