@@ -17,8 +17,11 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 
+from engine.errors import LimitError, Location, Problem
 from engine.kinds import KINDS
 from engine.render.layout import Layout, Paragraph, Table
+from engine.trust.limits import current_limits
+from engine.vn.numbers import format_number
 
 __all__ = ["Appendix", "Grid", "Line", "Parts", "Signer", "read_parts"]
 
@@ -197,6 +200,13 @@ def _split_lines(paragraph: Paragraph, side: str = "") -> list[Line]:
 
 def _grid(layout: Layout, table: Table, cell_paragraphs: dict[tuple[int, int, int], list[Paragraph]]) -> Grid:
     width = max((span.column + span.span - 1 for row in table.rows for span in row), default=0)
+    limits = current_limits()
+    if width > limits.so_cot or len(table.rows) > limits.so_dong or width * len(table.rows) > limits.so_o:
+        raise LimitError(Problem(
+            "LIMIT_ROWS", f"bảng {table.number} có {format_number(len(table.rows))} dòng, {format_number(width)} cột, "
+            f"quá giới hạn {limits.describe('so_dong')} dòng, {limits.describe('so_cot')} cột, "
+            f"{limits.describe('so_o')} ô", Location(field=f"bảng {table.number}"),
+            hint="Kiểm tra đúng văn bản; nếu đúng là bảng lớn, nâng giới hạn so_dong, so_cot hoặc so_o."))
     cells, spans, continued, bold = [], [], [], []
     for row_number, row in enumerate(table.rows, start=1):
         texts = [""] * width

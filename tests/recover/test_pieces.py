@@ -199,3 +199,22 @@ def test_a_document_past_the_paragraph_limit_is_a_limit_error():
         recover(buffer.getvalue(), name="dai.docx")
     with pytest.raises(DocumentError):
         recover(b"PK\x05\x06" + b"\x00" * 18, name="rong.docx")
+
+
+def test_a_table_that_claims_a_million_columns_is_a_limit_error_not_a_million_cells():
+    import io
+
+    from docx import Document
+    from docx.oxml.ns import qn
+
+    document = Document()
+    table = document.add_table(rows=3, cols=2)
+    span = table.cell(0, 0)._tc.get_or_add_tcPr()
+    grid = span.makeelement(qn("w:gridSpan"), {qn("w:val"): "1000000"})
+    span.append(grid)
+    document.add_paragraph("PHỤ LỤC")
+    buffer = io.BytesIO()
+    document.save(buffer)
+    with pytest.raises(LimitError) as caught:
+        recover(buffer.getvalue(), name="rong.docx")
+    assert caught.value.problems[0].code == "LIMIT_ROWS"
