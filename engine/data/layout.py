@@ -31,6 +31,7 @@ from decimal import Decimal
 from typing import Any
 
 from engine.errors import DataError, Location, Problem
+from engine.vn.numbers import format_number, to_decimal
 from engine.vn.text import nfc, upper_vi
 
 __all__ = [
@@ -183,6 +184,16 @@ def cell_text(value: object) -> str:
     if isinstance(value, Decimal):
         return format(value.normalize(), "f") if value.is_finite() else str(value)
     return " ".join(str(value).split())
+
+
+def shown(value: object) -> str:
+    """A cell as ``vanban data`` shows it to a clerk: a stored number the Vietnamese way ("89,63"), text as typed."""
+    if isinstance(value, (int, float, Decimal)) and not isinstance(value, bool):
+        try:
+            return format_number(to_decimal(value))
+        except ValueError:
+            return cell_text(value)
+    return cell_text(value)
 
 
 def header_key(text: str) -> str:
@@ -747,12 +758,73 @@ class TableLayout:
         }
 
 
+    def describe(self, first_units: int = 5) -> list[str]:
+        """What ``vanban data`` prints: how the table is read, in Vietnamese, for a clerk about to write ``cot:``."""
+        lines = [f"Bảng: {self.file}" + (f", trang tính '{self.sheet}'" if self.sheet is not None else "")
+                 + (f" (các trang tính: {', '.join(self.sheets)})" if len(self.sheets) > 1 else "")
+                 + (f"; dấu phân cách '{_DELIMITER_NAMES.get(self.delimiter, self.delimiter)}'"
+                    if self.delimiter else "")]
+        if self.header_rows:
+            rows = _rows(self.header_rows[0], self.header_rows[-1])
+            levels = f" ({len(self.header_rows)} tầng)" if len(self.header_rows) > 1 else ""
+            numbering = f"; dòng đánh số cột: {self.numbering_row}" if self.numbering_row is not None else ""
+            lines.append(f"Dòng tiêu đề cột: {rows}{levels}{numbering}")
+        else:
+            lines.append("Không tìm thấy dòng tiêu đề cột.")
+        spacers = f"; bỏ cột trống: {', '.join(self.spacers)}" if self.spacers else ""
+        lines += ["", f"Cột ({len(self.columns)}{spacers}):"]
+        ref_width = max((len(c.ref) for c in self.columns), default=3)
+        label_width = max((len(c.label or "") for c in self.columns), default=0)
+        kind_width = max((len(_KIND_NAMES[c.kind]) for c in self.columns), default=0)
+        for column in self.columns:
+            name = column.name or "(không có tiêu đề)"
+            short = f"   [ghi ngắn: {column.short}]" if column.short and column.short != column.name else ""
+            lines.append(f"  {column.ref:<{ref_width}}  {column.label or '':<{label_width}}  "
+                         f"{_KIND_NAMES[column.kind]:<{kind_width}}  {name}{short}")
+        labels: dict[str, list[str]] = {}
+        for column in self.columns:
+            if column.label:
+                labels.setdefault(column.label, []).append(column.ref)
+        for label, refs in labels.items():
+            if len(refs) > 1:
+                lines.append(f"  Lưu ý: nhãn {label} có ở {len(refs)} cột ({', '.join(refs)}), bảng đánh số nhầm: "
+                             "ghi các cột này bằng tên, không bằng nhãn.")
+        lines += ["", f"Dòng bỏ qua, không phải đơn vị ({len(self.skipped)}):" if self.skipped
+                  else "Không có dòng nào bị bỏ qua."]
+        for row in self.skipped:
+            where = _rows(row.row, row.until or row.row)
+            text = f" — {row.text}" if row.text and row.kind != GROUP else ""
+            lines.append(f"  dòng {where:<8} {row.reason}{text}")
+        lines.append("")
+        if not self.units:
+            lines.append("Không có dòng đơn vị nào.")
+        else:
+            shown = self.units[:first_units]
+            more = f"; {len(shown)} dòng đầu" if len(shown) < len(self.units) else ""
+            lines.append(f"Đơn vị: {len(self.units)} dòng (dòng {_rows(self.units[0].row, self.units[-1].row)})"
+                         f"{more}:")
+            for unit in shown:
+                group = f" (nhóm {unit.group.label or unit.group.name})" if unit.group is not None else ""
+                lines.append(f"  dòng {unit.row}{group}: " + " | ".join(unit.cells))
+        lines += ["", "Trong 'cot:' của đặc tả, ghi cột bằng tên của nó (cả đường dẫn tiêu đề, hoặc phần cuối đủ phân "
+                  "biệt như [ghi ngắn]), hoặc bằng nhãn số cột như '(5)'."]
+        return lines
+
+
+_DELIMITER_NAMES = {";": ";", ",": ",", "\t": "tab"}
+_KIND_NAMES = {NUMBER: "số", TEXT: "chữ", SERIAL: "số thứ tự", EMPTY: "trống", "": ""}
+
+
+def _rows(first: int, last: int) -> str:
+    return f"{first}–{last}" if last > first else str(first)
+
+
 _REASONS = {TITLE: "tiêu đề phía trên bảng", NUMBERING: "dòng đánh số cột", BLANK: "dòng trống",
-            NOTE: "ghi chú hoặc chữ ký dưới bảng"}
+            NOTE: "ghi chú, chữ ký dưới bảng"}
 
 
 def _row_text(cells: _Cells, limit: int = 160) -> str:
-    text = " | ".join(cell_text(v) for _, v in cells.all())
+    text = " | ".join(shown(v) for _, v in cells.all())
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
@@ -807,16 +879,16 @@ def layout_of(analysis: Analysis, *, file: str, sheet: str | None, sheets: Seque
             continue
         text = _row_text(_Cells(cells))
         if kind == UNIT:
-            shown = tuple(cell_text(cells[c.index]) if c.index < len(cells) else "" for c in columns)
-            units.append(TableRow(number, kind, text, "", unit_group[i], cells=shown))
+            texts = tuple(shown(cells[c.index]) if c.index < len(cells) else "" for c in columns)
+            units.append(TableRow(number, kind, text, "", unit_group[i], cells=texts))
         elif kind == GROUP:
             group = groups[number]
-            skipped.append(TableRow(number, kind, text, f"dòng nhóm {group.title}", group))
+            skipped.append(TableRow(number, kind, text, f"dòng nhóm: {group.title}", group))
         elif kind == SUMMARY:
             summary = covers[i]
             what = "trung bình" if summary.kind == MEAN else "tổng"
-            scope = f" nhóm {summary.group.title}" if summary.group is not None else ""
-            skipped.append(TableRow(number, kind, text, f"dòng tổng hợp: so với {what} của {len(summary.units)} "
+            scope = f" nhóm {summary.group.label or summary.group.name}" if summary.group is not None else ""
+            skipped.append(TableRow(number, kind, text, f"dòng tổng hợp, kiểm tra với {what} của {len(summary.units)} "
                                     f"đơn vị{scope}", summary.group, summary.kind, len(summary.units)))
         else:
             skipped.append(TableRow(number, kind, text, _REASONS.get(kind, kind)))
