@@ -23,7 +23,7 @@ from engine.kinds import KINDS, TEMPLATES_DIR
 from engine.render.tables import Cell, Row, Table
 from engine.scoring.criteria import CriteriaResult
 from engine.scoring.figures import Figure
-from engine.scoring.indices import IndexResult
+from engine.scoring.indices import IndexResult, UnitScore
 from engine.scoring.stage import DataGroup, Scored
 from engine.spec.loader import LoadedSpec
 from engine.spec.models import PhuLuc
@@ -208,11 +208,13 @@ def index_table(result: IndexResult, item: PhuLuc, groups: tuple[DataGroup, ...]
     if item.nhom_dong or not groups:
         parts = [(group_row("I", item.nhom_dong) if item.nhom_dong else None, units)]
     else:
-        grouped = {name for group in groups for name in group.units}
-        parts = [(None, [u for u in units if u.unit not in grouped])]
-        for number, group in enumerate(groups, start=1):
-            members = set(group.units)
-            parts.append((group_row(group.label or roman(number), group.name), [u for u in units if u.unit in members]))
+        group_of = {name: k for k, group in enumerate(groups) for name in group.units}
+        buckets: list[list[UnitScore]] = [[] for _ in range(len(groups) + 1)]  # the last: units in no group
+        for unit in units:
+            buckets[group_of.get(unit.unit, len(groups))].append(unit)
+        parts = [(None, buckets[-1])]
+        parts += [(group_row(group.label or roman(number), group.name), buckets[number - 1])
+                  for number, group in enumerate(groups, start=1)]
     for head, members in parts:
         if head is not None:
             rows.append(head)

@@ -160,12 +160,6 @@ class Analysis:
         """The header's row numbers in the file."""
         return tuple(self.rows[i][0] for i in self.header)
 
-    def column(self, index: int) -> Column | None:
-        for column in self.columns:
-            if column.index == index:
-                return column
-        return None
-
 
 def is_blank(value: object) -> bool:
     return value is None or (isinstance(value, str) and not value.strip())
@@ -657,21 +651,31 @@ def _scopes(found: list[tuple[int, str, str]], kinds: list[str], units: list[int
 
     A row that says it is over everything ("Tổng cộng", "Tổng số", "… chung", "… toàn huyện") covers
     every unit of the table. Any other ("Cộng", "Trung bình") right after the units of a group (the
-    table having group rows) covers that group; otherwise every unit.
+    table having group rows) covers that group; otherwise every unit. One pass; rows that cover the
+    same units share one tuple.
     """
     everything = tuple(range(len(units)))
+    members: dict[int, list[int]] = {}
+    for k, group in enumerate(unit_groups):
+        if group is not None:
+            members.setdefault(id(group), []).append(k)
+    shared = {key: tuple(value) for key, value in members.items()}
     at = {row: k for k, row in enumerate(units)}
+    wanted = {index: (kind, text) for index, kind, text in found}
     summaries: list[Summary] = []
-    for index, kind, text in found:
-        group: Group | None = None
-        covered = everything
-        if group_rows and not _GRAND.search(text.casefold()):
-            previous_unit = next((j for j in range(index - 1, body - 1, -1) if kinds[j] in (UNIT, GROUP)), None)
-            if previous_unit is not None and kinds[previous_unit] == UNIT:
-                group = unit_groups[at[previous_unit]]
+    last: int | None = None  # the last unit or group row above the current row
+    for i in range(body, len(kinds)):
+        if i in wanted:
+            kind, text = wanted[i]
+            group: Group | None = None
+            covered = everything
+            if group_rows and not _GRAND.search(text.casefold()) and last is not None and kinds[last] == UNIT:
+                group = unit_groups[at[last]]
                 if group is not None:
-                    covered = tuple(k for k in everything if unit_groups[k] is group)
-        summaries.append(Summary(index, numbers[index], kind, text, covered, group))
+                    covered = shared[id(group)]
+            summaries.append(Summary(i, numbers[i], kind, text, covered, group))
+        elif kinds[i] in (UNIT, GROUP):
+            last = i
     return tuple(summaries)
 
 

@@ -182,8 +182,8 @@ def read_layout(source: Path | str | InputFile, *, sheet: str | None = None) -> 
         delimiter = None
     elif file.suffix == ".csv":
         text = _csv_text(file)
-        delimiter = _csv_delimiter(text)
         try:
+            delimiter = _csv_delimiter(text)
             table = _Table(file.name, _csv_records(text, delimiter))
         except (DataError, LimitError) as exc:
             raise _in_file(exc, file.name) from None
@@ -693,8 +693,10 @@ def _csv_delimiter(text: str) -> str:
     for order, delimiter in enumerate(CSV_DELIMITERS):
         try:
             records = _csv_records(text, delimiter, DELIMITER_SAMPLE)
-        except (DataError, LimitError):
+        except DataError:  # a quote this delimiter cannot close: not the file's delimiter
             continue
+        except LimitError:  # too many cells under it: said as such, not read under another delimiter
+            raise
         widths: dict[int, int] = {}
         for _, cells in records:
             if len(cells) >= 2:

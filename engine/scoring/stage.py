@@ -184,9 +184,11 @@ def _score_index(loaded: LoadedSpec, name: str, entry: ChamDiem, framework: Inde
                          for p in exc.problems]) from None
     findings = _index_findings(result, row_of, framework)
     findings += _summary_findings(result, table, columns)
-    groups = tuple(DataGroup(group.label, group.name, tuple(nfc(str(row.values[NAME_COLUMN])) for row in rows
-                                                             if row.group is group and row.values.get(NAME_COLUMN)))
-                   for group in table.groups)
+    members: dict[int, list[str]] = {id(group): [] for group in table.groups}
+    for row in rows:
+        if row.group is not None and row.values.get(NAME_COLUMN) and id(row.group) in members:
+            members[id(row.group)].append(nfc(str(row.values[NAME_COLUMN])))
+    groups = tuple(DataGroup(group.label, group.name, tuple(members[id(group)])) for group in table.groups)
     return Scored(name, result, index_view(result, extras, groups), tuple(findings), groups)
 
 
@@ -243,9 +245,24 @@ def _summary_findings(result: IndexResult, table: UnitTable, columns: ColumnMap)
     """
     findings: list[Finding] = []
     problems: list[Problem] = []
+    by_name = {unit.unit: unit for unit in result.units}
+    as_shown = result.framework.lam_tron_truoc_khi_so_sanh
+    # Rows that cover the same units (a table's "Tổng cộng" and "Trung bình") add them up once.
+    cache: dict[tuple[int, str], list[Decimal]] = {}
+
+    def values_of(summary: SummaryRow, field: str) -> list[Decimal]:
+        key = (id(summary.units), field)
+        if key not in cache:
+            covered = [table.units[k] for k in summary.units]
+            if field in ("dat_duoc_ghi", "quy_doi_ghi"):
+                scores = [by_name[nfc(str(row.values[NAME_COLUMN]))] for row in covered if row.values.get(NAME_COLUMN)]
+                figures = [u.earned if field == "dat_duoc_ghi" else u.converted for u in scores]
+                cache[key] = [f.rounded() if as_shown else f.value for f in figures]
+            else:
+                cache[key] = [v for v in (row.values.get(field) for row in covered) if isinstance(v, Decimal)]
+        return cache[key]
+
     for summary in table.summaries:
-        covered = [table.units[k] for k in summary.units]
-        scores = [result.unit(nfc(str(row.values[NAME_COLUMN]))) for row in covered if row.values.get(NAME_COLUMN)]
         for field, stated in summary.values.items():
             if field in NOT_SUMMED or field not in columns.numeric or stated is None:
                 continue
@@ -259,13 +276,8 @@ def _summary_findings(result: IndexResult, table: UnitTable, columns: ColumnMap)
                 problems.append(Problem("DATA_FORMAT", f"dòng '{summary.text}': {message}", where,
                                         hint="Ghi số theo cách Việt Nam (16,74), hoặc để trống / '-' nếu không tính."))
                 continue
-            if field in ("dat_duoc_ghi", "quy_doi_ghi"):
-                figures = [u.earned if field == "dat_duoc_ghi" else u.converted for u in scores]
-                as_shown = result.framework.lam_tron_truoc_khi_so_sanh
-                values = [f.rounded() if as_shown else f.value for f in figures]
-            else:
-                values = [v for v in (row.values.get(field) for row in covered) if isinstance(v, Decimal)]
-            findings.extend(_summary_finding(summary, columns.fields[field], Decimal(stated), values, where))
+            findings.extend(_summary_finding(summary, columns.fields[field], Decimal(stated), values_of(summary, field),
+                                             where))
     if problems:
         raise DataError(problems)
     return findings
