@@ -23,8 +23,8 @@ from engine.kinds import KINDS, TEMPLATES_DIR
 from engine.render.tables import Cell, Row, Table
 from engine.scoring.criteria import CriteriaResult
 from engine.scoring.figures import Figure
-from engine.scoring.indices import IndexResult
-from engine.scoring.stage import Scored
+from engine.scoring.indices import IndexResult, UnitScore
+from engine.scoring.stage import DataGroup, Scored
 from engine.spec.loader import LoadedSpec
 from engine.spec.models import PhuLuc
 from engine.trust.limits import current_limits
@@ -161,7 +161,7 @@ def _table(loaded: LoadedSpec, item: PhuLuc, path: tuple[Any, ...], scored: dict
                                     f"{'điểm từng nhóm' if detail == 'nhom' else 'tổng điểm'} (muc_chi_tiet: {detail})",
                                     loaded.source.location((*path, "mau"), field="mau"),
                                     hint="Dùng bảng bang_xep_hang, hoặc bảng điểm có đủ cột từng chỉ số."))
-        return index_table(result, item)
+        return index_table(result, item, scored[item.nguon].groups)
     return ranking_table(result, item, scored[item.nguon].view)
 
 
@@ -180,8 +180,14 @@ def _numbers_row(count: int) -> Row:
     return Row(tuple(Cell(f"({i})", italic=True) for i in range(1, count + 1)), header=True)
 
 
-def index_table(result: IndexResult, item: PhuLuc) -> Table:
-    """STT | name | every index under its group | earned | converted | class; ranked unless told otherwise."""
+def index_table(result: IndexResult, item: PhuLuc, groups: tuple[DataGroup, ...] = ()) -> Table:
+    """STT | name | every index under its group | earned | converted | class; ranked unless told otherwise.
+
+    With ``nhom_dong`` one group row "I | nhom_dong" heads every unit. Otherwise the data's own group
+    rows are printed ("I | UBND CÁC XÃ, THỊ TRẤN"), each with its units under it (ranked within the
+    group, numbered from 1 in each; the ranks stay those of the whole table); units above the first
+    group row come first, without one.
+    """
     framework = result.framework
     indices = framework.indices()
     fixed = (1.0, 4.2, 1.7, 1.8, 1.6)
@@ -190,17 +196,32 @@ def index_table(result: IndexResult, item: PhuLuc) -> Table:
     top = Row((Cell("STT", rows=3, bold=True), Cell("TÊN CƠ QUAN, ĐƠN VỊ", rows=3, bold=True),
                Cell("ĐIỂM CÁC CHỈ SỐ", span=len(indices), bold=True), Cell("ĐIỂM ĐẠT ĐƯỢC", rows=3, bold=True),
                Cell("TỔNG ĐIỂM QUY ĐỔI", rows=3, bold=True), Cell("XẾP LOẠI", rows=3, bold=True)), header=True)
-    groups = Row(tuple(Cell(g.ten, span=len(g.chi_so), rows=2 if len(g.chi_so) == 1 else 1, bold=True)
-                       for g in framework.nhom), header=True)
+    group_names = Row(tuple(Cell(g.ten, span=len(g.chi_so), rows=2 if len(g.chi_so) == 1 else 1, bold=True)
+                            for g in framework.nhom), header=True)
     names = Row(tuple(Cell(ix.ten) for g in framework.nhom if len(g.chi_so) > 1 for ix in g.chi_so), header=True)
-    rows = [top, groups, names, _numbers_row(len(widths))]
-    if item.nhom_dong:
-        rows.append(Row((Cell("I", bold=True), Cell(item.nhom_dong, span=len(widths) - 1, bold=True, align="trai"))))
+    rows = [top, group_names, names, _numbers_row(len(widths))]
     units = result.ranked() if item.thu_tu == "xep_hang" else list(result.units)
-    for number, unit in enumerate(units, start=1):
-        values = [_natural(unit.index(ix.ma).value) for _, ix in indices]
-        rows.append(Row((Cell(str(number)), Cell(unit.unit, align="trai"), *(Cell(v) for v in values),
-                         Cell(_natural(unit.earned)), Cell(unit.converted.display()), Cell(unit.band.short))))
+
+    def group_row(label: str, name: str) -> Row:
+        return Row((Cell(label, bold=True), Cell(name, span=len(widths) - 1, bold=True, align="trai")))
+
+    if item.nhom_dong or not groups:
+        parts = [(group_row("I", item.nhom_dong) if item.nhom_dong else None, units)]
+    else:
+        group_of = {name: k for k, group in enumerate(groups) for name in group.units}
+        buckets: list[list[UnitScore]] = [[] for _ in range(len(groups) + 1)]  # the last: units in no group
+        for unit in units:
+            buckets[group_of.get(unit.unit, len(groups))].append(unit)
+        parts = [(None, buckets[-1])]
+        parts += [(group_row(group.label or roman(number), group.name), buckets[number - 1])
+                  for number, group in enumerate(groups, start=1)]
+    for head, members in parts:
+        if head is not None:
+            rows.append(head)
+        for number, unit in enumerate(members, start=1):
+            values = [_natural(unit.index(ix.ma).value) for _, ix in indices]
+            rows.append(Row((Cell(str(number)), Cell(unit.unit, align="trai"), *(Cell(v) for v in values),
+                             Cell(_natural(unit.earned)), Cell(unit.converted.display()), Cell(unit.band.short))))
     return Table(widths, tuple(rows), font_size=11, header_font_size=11)
 
 

@@ -498,6 +498,28 @@ def init(source: Path, output: Path, period, frameworks: tuple[Path, ...], force
 
 
 @main.command()
+@click.argument("table", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--sheet", "--trang-tinh", "sheet", default=None, help="Trang tính của tệp .xlsx (mặc định: trang đầu).")
+@click.option("--so-don-vi", "first_units", type=click.IntRange(0, None), default=None,
+              help="Số dòng đơn vị in ra (mặc định 5; với --json: tất cả).")
+@click.option("--json", "as_json", is_flag=True, help="In cách đọc bảng dạng JSON.")
+@trust_options
+def data(table: Path, sheet: str | None, first_units: int | None, as_json: bool, allowed: tuple[Path, ...],
+         limits: Limits | None) -> None:
+    """Cho xem chương trình đọc bảng TABLE (.csv, .xlsx) thế nào: dòng tiêu đề, các cột, dòng bỏ qua, đơn vị."""
+    from engine.data.readers import read_layout
+
+    def action() -> None:
+        layout = read_layout(table, sheet=sheet)
+        if as_json:
+            click.echo(json.dumps(layout.as_dict(first_units), ensure_ascii=False, indent=2))
+        else:
+            click.echo("\n".join(layout.describe(5 if first_units is None else first_units)))
+
+    _run(action, as_json, limits)
+
+
+@main.command()
 @click.option("--json", "as_json", is_flag=True, help="In JSON gọn trên một dòng (mặc định: thụt lề cho dễ đọc).")
 @click.option("--ngu-canh", "context", is_flag=True, help="In lược đồ những gì mẫu .docx đọc được (ngữ cảnh của mẫu).")
 def schema(as_json: bool, context: bool) -> None:

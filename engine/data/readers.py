@@ -17,33 +17,56 @@ import io
 import math
 import re
 import warnings
+import zipfile
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from engine.data.layout import (
+    DOT_DECIMAL as _DOT_DECIMAL,
+)
+from engine.data.layout import (
+    HEADER_SEARCH_ROWS,
+    Analysis,
+    Column,
+    Group,
+    Merge,
+    TableLayout,
+    analyse,
+    header_key,
+    layout_of,
+)
+from engine.data.layout import (
+    VI_NUMBER as _VI_NUMBER,
+)
+from engine.data.layout import (
+    is_blank as _is_blank,
+)
+from engine.data.layout import (
+    letter as _letter,
+)
+from engine.data.layout import (
+    sheet_ref as _sheet_ref,
+)
 from engine.errors import DataError, LimitError, Location, Problem
 from engine.spec.yamlload import LoadedYaml, load_yaml_input
 from engine.trust.files import InputFile, decode_text, read_file
 from engine.trust.limits import current_limits
-from engine.trust.packages import open_package
+from engine.trust.packages import Package, open_package
 from engine.trust.plain import UNPRINTABLE
 from engine.vn.numbers import check_magnitude, format_number, to_decimal
 from engine.vn.text import nfc
 
-__all__ = ["SUPPORTED_SUFFIXES", "ColumnMap", "UnitRow", "parse_number", "read_records", "read_units"]
+__all__ = ["SUPPORTED_SUFFIXES", "ColumnMap", "SummaryRow", "UnitRow", "UnitTable", "parse_number", "read_layout",
+           "read_records", "read_unit_table", "read_units"]
 
 SUPPORTED_SUFFIXES = (".yaml", ".yml", ".csv", ".xlsx")
-HEADER_SEARCH_ROWS = 20  # the header row is looked for among this many first rows
 MAX_PROBLEMS = 50  # problems listed one by one; the rest are counted in a final problem
 NOT_APPLICABLE = frozenset({"", "-", "—", "–"})
 CSV_DELIMITERS = (";", ",", "\t")
-
-# Vietnamese number: dots between groups of three digits, a comma before the decimals.
-_VI_NUMBER = re.compile(r"[+-]?(?:\d{1,3}(?:\.\d{3})+|\d+)(?:,\d+)?")
-# A dot that cannot separate thousands ("16.74"): the English decimal point.
-_DOT_DECIMAL = re.compile(r"[+-]?\d*\.\d+")
+DELIMITER_SAMPLE = 60  # records looked at to choose a CSV's delimiter
 _EXCEL_ERRORS = frozenset({"#NULL!", "#DIV/0!", "#VALUE!", "#REF!", "#NAME?", "#NUM!", "#N/A"})
 _NUMBER_HINT = (
     "Ghi số theo cách Việt Nam (16,74 hoặc 1.147); để trống hoặc ghi '-' nếu tiêu chí không áp dụng cho đơn vị này."
@@ -85,27 +108,94 @@ class UnitRow:
     ``Decimal`` for numeric fields, ``None`` for a blank or "-" cell (not applicable) or an
     optional column the file does not have. ``source`` is the file with the row number in
     ``line`` and, in ``field``, "Trang1!B7" for Excel, "dòng 7" for CSV, "mục thứ 3" for YAML.
+    ``group`` is the group row above it in the table ("I | UBND CÁC XÃ, THỊ TRẤN"), if any.
     """
 
     values: dict[str, object]
     source: Location
+    group: Group | None = None
+
+
+@dataclass(frozen=True)
+class SummaryRow:
+    """A "Tổng cộng" or "Trung bình" row of a table: what it states per field, and which units it covers.
+
+    ``kind`` is "tong" (a sum) or "trung_binh" (a mean). ``values`` has every field whose column
+    the table has: an exact ``Decimal`` for a number, ``None`` for a blank or "-" cell, the text
+    itself for a numeric field's cell that is not a number (a text field's cell is its text).
+    ``cells`` is where each value is; ``units`` are positions in :attr:`UnitTable.units`;
+    ``group`` is the group it covers, or None for every unit of the table.
+    """
+
+    kind: str
+    text: str
+    values: dict[str, object]
+    cells: dict[str, Location]
+    units: tuple[int, ...]
+    group: Group | None
+    source: Location
+
+
+@dataclass(frozen=True)
+class UnitTable:
+    """A unit table as read: its unit rows, its group rows and its summary rows (YAML tables have only units)."""
+
+    units: list[UnitRow]
+    groups: tuple[Group, ...] = ()
+    summaries: tuple[SummaryRow, ...] = ()
 
 
 def read_units(source: Path | str | InputFile, columns: ColumnMap, *, sheet: str | None = None) -> list[UnitRow]:
-    """Turn a YAML, CSV or Excel .xlsx table of units into one :class:`UnitRow` per non-blank row.
+    """Turn a YAML, CSV or Excel .xlsx table of units into one :class:`UnitRow` per unit row.
 
     ``source`` is a path the user named, or a file a spec named, already read through
     engine.trust. ``sheet`` chooses an Excel sheet by name (default: the first visible sheet).
-    Completely blank rows are skipped; every other row after the header is kept, a "Tổng cộng"
-    row too. Raises :class:`DataError` with every problem of the file (up to 50 listed); a table
-    with no data row, or a CSV row with more or fewer cells than its header, is refused.
+    A CSV or sheet may be an export as it comes (engine.data.layout): title rows, a header of
+    several levels, a column-number row, group rows, summary rows and notes are recognised and
+    are not units; blank rows are skipped. Raises :class:`DataError` with every problem of the
+    file (up to 50 listed); a table with no unit row, or a CSV unit row with more or fewer cells
+    than its header, is refused. :func:`read_unit_table` gives the group and summary rows too.
     """
+    return read_unit_table(source, columns, sheet=sheet).units
+
+
+def read_unit_table(source: Path | str | InputFile, columns: ColumnMap, *, sheet: str | None = None) -> UnitTable:
+    """Like :func:`read_units`, with the table's group rows and its summary rows ("Tổng cộng", "Trung bình")."""
     file = _input(source, sheet)
     if file.suffix == ".xlsx":
         return _read_xlsx(file, columns, sheet)
     if file.suffix == ".csv":
         return _read_csv(file, columns)
-    return _read_yaml(file, columns)
+    return UnitTable(_read_yaml(file, columns))
+
+
+def read_layout(source: Path | str | InputFile, *, sheet: str | None = None) -> TableLayout:
+    """How the engine reads a CSV or .xlsx table, whatever a spec maps: header, columns, skipped rows, units.
+
+    What ``vanban data`` prints and a page that lets a clerk map columns shows; plain data with
+    ``as_dict()`` for JSON. A YAML table has no layout to find (its keys are the names) and is
+    refused with a DataError saying so.
+    """
+    file = _input(source, sheet)
+    if file.suffix == ".xlsx":
+        table, merges, sheets = _xlsx_table(file, sheet)
+        delimiter = None
+    elif file.suffix == ".csv":
+        text = _csv_text(file)
+        try:
+            delimiter = _csv_delimiter(text)
+            table = _Table(file.name, _csv_records(text, delimiter))
+        except (DataError, LimitError) as exc:
+            raise _in_file(exc, file.name) from None
+        merges, sheets = [], ()
+    else:
+        raise DataError(Problem("DATA_FORMAT", "tệp YAML không có dòng tiêu đề để tìm: mỗi mục là một đơn vị, các khóa "
+                                "là tên cột", Location(file=file.name),
+                                hint="Lệnh này xem bảng .csv hoặc .xlsx; trong 'cot:' ghi đúng tên khóa của tệp YAML."))
+    if not table.rows:
+        raise DataError(_empty(table))
+    analysis = analyse(table.rows, merges, file=file.name, sheet=table.sheet)
+    return layout_of(analysis, file=file.name, sheet=table.sheet, sheets=sheets, delimiter=delimiter)
 
 
 def _input(source: Path | str | InputFile, sheet: str | None) -> InputFile:
@@ -189,10 +279,6 @@ def read_records(source: Path | str | InputFile) -> tuple[list[str], list[tuple[
 def _norm(text: str) -> str:
     """Header key: NFC, case-folded, runs of whitespace (newlines in Excel headers too) as one space."""
     return " ".join(nfc(text).casefold().split())
-
-
-def _is_blank(value: object) -> bool:
-    return value is None or (isinstance(value, str) and not value.strip())
 
 
 class _Problems:
@@ -386,99 +472,120 @@ class _Table:
         return Location(file=self.file, line=row, field=f"dòng {row}")
 
 
-def _letter(col: int) -> str:
-    from openpyxl.utils.cell import get_column_letter
-
-    return get_column_letter(col + 1)
-
-
-def _sheet_ref(title: str) -> str:
-    """Sheet title as Excel writes it in a reference: quoted when it has spaces or symbols."""
-    if re.fullmatch(r"[^\W\d]\w*", title):
-        return title
-    return "'" + title.replace("'", "''") + "'"
+def _empty(table: _Table) -> Problem:
+    where = Location(file=table.file, field=f"trang tính '{table.sheet}'" if table.sheet else None)
+    place = f" trong trang tính '{table.sheet}'" if table.sheet is not None else ""
+    return Problem("DATA_FORMAT", f"tệp trống, không có dòng tiêu đề{place}", where,
+                   hint="Bảng cần một dòng tiêu đề (tên các cột) và mỗi đơn vị một dòng bên dưới.")
 
 
-def _header_cells(row: Sequence[object]) -> list[str]:
-    return [" ".join(nfc(str(v)).split()) for v in row if not _is_blank(v)]
+def _label_key(text: str) -> str:
+    """A column-number label as it compares: "(5)", "( 5 )" and "5" are the same label."""
+    key = header_key(text).replace(" ", "")
+    inner = re.fullmatch(r"\((\w+)\)", key)
+    return inner[1] if inner else key
 
 
-def _match_header(row: Sequence[object], columns: ColumnMap) -> dict[str, list[int]]:
-    """Field -> 0-based indexes of the cells of ``row`` whose text is that field's header."""
-    keys = [_norm(str(v)) if not _is_blank(v) else "" for v in row]
-    found: dict[str, list[int]] = {}
-    for field, header in columns.fields.items():
-        wanted = _norm(header)
-        hits = [i for i, key in enumerate(keys) if key == wanted]
-        if hits:
-            found[field] = hits
-    return found
+class _Columns:
+    """Find the column a ``cot:`` value names: by its full header path, a trailing part of it, or its label."""
+
+    def __init__(self, columns: Sequence[Column]):
+        self.columns = [c for c in columns if c.path or c.label]
+        self.full = [header_key(c.name) for c in self.columns]
+        self.tails = [{header_key(" / ".join(c.path[k:])) for k in range(1, len(c.path))} for c in self.columns]
+        self.labels = [_label_key(c.label) if c.label else None for c in self.columns]
+
+    def find(self, wanted: str) -> list[Column]:
+        """The columns ``wanted`` names: one, several (ambiguous) or none."""
+        key = header_key(wanted)
+        for hits in ([c for c, k in zip(self.columns, self.full, strict=True) if k == key],
+                     [c for c, t in zip(self.columns, self.tails, strict=True) if key in t],
+                     [c for c, k in zip(self.columns, self.labels, strict=True) if k is not None and
+                      k == _label_key(wanted)]):
+            if hits:
+                return hits
+        return []
+
+    def names(self) -> list[str]:
+        """Every column as a person names it: its full path (or its label if it has no header)."""
+        return [c.name or c.label or "" for c in self.columns]
+
+    def closest(self, wanted: str) -> str | None:
+        """The name of the column closest to ``wanted``: its shortest unique name, to write in ``cot:``."""
+        choices: dict[str, str] = {}
+        for column in self.columns:
+            short = column.short or column.name
+            for k in range(len(column.path)):
+                choices.setdefault(header_key(" / ".join(column.path[k:])), short)
+            if column.label:
+                choices.setdefault(header_key(column.label), column.label)
+        close = difflib.get_close_matches(header_key(wanted), list(choices), n=1, cutoff=0.6)
+        return choices[close[0]] if close else None
 
 
-def _find_header(table: _Table, columns: ColumnMap) -> tuple[int, dict[str, int]] | None:
-    """Index in ``table.rows`` of the first row with every required header, and field -> column."""
-    required = columns.fields.keys() - columns.optional
-    for index, (_, cells) in enumerate(table.rows[:HEADER_SEARCH_ROWS]):
-        found = _match_header(cells, columns)
-        if required <= found.keys():
-            return index, {field: hits[0] for field, hits in found.items()}
-    return None
-
-
-def _header_problems(table: _Table, columns: ColumnMap, header_index: int | None) -> list[Problem]:
-    """Why the header row is unusable: missing columns (with a suggestion) or a column given twice."""
-    candidates = table.rows[:HEADER_SEARCH_ROWS]
-    if header_index is None:
-        if not candidates:
-            where = Location(file=table.file, field=f"trang tính '{table.sheet}'" if table.sheet else None)
-            place = f" trong trang tính '{table.sheet}'" if table.sheet is not None else ""
-            return [Problem("DATA_FORMAT", f"tệp trống, không có dòng tiêu đề{place}", where,
-                            hint="Dòng tiêu đề phải có các cột: "
-                                 f"{_headers_list(columns.fields[f] for f in columns.fields)}.")]
-
-        # The row that looks most like the header: most wanted headers, else most text cells.
-        def score(item: tuple[int, tuple[int, Sequence[object]]]) -> tuple[int, int, int]:
-            index, (_, cells) = item
-            return len(_match_header(cells, columns)), len(_header_cells(cells)), -index
-
-        header_index = max(enumerate(candidates), key=score)[0]
-    row_number, cells = table.rows[header_index]
-    present = _header_cells(cells)
-    found = _match_header(cells, columns)
-    problems: list[Problem] = []
-    where = table.row(row_number, 0)
+def _locate(analysis: Analysis, table: _Table, columns: ColumnMap) -> dict[str, int]:
+    """Field → 0-based column of the table; every field that names no column, or several, is a problem."""
+    finder = _Columns(analysis.columns)
+    header_rows = analysis.header_rows
+    where = table.row(header_rows[0], 0) if header_rows else Location(file=table.file)
     place = table.where()
-    for field in columns.fields:
-        if field not in found and field not in columns.optional:
-            problem = _missing_column(columns, field, present, where, place)
-            if len(table.rows) > 1:
-                problem = Problem(problem.code, problem.message, problem.location,
-                                  hint=f"Dòng tiêu đề được tìm trong {HEADER_SEARCH_ROWS} dòng đầu; dòng giống nhất "
-                                       f"là dòng {row_number}. {problem.hint}")
-            problems.append(problem)
-        elif field in found and len(found[field]) > 1:
-            refs = ", ".join(table.column_name(i) for i in found[field])
-            problems.append(Problem("DATA_FORMAT", f"cột '{columns.fields[field]}' xuất hiện {len(found[field])} "
-                                    f"lần ({refs}), không biết lấy cột nào", where,
-                                    hint="Đổi tên hoặc xóa các cột trùng tên."))
-    return problems
+    shown_rows = (f"dòng {header_rows[0]}" if len(header_rows) == 1 else
+                  f"dòng {header_rows[0]}–{header_rows[-1]} ({len(header_rows)} tầng)") if header_rows else "không có"
+    positions: dict[str, int] = {}
+    problems: list[Problem] = []
+    for field, wanted in columns.fields.items():
+        hits = finder.find(wanted)
+        if len(hits) == 1:
+            positions[field] = hits[0].index
+        elif hits:
+            listed = "; ".join(f"'{c.name or c.label}' ({table.column_name(c.index)})" for c in hits[:10])
+            if all(header_key(c.name) == header_key(hits[0].name) for c in hits) and hits[0].path:
+                hint = "Các cột trùng tên: đổi tên hoặc xóa các cột thừa, hoặc ghi nhãn số cột của cột cần lấy."
+            elif not any(header_key(c.name) == header_key(wanted) for c in hits) and any(
+                    _label_key(wanted) == _label_key(c.label or "") for c in hits):
+                hint = "Các cột cùng nhãn số (bảng đánh số nhầm): chọn cột theo tên tiêu đề."
+            else:
+                example = next((c.short for c in hits if c.short and header_key(c.short) != header_key(wanted)), "")
+                hint = ("Ghi thêm phần tiêu đề phía trên, nối bằng ' / '" +
+                        (f", ví dụ '{example}'" if example else "") + "; hoặc ghi nhãn số cột của nó như '(5)'.")
+            problems.append(Problem("DATA_FORMAT", f"cột '{wanted}' (trường '{field}') khớp {len(hits)} cột, không "
+                                    f"biết lấy cột nào: {listed}", where, hint=hint))
+        elif field not in columns.optional:
+            message = f"không có cột '{wanted}' {place} (cần cho trường '{field}')"
+            suggestion = finder.closest(wanted)
+            if suggestion is not None:
+                message += f"; có phải là cột '{suggestion}'?"
+            problems.append(Problem(
+                "DATA_FORMAT", message, where,
+                hint=f"Các cột đang có: {_headers_list(finder.names())}. Dòng tiêu đề tìm được: {shown_rows}; "
+                     f"'vanban data {table.file}' cho xem bảng được đọc thế nào. Ghi tên cột (cả đường dẫn tiêu đề "
+                     "nhiều tầng nối bằng ' / ', hoặc phần cuối của nó), hay nhãn số cột như '(5)'; hoa/thường và dấu "
+                     "cách thừa không quan trọng."))
+    if problems:
+        raise DataError(problems)
+    return positions
 
 
-def _rows_from_table(table: _Table, columns: ColumnMap) -> list[UnitRow]:
-    match = _find_header(table, columns)
-    header_index = match[0] if match else None
-    problems = _header_problems(table, columns, header_index)
-    if problems or match is None:
-        raise DataError(problems or [Problem("DATA_FORMAT", "không tìm thấy dòng tiêu đề", Location(file=table.file))])
-    header_index, positions = match
+def _summary_value(raw: object, numeric: bool) -> object:
+    """A summary cell: a Decimal, None (blank or "-"), or its text when a number was wanted and it is none."""
+    try:
+        return _convert(raw, numeric)
+    except _NumberTooLarge:
+        raise
+    except _CellError:
+        return " ".join(nfc(str(raw)).split())
+
+
+def _units_from_table(table: _Table, analysis: Analysis, columns: ColumnMap) -> UnitTable:
+    positions = _locate(analysis, table, columns)
     if table.sheet is None:
-        _check_widths(table, header_index)
+        _check_widths(table, analysis.header[-1] if analysis.header else 0,
+                      only=(*analysis.units, *(s.index for s in analysis.summaries)), header=analysis.header)
     collector = _Problems(table.file)
-    first_col = min(positions.values())
+    first_col = min(positions.values(), default=0)
     units: list[UnitRow] = []
-    for row_number, cells in table.rows[header_index + 1 :]:
-        if all(_is_blank(v) for v in cells):
-            continue
+    for position, group in zip(analysis.units, analysis.unit_groups, strict=True):
+        row_number, cells = table.rows[position]
         values: dict[str, object] = {}
         for field, header in columns.fields.items():
             col = positions.get(field)
@@ -491,14 +598,32 @@ def _rows_from_table(table: _Table, columns: ColumnMap) -> list[UnitRow]:
             except _CellError as exc:
                 values[field] = None
                 collector.add(Problem("DATA_FORMAT", exc.message, where, hint=exc.hint))
-        units.append(UnitRow(values=values, source=table.row(row_number, first_col)))
+        units.append(UnitRow(values=values, source=table.row(row_number, first_col), group=group))
     collector.raise_if_any()
     if not units:
-        header_row = table.rows[header_index][0]
-        raise DataError(Problem("DATA_FORMAT", "bảng chỉ có dòng tiêu đề, không có dòng dữ liệu nào",
+        header_row = analysis.header_rows[-1] if analysis.header else table.rows[0][0]
+        found = ""
+        if analysis.groups or analysis.summaries:
+            found = (f" (có {len(analysis.groups)} dòng nhóm, {len(analysis.summaries)} dòng tổng hợp, không có dòng "
+                     "đơn vị)")
+        raise DataError(Problem("DATA_FORMAT", f"bảng chỉ có dòng tiêu đề, không có dòng dữ liệu nào{found}",
                                 table.row(header_row, first_col),
                                 hint="Thêm mỗi đơn vị một dòng dưới dòng tiêu đề."))
-    return units
+    summaries: list[SummaryRow] = []
+    for summary in analysis.summaries:
+        row_number, cells = table.rows[summary.index]
+        values = {}
+        places: dict[str, Location] = {}
+        for field, col in positions.items():
+            where = table.cell(row_number, col, columns.fields[field])
+            try:
+                values[field] = _summary_value(cells[col] if col < len(cells) else None, field in columns.numeric)
+            except _NumberTooLarge as exc:
+                raise LimitError(Problem("LIMIT_NUMBER", exc.message, where, hint=exc.hint)) from None
+            places[field] = where
+        summaries.append(SummaryRow(summary.kind, summary.text, values, places, summary.units, summary.group,
+                                    table.row(row_number, first_col)))
+    return UnitTable(units, analysis.groups, tuple(summaries))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -557,49 +682,69 @@ def _in_file(error: DataError | LimitError, name: str) -> DataError | LimitError
     return type(error)(fixed)
 
 
-def _read_csv(file: InputFile, columns: ColumnMap) -> list[UnitRow]:
+def _csv_delimiter(text: str) -> str:
+    """The delimiter under which the first rows split most alike into the most cells (';' first, then ',', tab).
+
+    Excel writes every delimiter of a row, even for empty cells, so under the right delimiter most
+    rows of the table (titles, header, units) have the same number of cells; under a wrong one a
+    cell's own commas or semicolons make the rows ragged or leave one cell per row.
+    """
+    best: tuple[tuple[int, int, int], str] | None = None
+    for order, delimiter in enumerate(CSV_DELIMITERS):
+        try:
+            records = _csv_records(text, delimiter, DELIMITER_SAMPLE)
+        except DataError:  # a quote this delimiter cannot close: not the file's delimiter
+            continue
+        except LimitError:  # too many cells under it: said as such, not read under another delimiter
+            raise
+        widths: dict[int, int] = {}
+        for _, cells in records:
+            if len(cells) >= 2:
+                widths[len(cells)] = widths.get(len(cells), 0) + 1
+        width, count = max(widths.items(), key=lambda item: (item[1], item[0]), default=(1, 0))
+        rank = (count, width, -order)
+        if best is None or rank > best[0]:
+            best = (rank, delimiter)
+    return best[1] if best else CSV_DELIMITERS[0]
+
+
+def _read_csv(file: InputFile, columns: ColumnMap) -> UnitTable:
     text = _csv_text(file)
     try:
-        # The delimiter is the one under which some early row holds every required header;
-        # failing that, the one whose best row looks most like a header (for the error message).
-        best: tuple[tuple[int, int], str] | None = None
-        chosen = None
-        for delimiter in CSV_DELIMITERS:
-            table = _Table(file.name, _csv_records(text, delimiter, HEADER_SEARCH_ROWS))
-            if _find_header(table, columns) is not None:
-                chosen = delimiter
-                break
-            rank = max(((len(_match_header(cells, columns)), len(cells)) for _, cells in table.rows), default=(0, 0))
-            if best is None or rank > best[0]:
-                best = (rank, delimiter)
-        if chosen is None:
-            chosen = best[1] if best else CSV_DELIMITERS[0]
-        table = _Table(file.name, _csv_records(text, chosen))
+        table = _Table(file.name, _csv_records(text, _csv_delimiter(text)))
     except (DataError, LimitError) as exc:
         raise _in_file(exc, file.name) from None
-    return _rows_from_table(table, columns)
+    if not table.rows:
+        raise DataError(_empty(table))
+    return _units_from_table(table, analyse(table.rows, file=file.name), columns)
 
 
-def _check_widths(table: _Table, header_index: int) -> None:
+def _check_widths(table: _Table, header_index: int, *, only: Iterable[int] | None = None,
+                  header: Sequence[int] = ()) -> None:
     """Every CSV row has as many cells as its header: a row with fewer or more lost a delimiter or a quote.
 
     (Excel writes every delimiter, even of empty cells; a ragged row means a broken file, and reading
-    it anyway would shift or drop values without a word.)
+    it anyway would shift or drop values without a word.) ``only``: the positions of the rows to
+    check (the units and summaries of an export, not its notes); ``header``: its header rows.
     """
-    header_row, header = table.rows[header_index]
-    width = max((i + 1 for i, v in enumerate(header) if not _is_blank(v)), default=0)
+    header = tuple(header) or (header_index,)
+    header_row = table.rows[header[0]][0]
+    shown = f"dòng {header_row}" if len(header) == 1 else f"dòng {header_row}–{table.rows[header[-1]][0]}"
+    width = max((i + 1 for h in header for i, v in enumerate(table.rows[h][1]) if not _is_blank(v)), default=0)
     collector = _Problems(table.file)
-    for number, cells in table.rows[header_index + 1:]:
+    positions = only if only is not None else range(header_index + 1, len(table.rows))
+    for position in positions:
+        number, cells = table.rows[position]
         if all(_is_blank(v) for v in cells):
             continue
         filled = max((i + 1 for i, v in enumerate(cells) if not _is_blank(v)), default=0)
         if filled > width:
-            collector.add(Problem("DATA_FORMAT", f"dòng có {filled} ô có giá trị, dòng tiêu đề (dòng {header_row}) chỉ "
+            collector.add(Problem("DATA_FORMAT", f"dòng có {filled} ô có giá trị, dòng tiêu đề ({shown}) chỉ "
                                   f"có {width} cột", table.row(number, 0),
                                   hint="Một ô có dấu phân cách (; hoặc ,) mà không đặt trong ngoặc kép, hoặc thừa cột; "
                                        "lưu lại tệp bằng Excel dưới dạng CSV."))
         elif len(cells) < width:
-            collector.add(Problem("DATA_FORMAT", f"dòng chỉ có {len(cells)} ô, dòng tiêu đề (dòng {header_row}) có "
+            collector.add(Problem("DATA_FORMAT", f"dòng chỉ có {len(cells)} ô, dòng tiêu đề ({shown}) có "
                                   f"{width} cột", table.row(number, 0),
                                   hint="Dòng bị thiếu dấu phân cách hoặc bị ngắt giữa chừng; lưu lại tệp bằng Excel "
                                        "dưới dạng CSV."))
@@ -612,14 +757,19 @@ def _check_widths(table: _Table, header_index: int) -> None:
 
 def _open_workbook(file: InputFile, *, data_only: bool) -> Any:
     """A read-only workbook, after engine.trust has checked the package (no zip bomb, no DTD)."""
+    return _open_checked(file, data_only=data_only)[0]
+
+
+def _open_checked(file: InputFile, *, data_only: bool) -> tuple[Any, Package]:
+    """A read-only workbook and the package engine.trust checked (no zip bomb, no DTD) before openpyxl opened it."""
     from openpyxl import load_workbook
 
-    open_package(file.data, name=file.name, role="du_lieu", kind=".xlsx")
+    package = open_package(file.data, name=file.name, role="du_lieu", kind=".xlsx")
     try:
         with warnings.catch_warnings():
             # openpyxl warns about styles and extensions it ignores; they say nothing about the data.
             warnings.simplefilter("ignore")
-            return load_workbook(io.BytesIO(file.data), read_only=True, data_only=data_only)
+            return load_workbook(io.BytesIO(file.data), read_only=True, data_only=data_only), package
     except Exception as exc:  # a corrupt workbook fails anywhere inside openpyxl, zipfile or the XML parser
         raise DataError(Problem(
             "FILE_ZIP", f"tệp không phải sổ làm việc Excel .xlsx hợp lệ hoặc đã bị hỏng ({type(exc).__name__})",
@@ -684,29 +834,100 @@ def _sheet_rows(worksheet: Any, shown: str, *, values_only: bool = True) -> list
     return rows
 
 
-def _read_xlsx(file: InputFile, columns: ColumnMap, sheet: str | None) -> list[UnitRow]:
-    workbook = _open_workbook(file, data_only=True)
+# <mergeCell ref="A1:P1"/>, with or without a namespace prefix; the ranges come after the sheet's rows.
+_MERGE_CELL = re.compile(rb"""<(?:[A-Za-z_][\w.-]*:)?mergeCell\s[^>]*?\bref\s*=\s*(?:"([^"]*)"|'([^']*)')""")
+_CELL_RANGE = re.compile(r"([A-Z]{1,3})([0-9]{1,7})(?::([A-Z]{1,3})([0-9]{1,7}))?")
+_LAST_COLUMN, _LAST_ROW = 16_384, 1_048_576  # XFD1048576: the last cell of an Excel sheet
+_LONGEST_TAG = 4096  # a <mergeCell> tag Excel or LibreOffice writes is a few dozen bytes
+
+
+def _column_number(letters: str) -> int:
+    number = 0
+    for ch in letters:
+        number = number * 26 + ord(ch) - 64
+    return number
+
+
+def _merge_of(ref: str, shown: str, sheet: str) -> Merge:
+    match = _CELL_RANGE.fullmatch(ref.strip().upper())
+    if match:
+        left, top = _column_number(match[1]), int(match[2])
+        right, bottom = (_column_number(match[3]), int(match[4])) if match[3] else (left, top)
+        if 1 <= left <= right <= _LAST_COLUMN and 1 <= top <= bottom <= _LAST_ROW:
+            return Merge(top, left, bottom, right)
+    raise DataError(Problem("DATA_FORMAT", f"vùng gộp ô '{ref[:40]}' của trang tính '{sheet}' không hợp lệ (sai dạng "
+                            "hoặc ra ngoài trang tính)", Location(file=shown, field=f"{_sheet_ref(sheet)}!{ref[:40]}"),
+                            hint="Mở và lưu lại tệp bằng Excel hoặc LibreOffice."))
+
+
+def _sheet_merges(package: Package, worksheet: Any, shown: str) -> list[Merge]:
+    """The merged ranges of a sheet, read from its part in the checked package, streamed (openpyxl's read-only
+    mode does not give them); at most ``so_o`` of them.
+    """
+    part = getattr(worksheet, "_worksheet_path", None)  # where openpyxl read the sheet from (openpyxl 3.1)
+    if not part or part not in package.names:
+        return []
+    limits = current_limits()
+    merges: list[Merge] = []
+    title = worksheet.title
+    with zipfile.ZipFile(io.BytesIO(package.data)) as archive, archive.open(part) as stream:
+        buffer, inside = b"", False
+        while True:
+            chunk = stream.read(1 << 20)
+            buffer += chunk
+            if not inside:
+                at = buffer.find(b"mergeCell")
+                if at < 0:
+                    buffer = buffer[-16:]
+                    if not chunk:
+                        break
+                    continue
+                inside, buffer = True, buffer[max(at - 64, 0):]
+            end = 0
+            for match in _MERGE_CELL.finditer(buffer):
+                merges.append(_merge_of((match[1] or match[2] or b"").decode("utf-8", "replace"), shown, title))
+                if len(merges) > limits.so_o:
+                    raise LimitError(Problem(
+                        "LIMIT_ROWS", f"trang tính '{title}' có hơn {limits.describe('so_o')} vùng gộp ô, quá giới hạn "
+                        "so_o", Location(file=shown), hint="Bỏ gộp các ô thừa, hoặc nâng giới hạn so_o."))
+                end = match.end()
+            if not chunk:
+                break
+            buffer = buffer[max(end, len(buffer) - _LONGEST_TAG):]
+    return merges
+
+
+def _xlsx_table(file: InputFile, sheet: str | None) -> tuple[_Table, list[Merge], tuple[str, ...]]:
+    """The chosen sheet's rows, its merged ranges and the titles of every sheet of the workbook."""
+    workbook, package = _open_checked(file, data_only=True)
     try:
         worksheet = _choose_sheet(workbook, file.name, sheet)
         table = _Table(file.name, _sheet_rows(worksheet, file.name), sheet=worksheet.title)
+        titles = tuple(ws.title for ws in workbook.worksheets)
+        merges = _sheet_merges(package, worksheet, file.name)
     finally:
         workbook.close()
-    units = _rows_from_table(table, columns)
-    _check_uncomputed_formulas(file, table, columns, units)
-    return units
+    return table, merges, titles
 
 
-def _check_uncomputed_formulas(file: InputFile, table: _Table, columns: ColumnMap, units: list[UnitRow]) -> None:
+def _read_xlsx(file: InputFile, columns: ColumnMap, sheet: str | None) -> UnitTable:
+    table, merges, _ = _xlsx_table(file, sheet)
+    if not table.rows:
+        raise DataError(_empty(table))
+    analysis = analyse(table.rows, merges, file=file.name, sheet=table.sheet)
+    read = _units_from_table(table, analysis, columns)
+    _check_uncomputed_formulas(file, table, columns, read.units, _locate(analysis, table, columns))
+    return read
+
+
+def _check_uncomputed_formulas(file: InputFile, table: _Table, columns: ColumnMap, units: list[UnitRow],
+                               positions: dict[str, int]) -> None:
     """A formula whose result was never saved reads as blank; report it instead of reading "not applicable".
 
     Files written by programs (not by Excel or LibreOffice) often hold formulas without their
     computed values. Only cells that read as blank are checked, with a second pass that keeps
     the formulas.
     """
-    match = _find_header(table, columns)
-    if match is None:
-        return
-    _, positions = match
     cells = dict(table.rows)
     blank: list[tuple[int, int, str]] = []
     for unit in units:

@@ -16,11 +16,12 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from engine.audit import ERROR, WARNING, Finding, compare_number
-from engine.data.readers import ColumnMap, UnitRow, read_units
+from engine.audit import ERROR, WARNING, Finding, compare_number, shown_decimals
+from engine.data.layout import MEAN
+from engine.data.readers import ColumnMap, SummaryRow, UnitRow, UnitTable, parse_number, read_unit_table
 from engine.errors import DataError, Location, Problem, SpecError
 from engine.scoring.criteria import CriteriaResult, score_criteria
-from engine.scoring.figures import exact
+from engine.scoring.figures import exact, exact_divide
 from engine.scoring.indices import TOTAL, IndexResult, score_units
 from engine.scoring.loader import load_framework
 from engine.scoring.models import CriteriaFramework, IndexFramework, OneStopFramework
@@ -32,7 +33,7 @@ from engine.spec.yamlload import LoadedYaml, load_yaml_input
 from engine.vn.numbers import format_number
 from engine.vn.text import nfc
 
-__all__ = ["STATED_COLUMNS", "Scored", "score_spec"]
+__all__ = ["STATED_COLUMNS", "DataGroup", "Scored", "score_spec"]
 
 # Columns of a unit table that state a figure the engine also computes (the audit compares them).
 STATED_COLUMNS = {
@@ -48,13 +49,23 @@ CRITERIA_KEYS = ("don_vi", "so_ho_so", "so_lieu", "da_chon", "ghi")
 
 
 @dataclass(frozen=True)
+class DataGroup:
+    """A group row of a unit table ("I | UBND CÁC XÃ, THỊ TRẤN") and the names of the units under it."""
+
+    label: str | None
+    name: str
+    units: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class Scored:
-    """One ``cham_diem`` entry: its result, the view templates read, and what the audit found."""
+    """One ``cham_diem`` entry: its result, the view templates read, what the audit found, the data's group rows."""
 
     name: str
     result: IndexResult | CriteriaResult | OneStopResult
     view: dict[str, Any]
     findings: tuple[Finding, ...]
+    groups: tuple[DataGroup, ...] = ()
 
 
 def score_spec(loaded: LoadedSpec) -> dict[str, Scored]:
@@ -136,7 +147,9 @@ def _score_index(loaded: LoadedSpec, name: str, entry: ChamDiem, framework: Inde
     yaml_table = entry.du_lieu.lower().endswith((".yaml", ".yml"))
     file = loaded.access.read(entry.du_lieu, where=_spec_location(loaded, name, "du_lieu"), role="du_lieu",
                               limit="tep_yaml" if yaml_table else None)
-    rows = read_units(file, _columns(entry, framework), sheet=entry.trang_tinh)
+    columns = _columns(entry, framework)
+    table = read_unit_table(file, columns, sheet=entry.trang_tinh)
+    rows = table.units
     units: dict[str, dict[str, Any]] = {}
     previous: dict[str, Any] = {}
     extras: dict[str, dict[str, Any]] = {}
@@ -170,7 +183,13 @@ def _score_index(loaded: LoadedSpec, name: str, entry: ChamDiem, framework: Inde
         raise SpecError([Problem(p.code, p.message, _spec_location(loaded, name), p.hint)
                          for p in exc.problems]) from None
     findings = _index_findings(result, row_of, framework)
-    return Scored(name, result, index_view(result, extras), tuple(findings))
+    findings += _summary_findings(result, table, columns)
+    members: dict[int, list[str]] = {id(group): [] for group in table.groups}
+    for row in rows:
+        if row.group is not None and row.values.get(NAME_COLUMN) and id(row.group) in members:
+            members[id(row.group)].append(nfc(str(row.values[NAME_COLUMN])))
+    groups = tuple(DataGroup(group.label, group.name, tuple(members[id(group)])) for group in table.groups)
+    return Scored(name, result, index_view(result, extras, groups), tuple(findings), groups)
 
 
 def _at_row(problem: Problem, row_of: dict[str, UnitRow]) -> Problem:
@@ -210,6 +229,72 @@ def _index_findings(result: IndexResult, row_of: dict[str, UnitRow], framework: 
                                     f"'{unit.unit}' ghi hạng {format_number(rank)} nhưng theo thứ tự điểm là hạng "
                                     f"{unit.rank}"))
     return findings
+
+
+# Fields of a summary row that are not compared: a name, a class, a rank have no sum or mean.
+NOT_SUMMED = frozenset({NAME_COLUMN, "xep_loai_ghi", "xep_hang_ghi"})
+
+
+def _summary_findings(result: IndexResult, table: UnitTable, columns: ColumnMap) -> list[Finding]:
+    """Each number of a summary row against the sum or mean of its column over the units the row covers.
+
+    An input column (an index, a group, the total, the previous period, an extra column) is summed
+    from the units' own values; a stated column (điểm đạt được, điểm quy đổi) from the figures the
+    engine computes for them, as shown when the framework rounds before comparing. A figure is
+    compared at its own precision; a blank or "-" cell, or a column with nothing to add up, is not.
+    """
+    findings: list[Finding] = []
+    problems: list[Problem] = []
+    by_name = {unit.unit: unit for unit in result.units}
+    as_shown = result.framework.lam_tron_truoc_khi_so_sanh
+    # Rows that cover the same units (a table's "Tổng cộng" and "Trung bình") add them up once.
+    cache: dict[tuple[int, str], list[Decimal]] = {}
+
+    def values_of(summary: SummaryRow, field: str) -> list[Decimal]:
+        key = (id(summary.units), field)
+        if key not in cache:
+            covered = [table.units[k] for k in summary.units]
+            if field in ("dat_duoc_ghi", "quy_doi_ghi"):
+                scores = [by_name[nfc(str(row.values[NAME_COLUMN]))] for row in covered if row.values.get(NAME_COLUMN)]
+                figures = [u.earned if field == "dat_duoc_ghi" else u.converted for u in scores]
+                cache[key] = [f.rounded() if as_shown else f.value for f in figures]
+            else:
+                cache[key] = [v for v in (row.values.get(field) for row in covered) if isinstance(v, Decimal)]
+        return cache[key]
+
+    for summary in table.summaries:
+        for field, stated in summary.values.items():
+            if field in NOT_SUMMED or field not in columns.numeric or stated is None:
+                continue
+            where = summary.cells[field]
+            if isinstance(stated, str):
+                try:
+                    parse_number(stated)
+                    message = f"cần một số nhưng ô ghi '{stated}'"
+                except ValueError as exc:
+                    message = str(exc)
+                problems.append(Problem("DATA_FORMAT", f"dòng '{summary.text}': {message}", where,
+                                        hint="Ghi số theo cách Việt Nam (16,74), hoặc để trống / '-' nếu không tính."))
+                continue
+            findings.extend(_summary_finding(summary, columns.fields[field], Decimal(stated), values_of(summary, field),
+                                             where))
+    if problems:
+        raise DataError(problems)
+    return findings
+
+
+def _summary_finding(summary: SummaryRow, header: str, stated: Decimal, values: list[Decimal],
+                     where: Location) -> list[Finding]:
+    what = "trung bình" if summary.kind == MEAN else "tổng"
+    scope = f"{len(summary.units)} đơn vị" + (f" nhóm {summary.group.title}" if summary.group is not None else "")
+    label = f"Dòng '{summary.text}': {what} cột '{header}' của {scope}"
+    if not values:
+        return [Finding(ERROR, where, format_number(stated), None,
+                        f"{label} ghi {format_number(stated)} nhưng không đơn vị nào có số ở cột này")]
+    total = sum(values, Decimal(0))
+    computed = exact_divide(total, Decimal(len(values))) if summary.kind == MEAN else total
+    found = compare_number(stated, computed, shown_decimals(stated), where=where, what=label)
+    return [found] if found else []
 
 
 # ----- criteria and one-stop statistics: a mapping per unit ---------------------------------

@@ -9,6 +9,7 @@ them with their own precision and arithmetic stays exact.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from engine.scoring.criteria import CriteriaResult, CriterionScore
@@ -42,14 +43,25 @@ def _unit(unit: UnitScore, extras: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def index_view(result: IndexResult, extras: dict[str, dict[str, Any]] | None = None) -> dict[str, Any]:
-    """An index result: ``don_vi`` (input order), ``xep_hang`` (by rank), ``theo_ten``, class counts."""
+def index_view(result: IndexResult, extras: dict[str, dict[str, Any]] | None = None,
+               groups: Sequence[Any] = ()) -> dict[str, Any]:
+    """An index result: ``don_vi`` (input order), ``xep_hang`` (by rank), ``theo_ten``, class counts.
+
+    ``groups`` are the table's group rows (each with ``label``, ``name``, ``units``): ``nhom_dong``
+    lists them with their units, and each unit's ``nhom_dong`` is its group's name (or None).
+    """
     extras = extras or {}
     units = [_unit(u, extras.get(u.unit, {})) for u in result.units]
     by_name = {u["ten"]: u for u in units}
+    for unit in units:
+        unit["nhom_dong"] = None
+    for group in groups:
+        for name in group.units:
+            by_name[name]["nhom_dong"] = group.name
     ranked = [by_name[u.unit] for u in result.ranked()]
     framework = result.framework
     return {
+        "nhom_dong": [{"so": g.label, "ten": g.name, "don_vi": [by_name[n] for n in g.units]} for g in groups],
         "bo": {**_framework(framework), "nhom": [
             {"ma": g.ma, "ten": g.ten, "toi_da": g.toi_da,
              "chi_so": [{"ma": ix.ma, "ten": ix.ten, "toi_da": ix.toi_da} for ix in g.chi_so]}

@@ -103,8 +103,11 @@ FIELD_DOCS: dict[str, dict[str, tuple[str, Any]]] = {
         "du_lieu": ("Bảng điểm (.yaml/.csv/.xlsx) hoặc bảng ghi ngay trong đặc tả.", "diem_xa.csv"),
         "khoa": ("Đường dẫn chấm trong tệp dữ liệu.", "huyen.cham_diem"),
         "trang_tinh": ("Tên trang tính (Excel).", "Tháng 02"),
-        "cot": ("Trường → tên cột của tệp.", {"ten": "Tên đơn vị"}),
-        "them": ("Cột số in thêm trong bảng: tên → cột.", {"tien_do": "Tiến độ"}),
+        "cot": ("Trường → cột của tệp: tên cột, đường dẫn tiêu đề nhiều tầng nối bằng ' / ' (hoặc phần cuối đủ "
+                "phân biệt của nó), hoặc nhãn số cột như '(5)'; xem bằng lệnh vanban data.",
+                {"don_vi": "Tên cơ quan, đơn vị", "cong_khai_1": "Nhóm công khai, minh bạch / Chỉ số 1",
+                 "tien_do": "(6)"}),
+        "them": ("Cột số in thêm trong bảng: tên → cột (ghi cột như trong 'cot').", {"tien_do": "Tiến độ"}),
         "muc_chi_tiet": ("Mức chi tiết của bảng điểm: chi_so, nhom hoặc tong.", "chi_so"),
         "xep_loai": ("Ngưỡng xếp loại thay ngưỡng của bộ tiêu chí.", [{"tu": 90, "loai": "Xuất sắc"}]),
         "xep_hang_theo": ("Xếp hạng theo quy_doi, dat_duoc hoặc mã một nhóm.", "quy_doi"),
@@ -137,7 +140,8 @@ FIELD_DOCS: dict[str, dict[str, tuple[str, Any]]] = {
         "sau": ("Các ghi chú dưới bảng.", ["Nguồn: Cổng Dịch vụ công quốc gia."]),
         "ngang": ("In trên trang ngang (bảng 'bang').", True),
         "thu_tu": ("Thứ tự dòng: xep_hang hoặc nhap (như dữ liệu).", "xep_hang"),
-        "nhom_dong": ("Nhóm các dòng theo trường này.", "loai_don_vi"),
+        "nhom_dong": ("Dòng nhóm 'I' đầu bảng chỉ số, trên mọi đơn vị; không ghi thì in các dòng nhóm của bảng "
+                      "điểm (nếu có).", "UBND CÁC XÃ, THỊ TRẤN"),
         "ghi_chu": ("Số tiêu chí → ghi chú in trong bảng tiêu chí.", {3: "Không phát sinh hồ sơ"}),
         "cot": ("Các cột của bảng tự khai.", [{"tieu_de": "Tên xã", "gia_tri": "dong.ten"}]),
         "dong": ("Biểu thức danh sách các dòng của bảng tự khai.", "so_lieu.cac_xa"),

@@ -44,7 +44,8 @@ class Limits:
     do_sau: int = 64  # nesting of YAML and of the data a program passes in
     so_dong: int = 50_000  # rows of a data table, a units file or an appendix table
     so_cot: int = 1_000  # columns of a data table
-    so_o: int = 250_000  # cells of one appendix table (about 1 GB of memory to render at this size)
+    so_o: int = 250_000  # cells of one appendix table (about 1 GB of memory to render at this size); merged ranges
+    # of one sheet
     so_doan: int = 100_000  # paragraphs of a document's body, or of a document read by check
     do_dai_chuoi: int = 1_000_000  # characters of one value, or of a string made by one operation
     do_dai_danh_sach: int = 1_000_000  # items of a list made by one operation in a template or expression
@@ -79,7 +80,7 @@ LIMIT_DOCS: dict[str, tuple[str, str]] = {
     "do_sau": ("độ lồng nhau của YAML và dữ liệu truyền vào", "mức"),
     "so_dong": ("số dòng của một bảng dữ liệu, danh sách đơn vị hay bảng phụ lục", "dòng"),
     "so_cot": ("số cột của một bảng dữ liệu", "cột"),
-    "so_o": ("số ô của một bảng phụ lục", "ô"),
+    "so_o": ("số ô của một bảng phụ lục; số vùng gộp ô của một trang tính", "ô"),
     "so_doan": ("số đoạn của thân văn bản, hoặc của văn bản đưa cho check/snapshot", "đoạn"),
     "do_dai_chuoi": ("số ký tự của một giá trị, hoặc của một chuỗi do một phép tính tạo ra", "ký tự"),
     "do_dai_danh_sach": ("số phần tử của một danh sách do một phép tính trong mẫu/biểu thức tạo ra", "phần tử"),

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from openpyxl import Workbook
 
-from engine.data.readers import ColumnMap, read_units
+from engine.data.readers import ColumnMap, read_unit_table, read_units
 from engine.errors import DataError, Problem
 
 COLUMNS = ColumnMap(
@@ -59,11 +59,13 @@ def test_an_excel_file_with_a_title_row_above_vietnamese_headers_is_read(tmp_pat
     assert [row.values for row in rows] == [
         {"ten": "UBND xã An Bình", "diem": Decimal("72.1"), "ho_so": Decimal(1147)},
         {"ten": "UBND xã Tân Lập", "diem": Decimal("16.74"), "ho_so": Decimal(1147)},
-        {"ten": "Tổng cộng", "diem": Decimal("88.84"), "ho_so": Decimal(2294)},
     ]
     assert rows[0].source.line == 4
     assert rows[0].source.field == "'Bảng điểm'!B4"
-    assert rows[2].source.line == 7
+    # The "Tổng cộng" row is not a unit: it is a summary row, kept for the audit.
+    [total] = read_unit_table(path, COLUMNS).summaries
+    assert (total.kind, total.text, total.units, total.source.line) == ("tong", "Tổng cộng", (0, 1), 7)
+    assert total.values == {"ten": "Tổng cộng", "diem": Decimal("88.84"), "ho_so": Decimal(2294)}
 
 
 def test_an_excel_sheet_is_chosen_by_name_or_the_first_one_is_taken(tmp_path: Path) -> None:

@@ -13,7 +13,8 @@ from engine.cli import main
 from engine.spec.schema import spec_schema, undocumented_fields
 from tests.conftest import FIXTURES, ROOT
 
-SPECS = sorted(FIXTURES.glob("*/spec.yaml")) + [ROOT / "docs" / "vi_du" / "cong_van.yaml"]
+SPECS = (sorted(FIXTURES.glob("*/spec.yaml")) + sorted(FIXTURES.glob("xuat_he_thong/*/spec.yaml"))
+         + [ROOT / "docs" / "vi_du" / "cong_van.yaml"])
 
 
 @pytest.fixture(scope="module")
