@@ -56,7 +56,8 @@ def test_the_tua_chua_word_file_gives_its_header_signature_and_scored_table(docu
     headings = [block for block in spec["noi_dung"] if "khoan" in block]
     assert [h["khoan"] for h in headings] == ["Kết quả đánh giá, xếp loại", "Đánh giá chung", "Kiến nghị, đề xuất:"]
     scored = pipeline.prepare(tmp_path / "spec.yaml").scored["kq"].view
-    assert scored["so_don_vi"] == 12 and scored["dem_xep_loai"] == {"Tốt": 1, "Khá": 9, "Trung bình": 2}
+    counts = scored["dem_xep_loai"]
+    assert scored["so_don_vi"] == 12 and (counts["Tốt"], counts["Khá"], counts["Trung bình"]) == (1, 9, 2)
 
 
 def test_the_tien_lu_file_laid_out_with_tabs_gives_its_header_and_its_ranking(documents, tmp_path):
