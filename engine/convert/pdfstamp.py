@@ -146,6 +146,8 @@ def _update(head: bytes, entries: list[tuple[str, str]]) -> bytes | None:
 
 def stamp_pdf(pdf: bytes, stamp: PdfStamp) -> tuple[bytes, bool]:
     """The PDF with fixed dates and /ID, and the provenance appended; (pdf, False) if its shape is not handled."""
+    if MARKER in pdf:  # stamped already (a PDF converted once and checked again)
+        return pdf, True
     trailer = _trailer(pdf)
     if trailer is None or not pdf.endswith(b"\n"):
         return pdf, False
