@@ -294,21 +294,57 @@ def snapshot(document: Path, as_yaml: bool, compare: Path | None, allowed: tuple
 @click.option("--json", "as_json", is_flag=True, help="In danh sách phát hiện dạng JSON ([] khi đúng thể thức).")
 @trust_options
 def check(document: Path, as_json: bool, allowed: tuple[Path, ...], limits: Limits | None) -> None:
-    """Kiểm tra thể thức DOCUMENT (.docx, hoặc tệp đặc tả .yaml) theo Nghị định 30/2020/NĐ-CP."""
+    """Kiểm tra thể thức DOCUMENT (.docx, hoặc tệp đặc tả .yaml) theo Nghị định 30/2020/NĐ-CP.
+
+    Với một tệp .docx, cho biết thêm (chỉ để biết, không đổi kết quả kiểm tra) tệp có do chương trình
+    dựng và có bị sửa sau khi dựng không.
+    """
     from engine.conformance import check_layout
+    from engine.info import describe_docx
+    from engine.render.layout import read_layout
 
     def action() -> None:
-        findings = check_layout(_layout_of(document, allowed))
-        if as_json:
-            click.echo(json.dumps([f.as_dict() for f in findings], ensure_ascii=False, indent=2))
-        elif findings:
-            for finding in findings:
-                click.echo(f"- {finding}")
-            click.echo(f"{len(findings)} điểm chưa đúng thể thức Nghị định 30.")
+        origin = None
+        if document.suffix.lower() in (".yaml", ".yml"):
+            layout = _layout_of(document, allowed)
         else:
-            click.echo(f"{document}: đúng thể thức Nghị định 30 (không thấy điểm nào sai).")
+            data = read_document(document)
+            layout = read_layout(data, name=str(document))
+            origin = describe_docx(data, str(document))
+        findings = check_layout(layout)
+        if as_json:
+            click.echo(json.dumps({"findings": [f.as_dict() for f in findings],
+                                   "provenance": origin.as_dict() if origin else None}, ensure_ascii=False, indent=2))
+        else:
+            if findings:
+                for finding in findings:
+                    click.echo(f"- {finding}")
+                click.echo(f"{len(findings)} điểm chưa đúng thể thức Nghị định 30.")
+            else:
+                click.echo(f"{document}: đúng thể thức Nghị định 30 (không thấy điểm nào sai).")
+            if origin is not None:
+                click.echo(f"Nguồn gốc (để biết, không tính vào kết quả kiểm tra): {origin.summary}")
         if findings:
             sys.exit(EXIT_AUDIT_FINDINGS)
+
+    _run(action, as_json, limits)
+
+
+@main.command()
+@click.argument("document", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--json", "as_json", is_flag=True, help="In kết quả dạng JSON.")
+@trust_options
+def info(document: Path, as_json: bool, allowed: tuple[Path, ...], limits: Limits | None) -> None:
+    """In nguồn gốc của DOCUMENT (.docx hoặc .pdf): phiên bản chương trình, các tệp đầu vào và mã băm của chúng,
+    tiêu đề, cơ quan ban hành, ngày; và tệp có bị sửa sau khi dựng không."""
+    from engine.info import describe
+
+    def action() -> None:
+        described = describe(read_document(document), str(document))
+        if as_json:
+            click.echo(json.dumps(described.as_dict(), ensure_ascii=False, indent=2))
+        else:
+            click.echo("\n".join(described.lines()))
 
     _run(action, as_json, limits)
 
