@@ -414,15 +414,15 @@ def preview(source: Path, folder: Path, dpi: int, force: bool, allowed: tuple[Pa
 def batch(spec: Path, units: Path, out: Path, pdf: bool, only_failed: bool, force: bool, jobs: int | None,
           allowed: tuple[Path, ...], limits: Limits | None) -> None:
     """Dựng mỗi đơn vị trong --data một văn bản theo đặc tả SPEC, song song; lỗi một đơn vị không dừng lô."""
-    from engine.batch import REPORT, read_units, run_batch
+    from engine.batch import REPORT, read_units_placed, run_batch
 
     def action() -> None:
-        rows = read_units(units)
+        rows, places = read_units_placed(units)
         with click.progressbar(length=len(rows), label="Đang dựng", file=sys.stderr, show_pos=True,
                                show_percent=True) as bar:
             try:
                 summary = run_batch(spec, units, out, pdf=pdf, force=force, only_failed=only_failed,
-                                    workers=jobs, progress=bar.update, units=rows, allowed=allowed)
+                                    workers=jobs, progress=bar.update, units=rows, allowed=allowed, places=places)
             except KeyboardInterrupt:
                 click.echo(f"\nĐã dừng theo yêu cầu. Các tệp đã ghi đều trọn vẹn (xem {out}/{REPORT}); "
                            "chạy lại cùng lệnh để dựng tiếp các đơn vị còn lại.", err=True)
@@ -430,7 +430,9 @@ def batch(spec: Path, units: Path, out: Path, pdf: bool, only_failed: bool, forc
         ok, failed, skipped = summary.count("ok"), summary.count("loi"), summary.count("bo_qua")
         warned = sum(1 for r in summary.results if r.warnings)
         click.echo(f"Xong {len(summary.results)} đơn vị trong {summary.seconds:.1f} s "
-                   f"({summary.per_second:.0f} văn bản/giây): {ok} đã dựng, {failed} lỗi, {skipped} bỏ qua vì đã có.")
+                   f"({summary.per_second:.0f} văn bản/giây): {ok} đã dựng, {failed} lỗi, {skipped} bỏ qua.")
+        if summary.plan:
+            click.echo(f"So với lần chạy trước ({REPORT}): {summary.plan_message()}.")
         if warned:
             click.echo(f"{warned} đơn vị có số liệu ghi khác số tính được (xem 'warnings' trong {out}/{REPORT}).")
         for result in summary.results:

@@ -120,14 +120,19 @@ def audit(spec: SpecSource, *, base_dir: str | Path | None = None, allowed: Fold
 
 def render_prepared(prepared: Prepared) -> bytes:
     """Fill the document's template joined with its phụ lục templates, in one render."""
+    return render_recorded(prepared)[0]
+
+
+def render_recorded(prepared: Prepared, extra: tuple[Input, ...] = ()) -> tuple[bytes, DocumentProperties]:
+    """The rendered .docx and what it says about itself; ``extra``: inputs besides the spec's (a batch unit's row)."""
     template = load_joined_template(prepared.template_path, tuple(part.template for part in prepared.appendices))
     context = prepared.context
     if prepared.appendices:
         context = {**context, APPENDIX_CONTEXT: [{**part.context, "bang": TableMarkup(part.table)}
                                                  for part in prepared.appendices]}
-    properties = document_properties(prepared, template.components or (template,))
+    properties = document_properties(prepared, template.components or (template,), extra)
     with sandbox_budget():
-        return template.render(context, properties)
+        return template.render(context, properties), properties
 
 
 def spec_input(loaded: LoadedSpec) -> Input:
