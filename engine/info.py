@@ -19,10 +19,11 @@ from lxml import etree
 
 from engine import provenance
 from engine.convert.pdfstamp import DOCX_KEY, PDF_KEY, read_stamp
-from engine.errors import DocumentError, Location, Problem
+from engine.errors import DocumentError, LimitError, Location, Problem
 from engine.provenance import DATE_SOURCES, Input
-from engine.render.properties import compare, read_properties
+from engine.render.properties import APP, CORE, compare, custom_part_name, read_properties
 from engine.trust.packages import open_package
+from engine.vn.numbers import format_number
 
 _PART_NAMES = {
     "word/document.xml": "thân văn bản", "word/styles.xml": "kiểu chữ", "word/numbering.xml": "đánh số",
@@ -31,6 +32,7 @@ _PART_NAMES = {
     "word/fontTable.xml": "bảng phông",
 }
 _SHOWN = 200  # characters of a foreign file's property shown
+MAX_PROPERTIES = 1_000_000  # bytes of one property part (Word writes a few kilobytes): more is refused by name
 
 
 def part_label(name: str) -> str:
@@ -153,6 +155,12 @@ def describe(data: bytes, name: str) -> FileInfo:
 def describe_docx(data: bytes, name: str) -> FileInfo:
     package = open_package(data, name=name, role="van_ban")
     parts = package.parts()
+    for part in (CORE, APP, custom_part_name(parts)):
+        if len(parts.get(part, b"")) > MAX_PROPERTIES:
+            raise LimitError(Problem(
+                "LIMIT_TEXT", f"phần thuộc tính {part} lớn {format_number(len(parts[part]))} byte, quá "
+                f"{format_number(MAX_PROPERTIES)} byte (Word ghi vài kilobyte)", Location(file=name, part=part),
+                hint="Tệp này không do Word hay chương trình ghi ra như thường lệ; kiểm tra nguồn của tệp."))
     try:
         stored = read_properties(parts)
     except etree.XMLSyntaxError as exc:
@@ -197,12 +205,17 @@ def _foreign_pdf(data: bytes, name: str) -> FileInfo:
     try:
         reader = PdfReader(io.BytesIO(data), strict=False)
         meta = reader.metadata or {}
-        claims = {key: _cut(str(meta.get(key) or "")) for key in ("/Title", "/Author", "/Subject", "/Producer",
-                                                                     "/Creator", "/CreationDate", "/ModDate")}
+        raw = {key: str(meta.get(key) or "") for key in ("/Title", "/Author", "/Subject", "/Producer", "/Creator",
+                                                         "/CreationDate", "/ModDate")}
     except (PyPdfError, ValueError, TypeError, KeyError, IndexError, AttributeError, RecursionError,
             OSError) as exc:
         raise DocumentError(Problem("DOCX_UNREADABLE", f"không đọc được tệp PDF ({type(exc).__name__})",
                                     Location(file=name), hint="Tệp hỏng hoặc không phải PDF.")) from None
+    if any(len(value) > MAX_PROPERTIES for value in raw.values()):
+        raise LimitError(Problem("LIMIT_TEXT", f"thông tin của PDF có giá trị dài quá {format_number(MAX_PROPERTIES)} "
+                                 "ký tự", Location(file=name),
+                                 hint="Tệp này không do chương trình ghi ra như thường lệ; kiểm tra nguồn của tệp."))
+    claims = {key: _cut(value) for key, value in raw.items()}
     return FileInfo(name, "pdf", False, title=claims["/Title"], creator=claims["/Author"],
                     subject=claims["/Subject"], created=claims["/CreationDate"], modified=claims["/ModDate"],
                     application=" / ".join(v for v in (claims["/Creator"], claims["/Producer"]) if v))
