@@ -13,7 +13,9 @@ post-processing of the text (its ``resolve_listing`` runs only when a value carr
 break or page break, the only case where it changes anything), one strict check that each
 rendered part is well-formed, namespaced XML (nothing corrupt is ever written; for a big part it
 runs on a second core while the part is compressed) and one zip. Every step is linear in the output.
-A test renders the same template and context both ways and compares the text.
+A test renders the same template and context both ways and compares the text. Both paths write the
+same document properties and provenance (engine.render.properties): the static parts are hashed
+when the template is compiled, the rendered ones in each render (while their XML is checked).
 
 Two cases still go through docxtpl itself: a context with an image (an inline image needs a
 python-docx part to live in) and a template whose tables change their columns at render time
