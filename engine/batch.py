@@ -29,23 +29,25 @@ import unicodedata
 from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from engine import pipeline
+from engine import pipeline, provenance
 from engine.data.readers import read_records
 from engine.errors import DataError, EngineError, LimitError, Location, OutputError, Problem
 from engine.output import write_atomic
+from engine.provenance import Input
 from engine.spec import models
 from engine.spec.loader import LoadedSpec, validate_source
-from engine.spec.yamlload import LoadedYaml, load_yaml_file
-from engine.trust.files import decode_text, read_file
+from engine.spec.yamlload import LoadedYaml, load_yaml_file, load_yaml_input
+from engine.trust.files import Access, decode_text, read_file
 from engine.trust.limits import Limits, current_limits, set_process_limits
 from engine.trust.plain import plain_data
 from engine.vn.numbers import format_number
 
 REPORT = "ket_qua_lo.json"
+REPORT_VERSION = 2  # 2: each unit records its inputs' hashes and its files' (1, or none: before that)
 UNIT_ID = "ma"
 UNIT_DATA = "don_vi"
 _SAFE_NAME = re.compile(r"^[\w.-]+$")
@@ -55,21 +57,52 @@ CHUNK = 16  # units per task: enough to make the inter-process traffic negligibl
 @dataclass(frozen=True)
 class UnitResult:
     ma: str
-    status: str  # "ok" | "loi" (failed) | "bo_qua" (output exists, skipped)
+    status: str  # "ok" | "loi" (failed) | "bo_qua" (skipped: unchanged, or a file the batch must not overwrite)
     files: tuple[str, ...] = ()
-    reason: str = ""
+    reason: str = ""  # why it failed, was skipped, or was rendered again
     warnings: int = 0  # audit findings (stated figures that disagree)
     seconds: float = 0.0
     codes: tuple[str, ...] = ()  # the error codes of a failed unit (docs/errors.md)
+    engine_version: str = ""  # of the engine that rendered the unit's files
+    inputs: tuple[dict[str, Any], ...] = ()  # what they were rendered from: engine.provenance.Input.as_dict()
+    outputs: dict[str, str] = field(default_factory=dict)  # file name -> sha256 of the bytes written
+
+
+# Why a resumed batch renders a unit again, or skips it (ket_qua_lo.json records each unit's inputs).
+RENDER_REASONS = {
+    "phien_ban": "phiên bản chương trình đã đổi",
+    "dac_ta": "đặc tả đã đổi",
+    "mau": "mẫu đã đổi",
+    "tep_du_lieu": "tệp dữ liệu đã đổi",
+    "don_vi": "dữ liệu đơn vị đã đổi",
+    "bao_cao_cu": f"{REPORT} của phiên bản trước không ghi mã băm đầu vào",
+    "thieu_tep": "thiếu tệp kết quả",
+    "loi_truoc": "lần trước bị lỗi",
+}
+SKIP_REASONS = {
+    "khong_doi": "không đổi",
+    "da_sua": "tệp kết quả đã bị sửa sau khi dựng (không ghi đè; dùng --force để dựng lại)",
+    "khong_ro": f"đã có tệp kết quả mà {REPORT} không ghi (không ghi đè)",
+}
 
 
 @dataclass(frozen=True)
 class BatchSummary:
     results: tuple[UnitResult, ...]
     seconds: float
+    plan: tuple[tuple[str, int], ...] = ()  # how many units each reason of RENDER_REASONS/SKIP_REASONS decided
 
     def count(self, status: str) -> int:
         return sum(r.status == status for r in self.results)
+
+    def plan_message(self) -> str:
+        """E.g. '15 đơn vị dựng lại vì đặc tả đã đổi; 2 vì dữ liệu đơn vị đã đổi; 40 bỏ qua vì không đổi'."""
+        again = [(RENDER_REASONS[key], n) for key, n in self.plan if key in RENDER_REASONS]
+        skipped = [(SKIP_REASONS[key], n) for key, n in self.plan if key in SKIP_REASONS]
+        pieces = [f"{n} {'đơn vị dựng lại' if i == 0 else ''} vì {why}".replace("  ", " ")
+                  for i, (why, n) in enumerate(again)]
+        pieces += [f"{n} bỏ qua vì {why}" for why, n in skipped]
+        return "; ".join(pieces)
 
     @property
     def per_second(self) -> float:
@@ -80,24 +113,61 @@ class BatchSummary:
 # ----- reading the units file ------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class UnitPlace:
+    """Where a unit's row is in the units file, and each of its cells: a bad value it gave is blamed there."""
+
+    row: Location
+    cells: dict[str, Location] = field(default_factory=dict)
+
+
 def read_units(path: Path) -> list[dict[str, Any]]:
-    """The rows of a units file, each a mapping with a unique, file-name-safe ``ma``.
+    """The rows of a units file, each a mapping with a unique, file-name-safe ``ma``."""
+    return read_units_placed(path)[0]
+
+
+def _sheet_name(title: str) -> str:
+    return title if re.fullmatch(r"[^\W\d]\w*", title) else "'" + title.replace("'", "''") + "'"
+
+
+def read_units_placed(path: Path) -> tuple[list[dict[str, Any]], list[UnitPlace]]:
+    """The rows of a units file, each a mapping with a unique, file-name-safe ``ma``, and where each is.
 
     The file is read through engine.trust (a regular file within its size limit, UTF-8, UTF-16 or
     Windows-1258) and the same table reader as score tables (engine.data.readers): a ragged row, a
     duplicated or unnamed column, an empty list and more rows than ``so_dong`` are refused by name.
+    A cell's place is its row and column: the CSV column's number, the Excel column's letter, a
+    YAML value's line and column.
     """
+    from openpyxl.utils.cell import get_column_letter
+
     suffix = path.suffix.lower()
     where = Location(file=str(path))
     if suffix in (".yaml", ".yml", ".json"):
-        data = load_yaml_file(path, role="du_lieu").data
+        source = load_yaml_file(path, role="du_lieu")
+        data = source.data
         rows = data.get(UNIT_DATA) if isinstance(data, dict) else data
-        places = [where] * len(rows) if isinstance(rows, list) else []
+        prefix: tuple[str, ...] = (UNIT_DATA,) if isinstance(data, dict) else ()
+        places = [UnitPlace(source.location((*prefix, i), field=f"đơn vị thứ {i + 1}"),
+                            {str(key): source.location((*prefix, i, key), field=f"đơn vị thứ {i + 1}, {key}")
+                             for key in row} if isinstance(row, dict) else {})
+                  for i, row in enumerate(rows)] if isinstance(rows, list) else []
     elif suffix in (".csv", ".xlsx"):
-        _, records, sheet = read_records(path)
+        header, records, sheet = read_records(path)
         rows = [{k: ("" if v is None else v) for k, v in record.items()} for _, record in records]
-        places = [Location(file=str(path), line=number,
-                           field=f"dòng {number}" if sheet is None else f"{sheet}!{number}") for number, _ in records]
+        column = {name: index for index, name in enumerate(header) if name}
+        if sheet is None:
+            places = [UnitPlace(Location(file=str(path), line=number, field=f"dòng {number}"),
+                                {name: Location(file=str(path), line=number, column=column[name] + 1,
+                                                field=f"dòng {number}, cột thứ {column[name] + 1} ({name})")
+                                 for name in record}) for number, record in records]
+        else:
+            ref = _sheet_name(sheet)
+            places = [UnitPlace(Location(file=str(path), line=number, field=f"{ref}!{number}"),
+                                {name: Location(file=str(path), line=number,
+                                                field=f"{ref}!{get_column_letter(column[name] + 1)}{number} "
+                                                      f"({name})") for name in record})
+                      for number, record in records]
     else:
         raise DataError(Problem("DATA_FORMAT", f"chưa đọc được loại tệp '{suffix}'", where,
                                 hint="Dùng .yaml, .csv hoặc .xlsx: mỗi dòng một đơn vị, có cột 'ma'."))
@@ -113,7 +183,8 @@ def read_units(path: Path) -> list[dict[str, Any]]:
                                  f"{limits.describe('so_dong')}", where,
                                  hint="Chia thành nhiều lô, hoặc nâng giới hạn so_dong."))
     problems, seen = [], set()
-    for number, (row, place) in enumerate(zip(rows, places, strict=True), start=1):
+    for number, (row, placed) in enumerate(zip(rows, places, strict=True), start=1):
+        place = placed.row
         raw = row.get(UNIT_ID, "")
         ma = unicodedata.normalize("NFC", str(raw if raw is not None else "").strip())
         if not ma or not _SAFE_NAME.match(ma) or ma.startswith(".") or len(ma.encode("utf-8")) > 200:
@@ -127,7 +198,7 @@ def read_units(path: Path) -> list[dict[str, Any]]:
         row[UNIT_ID] = ma
     if problems:
         raise DataError(problems[:50])
-    return [plain_data(row, name=str(path)) for row in rows]
+    return [plain_data(row, name=str(path)) for row in rows], places
 
 
 # ----- one unit --------------------------------------------------------------------------------
@@ -159,31 +230,43 @@ def unit_spec(base: LoadedYaml, base_dir: Path, unit: dict[str, Any], *, allowed
     return validate_source(source, base_dir, allowed=allowed)
 
 
+def row_input(unit: dict[str, Any], units_name: str, place: UnitPlace | None) -> Input:
+    """A unit's row as an input of its document: the units file and row, and the sha256 of the row's values."""
+    where = f", {place.row.field}" if place is not None and place.row.field else ""
+    return Input(UNIT_DATA, f"{Path(units_name).name}{where}", provenance.canonical_digest(unit))
+
+
+def spec_record(spec_path: Path) -> tuple[LoadedYaml, Input]:
+    """The base spec, parsed, and its record (its file's name and the sha256 of its bytes)."""
+    file = read_file(spec_path, role="dac_ta", shown=str(spec_path), limit="tep_yaml")
+    return load_yaml_input(file, role="dac_ta"), Input("dac_ta", spec_path.name, provenance.sha256(file.data),
+                                                        role="dac_ta")
+
+
 class _Worker:
     """What a worker process keeps between units: the parsed spec and, for PDF, a warm converter."""
 
     state: _Worker | None = None
 
-    def __init__(self, spec_path: Path, out: Path, suffixes: tuple[str, ...], force: bool,
-                 allowed: tuple[Path, ...] = (), units_name: str = ""):
+    def __init__(self, spec_path: Path, out: Path, suffixes: tuple[str, ...], allowed: tuple[Path, ...] = (),
+                 units_name: str = ""):
         self.units_name = units_name
-        self.base = load_yaml_file(spec_path)
+        self.base, self.origin = spec_record(spec_path)
         self.base_dir = spec_path.parent
         self.allowed = allowed
         self.out = out
         self.suffixes = suffixes
-        self.force = force
         self.converter = None
 
-    def run(self, unit: dict[str, Any]) -> UnitResult:
+    def run(self, unit: dict[str, Any], place: UnitPlace | None = None, reason: str = "") -> UnitResult:
+        """Render one unit's files (the batch decided it must be rendered) and record what they came from."""
         started = time.perf_counter()
         ma = unit[UNIT_ID]
         targets = [self.out / f"{ma}{suffix}" for suffix in self.suffixes]
-        if not self.force and all(t.exists() for t in targets):
-            return UnitResult(ma, "bo_qua", tuple(t.name for t in targets), "đã có tệp kết quả")
         try:
-            prepared = pipeline.prepare(unit_spec(self.base, self.base_dir, unit, allowed=self.allowed))
-            docx = pipeline.render_prepared(prepared)
+            loaded = replace(unit_spec(self.base, self.base_dir, unit, allowed=self.allowed), origin=self.origin)
+            prepared = pipeline.prepare(loaded)
+            docx, properties = pipeline.render_recorded(prepared, (row_input(unit, self.units_name, place),))
             outputs = {".docx": docx}
             if ".pdf" in self.suffixes:
                 if self.converter is None:
@@ -194,25 +277,32 @@ class _Worker:
             for target in targets:
                 write_atomic(target, outputs[target.suffix], force=True)
         except EngineError as error:
-            problems = [self._in_units_file(p, unit) for p in error.problems]
-            reason = "; ".join(f"{p.message} [{p.code}] ({p.location})" for p in problems[:3])
-            return UnitResult(ma, "loi", (), reason, 0, time.perf_counter() - started,
+            problems = [self._in_units_file(p, unit, place) for p in error.problems]
+            failure = "; ".join(f"{p.message} [{p.code}] ({p.location})" for p in problems[:3])
+            return UnitResult(ma, "loi", (), failure, 0, time.perf_counter() - started,
                               tuple(dict.fromkeys(p.code for p in problems)))
         except Exception as exc:  # noqa: BLE001 - one unit's bug must not stop the batch
             return UnitResult(ma, "loi", (), f"lỗi nội bộ: {type(exc).__name__}: {exc}", 0,
                               time.perf_counter() - started)
-        return UnitResult(ma, "ok", tuple(t.name for t in targets), "", len(prepared.findings),
-                          time.perf_counter() - started)
+        return UnitResult(ma, "ok", tuple(t.name for t in targets), reason, len(prepared.findings),
+                          time.perf_counter() - started, (), properties.provenance.engine,
+                          tuple(item.as_dict() for item in properties.provenance.inputs),
+                          {t.name: provenance.sha256(outputs[t.suffix]) for t in targets})
 
+    def _in_units_file(self, problem: Problem, unit: dict[str, Any], place: UnitPlace | None) -> Problem:
+        """A problem in a field the unit's own column set is placed in the units file's cell, not in the base spec.
 
-    def _in_units_file(self, problem: Problem, unit: dict[str, Any]) -> Problem:
-        """A problem in a field the unit's own column set is placed in the units file, not in the base spec."""
-        field = problem.location.field or ""
+        The field may be the column's (``ngay.ngay``), inside it, or the block that holds it: a day that the
+        unit's ``ngay.ngay`` made impossible is reported by the spec's rules on ``ngay``.
+        """
+        field_name = problem.location.field or ""
         for key, value in unit.items():
             if key in (UNIT_ID, UNIT_DATA) or value in ("", None) or key.split(".")[0] not in _FIELDS:
                 continue
-            if field == key or field.startswith((key + ".", key + "[")):
-                where = Location(file=self.units_name, field=f"đơn vị '{unit[UNIT_ID]}', cột '{key}'")
+            if field_name and (field_name == key or field_name.startswith((key + ".", key + "["))
+                               or key.startswith(field_name + ".")):
+                cell = place.cells.get(key) if place is not None else None
+                where = cell or Location(file=self.units_name, field=f"đơn vị '{unit[UNIT_ID]}', cột '{key}'")
                 return Problem(problem.code, problem.message, where, problem.hint)
         return problem
 
@@ -231,15 +321,18 @@ def _init_pool_worker(limits: Limits, *setup: Any) -> None:
     _init_worker(*setup)
 
 
-def _run_chunk(units: list[dict[str, Any]]) -> list[UnitResult]:
+Job = tuple[dict[str, Any], "UnitPlace | None", str]  # a unit to render, its place, why it is rendered (again)
+
+
+def _run_chunk(jobs: list[Job]) -> list[UnitResult]:
     assert _Worker.state is not None
-    return [_Worker.state.run(unit) for unit in units]
+    return [_Worker.state.run(unit, place, reason) for unit, place, reason in jobs]
 
 
 # ----- the batch -------------------------------------------------------------------------------
 
 
-def _chunks(items: list[dict[str, Any]], size: int) -> Iterator[list[dict[str, Any]]]:
+def _chunks(items: list[Job], size: int) -> Iterator[list[Job]]:
     for start in range(0, len(items), size):
         yield items[start:start + size]
 
@@ -322,51 +415,219 @@ def previous_failures(out: Path) -> set[str]:
 def run_batch(spec_path: Path, units_path: Path, out: Path, *, pdf: bool = False, force: bool = False,
               only_failed: bool = False, workers: int | None = None,
               progress: Callable[[int], None] | None = None,
-              units: list[dict[str, Any]] | None = None, allowed: tuple[Path, ...] = ()) -> BatchSummary:
+              units: list[dict[str, Any]] | None = None, allowed: tuple[Path, ...] = (),
+              places: list[UnitPlace] | None = None) -> BatchSummary:
     """Render every unit of ``units_path`` with ``spec_path`` into ``out``; never stops on one unit.
 
-    ``units``: the rows of ``units_path`` when the caller has read them already (to size a progress bar).
-    ``allowed``: folders besides the spec's own that its paths (and the units' columns) may lead to.
+    A unit whose files exist is rendered again when what it was rendered from changed (ket_qua_lo.json
+    records, per unit, the sha256 of the spec, of its row, of every file read and every template, and the
+    engine's version); otherwise it is skipped. ``units``/``places``: the rows of ``units_path`` and
+    where they are, when the caller has read them already (to size a progress bar). ``allowed``: folders
+    besides the spec's own that its paths (and the units' columns) may lead to.
     """
     started = time.perf_counter()
-    load_yaml_file(spec_path)  # a broken spec is one error now, not the same error for every unit
-    units = read_units(units_path) if units is None else units
+    spec_record(spec_path)  # a broken spec is one error now, not the same error for every unit
+    if units is None:
+        units, places = read_units_placed(units_path)
+    placed = list(places) if places is not None and len(places) == len(units) else [None] * len(units)
     out.mkdir(parents=True, exist_ok=True)
     _remove_stale_temporaries(out)
     if only_failed:
         wanted = previous_failures(out)
+        placed = [place for unit, place in zip(units, placed, strict=True) if unit[UNIT_ID] in wanted]
         units = [u for u in units if u[UNIT_ID] in wanted]
-        force = True  # a failed unit has no file, or a stale one from before: write it
     suffixes = (".docx", ".pdf") if pdf else (".docx",)
-    workers = max(1, min(workers or os.cpu_count() or 1, math.ceil(len(units) / CHUNK)))
+    planner = _Planner(spec_path, out, suffixes, tuple(allowed), str(units_path))
+    jobs: list[Job] = []
     results: list[UnitResult] = []
+    for unit, place in zip(units, placed, strict=True):
+        decision = planner.decide(unit, place, force=force or only_failed, failed=only_failed)
+        if decision.skipped is not None:
+            results.append(decision.skipped)
+        else:
+            jobs.append((unit, place, decision.reason))
+    if progress and results:
+        progress(len(results))
+    workers = max(1, min(workers or os.cpu_count() or 1, math.ceil(len(jobs) / CHUNK) or 1))
+    plan = tuple(planner.counts.items())
     with _stop_on_signals() as stop:
         try:
-            setup = (spec_path, out, suffixes, force, tuple(allowed), str(units_path))
-            _render_units(units, workers, setup, results, progress, stop)
+            setup = (spec_path, out, suffixes, tuple(allowed), str(units_path))
+            if jobs:
+                _render_units(jobs, workers, setup, results, progress, stop)
         except KeyboardInterrupt:
             # Every file written so far is whole; say what was done so far, then stop.
             _remove_stale_temporaries(out)
-            _finish(out, spec_path, units_path, units, results, started, only_failed)
+            _finish(out, spec_path, units_path, units, results, started, only_failed, plan)
             raise
-    return _finish(out, spec_path, units_path, units, results, started, only_failed)
+    return _finish(out, spec_path, units_path, units, results, started, only_failed, plan)
 
 
-def _render_units(units: list[dict[str, Any]], workers: int, setup: tuple, results: list[UnitResult],
+@dataclass(frozen=True)
+class _Decision:
+    reason: str = ""  # why the unit is rendered ("" for a unit with no files yet)
+    skipped: UnitResult | None = None  # the result of a unit not rendered (its previous record kept)
+
+
+class _Planner:
+    """Decides, unit by unit, whether a resumed batch renders it again, from what ket_qua_lo.json recorded.
+
+    Rendered: a unit with no files (or only some), one that failed last time (--only-failed), one whose
+    inputs changed (the engine's version, the spec, its row, a file it read, a template), and one recorded
+    by an older engine that kept no hashes (safe: it cannot be shown to be current). Skipped: a unit whose
+    inputs are all the same, a unit whose files were changed on disk since they were written (a clerk's
+    edit is not overwritten unasked), and files the report does not know (never written by this batch).
+    """
+
+    def __init__(self, spec_path: Path, out: Path, suffixes: tuple[str, ...], allowed: tuple[Path, ...],
+                 units_name: str) -> None:
+        self.out = out
+        self.suffixes = suffixes
+        self.units_name = units_name
+        self.spec_dir = spec_path.parent
+        self.spec = spec_record(spec_path)[1]
+        self.engine = provenance.engine_version()
+        self.access = Access.for_spec(spec_path.parent, allowed)
+        self._previous: dict[str, dict[str, Any]] | None = None
+        self._hashes: dict[tuple[bool, str, str, str], str | None] = {}
+        self.counts: dict[str, int] = {}
+
+    def previous(self) -> dict[str, dict[str, Any]]:
+        if self._previous is None:
+            self._previous = {item["ma"]: item for item in read_report(self.out)} if (self.out / REPORT).exists() \
+                else {}
+        return self._previous
+
+    def _count(self, key: str) -> None:
+        self.counts[key] = self.counts.get(key, 0) + 1
+
+    def decide(self, unit: dict[str, Any], place: UnitPlace | None, *, force: bool, failed: bool) -> _Decision:
+        ma = unit[UNIT_ID]
+        targets = [self.out / f"{ma}{suffix}" for suffix in self.suffixes]
+        if failed:
+            self._count("loi_truoc")
+            return _Decision(RENDER_REASONS["loi_truoc"])
+        if force:
+            return _Decision()
+        present = [t.exists() for t in targets]
+        if not any(present):
+            return _Decision()
+        if not all(present):
+            self._count("thieu_tep")
+            return _Decision(RENDER_REASONS["thieu_tep"])
+        entry = self.previous().get(ma)
+        names = tuple(t.name for t in targets)
+        if entry is None:
+            return self._skip(ma, names, "khong_ro", None)
+        if entry.get("status") == "loi":
+            self._count("loi_truoc")
+            return _Decision(RENDER_REASONS["loi_truoc"])
+        recorded = _recorded_inputs(entry)
+        outputs = entry.get("outputs")
+        if recorded is None or not isinstance(outputs, dict):
+            self._count("bao_cao_cu")
+            return _Decision(RENDER_REASONS["bao_cao_cu"])
+        if any(outputs.get(t.name) != self._file_hash(t) for t in targets):
+            return self._skip(ma, names, "da_sua", entry)
+        reasons = self._changes(unit, place, recorded, str(entry.get("engine_version") or ""))
+        if not reasons:
+            return self._skip(ma, names, "khong_doi", entry)
+        self._count(reasons[0])
+        return _Decision("dựng lại: " + ", ".join(RENDER_REASONS[key] for key in reasons))
+
+    def _skip(self, ma: str, names: tuple[str, ...], key: str, entry: dict[str, Any] | None) -> _Decision:
+        self._count(key)
+        kept = _result_from_entry(entry) if entry is not None else None
+        result = UnitResult(ma, "bo_qua", names, SKIP_REASONS[key])
+        if kept is not None:
+            result = replace(kept, status="bo_qua", files=names, reason=SKIP_REASONS[key], seconds=0.0)
+        return _Decision(skipped=result)
+
+    def _changes(self, unit: dict[str, Any], place: UnitPlace | None, recorded: list[Input], engine: str) -> list[str]:
+        """The reasons (keys of RENDER_REASONS) the unit's inputs differ from those recorded, most general first."""
+        found: set[str] = set()
+        if engine != self.engine:
+            found.add("phien_ban")
+        for item in recorded:
+            if item.field == "dac_ta":
+                if item.sha256 != self.spec.sha256:
+                    found.add("dac_ta")
+            elif item.field == UNIT_DATA:
+                if item.sha256 != row_input(unit, self.units_name, place).sha256:
+                    found.add("don_vi")
+            elif self._input_hash(item) != item.sha256:
+                found.add("mau" if item.role == "mau" else "tep_du_lieu")
+        if not any(item.field == "dac_ta" for item in recorded):
+            found.add("dac_ta")
+        return [key for key in RENDER_REASONS if key in found]
+
+    def _input_hash(self, item: Input) -> str | None:
+        """The sha256 of a recorded input as it is now (None: it cannot be read any more), once per batch."""
+        key = (item.builtin, item.field.rsplit(".", 1)[-1], item.name, item.role)
+        if key not in self._hashes:
+            self._hashes[key] = self._read_hash(item)
+        return self._hashes[key]
+
+    def _read_hash(self, item: Input) -> str | None:
+        from engine.kinds import TEMPLATES_DIR
+        from engine.scoring.loader import FRAMEWORKS_DIR
+
+        role = item.role or "du_lieu"
+        try:
+            if item.builtin:
+                folder = FRAMEWORKS_DIR if item.field.endswith("bo_tieu_chi") else TEMPLATES_DIR
+                path = Path(os.path.realpath(folder / item.name))
+                if not path.is_relative_to(Path(os.path.realpath(folder))):
+                    return None
+                return provenance.sha256(read_file(path, role=role).data)
+            return provenance.sha256(self.access.read(item.name, where=Location(field=item.field), role=role).data)
+        except EngineError:
+            return None  # gone or refused: changed (the render will say why)
+
+    def _file_hash(self, path: Path) -> str | None:
+        try:
+            return provenance.sha256(read_file(path, role="ket_qua", limit="tep_van_ban").data)
+        except EngineError:
+            return None
+
+
+def _recorded_inputs(entry: dict[str, Any]) -> list[Input] | None:
+    """The inputs a report entry recorded, or None when it recorded none (an older engine) or they are malformed."""
+    items = entry.get("inputs")
+    if not isinstance(items, list) or not items:
+        return None
+    try:
+        return [Input.from_dict(item) for item in items]
+    except (KeyError, TypeError, AttributeError):
+        return None
+
+
+def _result_from_entry(entry: dict[str, Any]) -> UnitResult | None:
+    """A previous run's record of a unit, to keep when it is skipped (its hashes carry over to the next run)."""
+    try:
+        return UnitResult(str(entry["ma"]), str(entry["status"]), tuple(entry.get("files") or ()),
+                          str(entry.get("reason") or ""), int(entry.get("warnings") or 0), 0.0,
+                          tuple(entry.get("codes") or ()), str(entry.get("engine_version") or ""),
+                          tuple(entry.get("inputs") or ()), dict(entry.get("outputs") or {}))
+    except (KeyError, TypeError, ValueError):
+        return None
+
+
+def _render_units(jobs: list[Job], workers: int, setup: tuple, results: list[UnitResult],
                   progress: Callable[[int], None] | None, stop: _Stop) -> None:
     if workers == 1:
         _init_worker(*setup)
         stop.deferred = True
-        for unit in units:
+        for job in jobs:
             stop.check()
-            results.append(_run_chunk([unit])[0])
+            results.append(_run_chunk([job])[0])
             if progress:
                 progress(1)
         return
     pool = ProcessPoolExecutor(workers, initializer=_init_pool_worker, initargs=(current_limits(), *setup))
     waiting = set()
     try:
-        waiting = {pool.submit(_run_chunk, chunk) for chunk in _chunks(units, CHUNK)}
+        waiting = {pool.submit(_run_chunk, chunk) for chunk in _chunks(jobs, CHUNK)}
         for future in as_completed(list(waiting)):
             waiting.discard(future)
             done = future.result()
@@ -383,10 +644,10 @@ def _render_units(units: list[dict[str, Any]], workers: int, setup: tuple, resul
 
 
 def _finish(out: Path, spec_path: Path, units_path: Path, units: list[dict[str, Any]], results: list[UnitResult],
-            started: float, only_failed: bool) -> BatchSummary:
+            started: float, only_failed: bool, plan: tuple[tuple[str, int], ...] = ()) -> BatchSummary:
     order = {u[UNIT_ID]: i for i, u in enumerate(units)}
     results.sort(key=lambda r: order[r.ma])
-    summary = BatchSummary(tuple(results), time.perf_counter() - started)
+    summary = BatchSummary(tuple(results), time.perf_counter() - started, plan)
     _write_report(out, spec_path, units_path, summary, only_failed)
     return summary
 
@@ -398,6 +659,6 @@ def _write_report(out: Path, spec_path: Path, units_path: Path, summary: BatchSu
         previous = {item["ma"]: item for item in read_report(out)}
     for result in summary.results:
         previous[result.ma] = asdict(result)
-    data = {"dac_ta": str(spec_path), "danh_sach": str(units_path), "giay": round(summary.seconds, 3),
-            "don_vi": list(previous.values())}
+    data = {"phien_ban_bao_cao": REPORT_VERSION, "dac_ta": str(spec_path), "danh_sach": str(units_path),
+            "giay": round(summary.seconds, 3), "don_vi": list(previous.values())}
     write_atomic(report, (json.dumps(data, ensure_ascii=False, indent=1) + "\n").encode("utf-8"), force=True)

@@ -294,21 +294,57 @@ def snapshot(document: Path, as_yaml: bool, compare: Path | None, allowed: tuple
 @click.option("--json", "as_json", is_flag=True, help="In danh sách phát hiện dạng JSON ([] khi đúng thể thức).")
 @trust_options
 def check(document: Path, as_json: bool, allowed: tuple[Path, ...], limits: Limits | None) -> None:
-    """Kiểm tra thể thức DOCUMENT (.docx, hoặc tệp đặc tả .yaml) theo Nghị định 30/2020/NĐ-CP."""
+    """Kiểm tra thể thức DOCUMENT (.docx, hoặc tệp đặc tả .yaml) theo Nghị định 30/2020/NĐ-CP.
+
+    Với một tệp .docx, cho biết thêm (chỉ để biết, không đổi kết quả kiểm tra) tệp có do chương trình
+    dựng và có bị sửa sau khi dựng không.
+    """
     from engine.conformance import check_layout
+    from engine.info import describe_docx
+    from engine.render.layout import read_layout
 
     def action() -> None:
-        findings = check_layout(_layout_of(document, allowed))
-        if as_json:
-            click.echo(json.dumps([f.as_dict() for f in findings], ensure_ascii=False, indent=2))
-        elif findings:
-            for finding in findings:
-                click.echo(f"- {finding}")
-            click.echo(f"{len(findings)} điểm chưa đúng thể thức Nghị định 30.")
+        origin = None
+        if document.suffix.lower() in (".yaml", ".yml"):
+            layout = _layout_of(document, allowed)
         else:
-            click.echo(f"{document}: đúng thể thức Nghị định 30 (không thấy điểm nào sai).")
+            data = read_document(document)
+            layout = read_layout(data, name=str(document))
+            origin = describe_docx(data, str(document))
+        findings = check_layout(layout)
+        if as_json:
+            click.echo(json.dumps({"findings": [f.as_dict() for f in findings],
+                                   "provenance": origin.as_dict() if origin else None}, ensure_ascii=False, indent=2))
+        else:
+            if findings:
+                for finding in findings:
+                    click.echo(f"- {finding}")
+                click.echo(f"{len(findings)} điểm chưa đúng thể thức Nghị định 30.")
+            else:
+                click.echo(f"{document}: đúng thể thức Nghị định 30 (không thấy điểm nào sai).")
+            if origin is not None:
+                click.echo(f"Nguồn gốc (để biết, không tính vào kết quả kiểm tra): {origin.summary}")
         if findings:
             sys.exit(EXIT_AUDIT_FINDINGS)
+
+    _run(action, as_json, limits)
+
+
+@main.command()
+@click.argument("document", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--json", "as_json", is_flag=True, help="In kết quả dạng JSON.")
+@trust_options
+def info(document: Path, as_json: bool, allowed: tuple[Path, ...], limits: Limits | None) -> None:
+    """In nguồn gốc của DOCUMENT (.docx hoặc .pdf): phiên bản chương trình, các tệp đầu vào và mã băm của chúng,
+    tiêu đề, cơ quan ban hành, ngày; và tệp có bị sửa sau khi dựng không."""
+    from engine.info import describe
+
+    def action() -> None:
+        described = describe(read_document(document), str(document))
+        if as_json:
+            click.echo(json.dumps(described.as_dict(), ensure_ascii=False, indent=2))
+        else:
+            click.echo("\n".join(described.lines()))
 
     _run(action, as_json, limits)
 
@@ -378,15 +414,15 @@ def preview(source: Path, folder: Path, dpi: int, force: bool, allowed: tuple[Pa
 def batch(spec: Path, units: Path, out: Path, pdf: bool, only_failed: bool, force: bool, jobs: int | None,
           allowed: tuple[Path, ...], limits: Limits | None) -> None:
     """Dựng mỗi đơn vị trong --data một văn bản theo đặc tả SPEC, song song; lỗi một đơn vị không dừng lô."""
-    from engine.batch import REPORT, read_units, run_batch
+    from engine.batch import REPORT, read_units_placed, run_batch
 
     def action() -> None:
-        rows = read_units(units)
+        rows, places = read_units_placed(units)
         with click.progressbar(length=len(rows), label="Đang dựng", file=sys.stderr, show_pos=True,
                                show_percent=True) as bar:
             try:
                 summary = run_batch(spec, units, out, pdf=pdf, force=force, only_failed=only_failed,
-                                    workers=jobs, progress=bar.update, units=rows, allowed=allowed)
+                                    workers=jobs, progress=bar.update, units=rows, allowed=allowed, places=places)
             except KeyboardInterrupt:
                 click.echo(f"\nĐã dừng theo yêu cầu. Các tệp đã ghi đều trọn vẹn (xem {out}/{REPORT}); "
                            "chạy lại cùng lệnh để dựng tiếp các đơn vị còn lại.", err=True)
@@ -394,7 +430,9 @@ def batch(spec: Path, units: Path, out: Path, pdf: bool, only_failed: bool, forc
         ok, failed, skipped = summary.count("ok"), summary.count("loi"), summary.count("bo_qua")
         warned = sum(1 for r in summary.results if r.warnings)
         click.echo(f"Xong {len(summary.results)} đơn vị trong {summary.seconds:.1f} s "
-                   f"({summary.per_second:.0f} văn bản/giây): {ok} đã dựng, {failed} lỗi, {skipped} bỏ qua vì đã có.")
+                   f"({summary.per_second:.0f} văn bản/giây): {ok} đã dựng, {failed} lỗi, {skipped} bỏ qua.")
+        if summary.plan:
+            click.echo(f"So với lần chạy trước ({REPORT}): {summary.plan_message()}.")
         if warned:
             click.echo(f"{warned} đơn vị có số liệu ghi khác số tính được (xem 'warnings' trong {out}/{REPORT}).")
         for result in summary.results:

@@ -8,22 +8,28 @@ templates and joins the phụ lục to the document; :func:`render_to_file` writ
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from engine import provenance
 from engine.appendix import AppendixPart, appendix_parts
 from engine.audit import Finding, stated_figures
 from engine.context import build_context, period_names
 from engine.data.loader import load_data
 from engine.errors import Location, OutputError, Problem, SpecError
-from engine.kinds import KINDS
+from engine.kinds import KINDS, TEMPLATES_DIR
 from engine.output import check_destination, write_atomic
-from engine.render.docx import APPENDIX_CONTEXT, load_joined_template
+from engine.provenance import DocumentProperties, Input, Provenance
+from engine.render.docx import APPENDIX_CONTEXT, CompiledTemplate, load_joined_template
 from engine.render.environment import sandbox_budget
 from engine.render.tables import TableMarkup
 from engine.scoring.stage import Scored, score_spec
 from engine.spec.loader import Folders, LoadedSpec, load_spec, spec_from_mapping
+
+if TYPE_CHECKING:
+    from engine.convert.pdfstamp import PdfStamp
 
 SpecSource = str | Path | LoadedSpec | dict[str, Any]
 
@@ -39,6 +45,8 @@ class Prepared:
     scored: dict[str, Scored] = field(default_factory=dict)
     findings: tuple[Finding, ...] = ()
     appendices: tuple[AppendixPart, ...] = ()
+    inputs: tuple[Input, ...] = ()  # every file the spec named, as read (engine.provenance), the spec not included
+    template_names: dict[Path, str] = field(default_factory=dict)  # a template's real path -> the name the spec wrote
 
 
 def _as_loaded(spec: SpecSource, base_dir: str | Path | None, allowed: Folders) -> LoadedSpec:
@@ -71,7 +79,7 @@ def prepare(spec: SpecSource, *, base_dir: str | Path | None = None, allowed: Fo
     engine's own templates and frameworks); ``allowed``: more folders its paths may lead to.
     """
     loaded = _as_loaded(spec, base_dir, allowed)
-    with sandbox_budget():
+    with provenance.recording() as journal, sandbox_budget():
         unread: list[Problem] = []
         data = load_data(loaded, unread)
         if unread:
@@ -83,7 +91,9 @@ def prepare(spec: SpecSource, *, base_dir: str | Path | None = None, allowed: Fo
         findings = [finding for result in scored.values() for finding in result.findings]
         findings += stated_figures(loaded, names)
         appendices = appendix_parts(loaded, names, scored)
-    return Prepared(loaded, data, context, template_for(loaded), scored, tuple(findings), tuple(appendices))
+        template = template_for(loaded)
+    return Prepared(loaded, data, context, template, scored, tuple(findings), tuple(appendices),
+                    tuple(journal.inputs.values()), dict(journal.templates))
 
 
 def _raise_with_expressions(loaded: LoadedSpec, data: dict[str, Any], unread: list[Problem]) -> None:
@@ -110,13 +120,61 @@ def audit(spec: SpecSource, *, base_dir: str | Path | None = None, allowed: Fold
 
 def render_prepared(prepared: Prepared) -> bytes:
     """Fill the document's template joined with its phụ lục templates, in one render."""
+    return render_recorded(prepared)[0]
+
+
+def render_recorded(prepared: Prepared, extra: tuple[Input, ...] = ()) -> tuple[bytes, DocumentProperties]:
+    """The rendered .docx and what it says about itself; ``extra``: inputs besides the spec's (a batch unit's row)."""
     template = load_joined_template(prepared.template_path, tuple(part.template for part in prepared.appendices))
     context = prepared.context
     if prepared.appendices:
         context = {**context, APPENDIX_CONTEXT: [{**part.context, "bang": TableMarkup(part.table)}
                                                  for part in prepared.appendices]}
+    properties = document_properties(prepared, template.components or (template,), extra)
     with sandbox_budget():
-        return template.render(context)
+        return template.render(context, properties), properties
+
+
+def spec_input(loaded: LoadedSpec) -> Input:
+    """The spec's own record: its file's bytes hashed, or a spec given as a mapping or text in canonical form."""
+    if loaded.origin is not None:
+        return loaded.origin
+    return Input("dac_ta", loaded.file, provenance.canonical_digest(loaded.source.data))
+
+
+def template_inputs(prepared: Prepared, compiled: tuple[CompiledTemplate, ...]) -> list[Input]:
+    """The main template (field ``mau``) and each phụ lục's (``phu_luc.N.mau``), each with its compiled file's hash."""
+    paths = [prepared.template_path, *(part.template for part in prepared.appendices)]
+    named = {Path(os.path.realpath(path)): name for path, name in prepared.template_names.items()}
+    engine_templates = Path(os.path.realpath(TEMPLATES_DIR))
+    inputs = []
+    for index, (path, template) in enumerate(zip(paths, compiled, strict=True)):
+        field_name = "mau" if index == 0 else f"phu_luc.{index}.mau"
+        real = Path(os.path.realpath(path))
+        if real in named:
+            inputs.append(Input(field_name, named[real], template.sha256, role="mau"))
+        elif real.is_relative_to(engine_templates):
+            inputs.append(Input(field_name, real.relative_to(engine_templates).as_posix(), template.sha256,
+                                builtin=True, role="mau"))
+        else:  # not named by the spec nor the engine's (a caller's LoadedSpec): its file name, never its folder
+            inputs.append(Input(field_name, real.name, template.sha256, role="mau"))
+    return inputs
+
+
+def document_properties(prepared: Prepared, compiled: tuple[CompiledTemplate, ...],
+                        extra: tuple[Input, ...] = ()) -> DocumentProperties:
+    """What the rendered file says about itself: title, creator, kind, date, and every input with its hash."""
+    spec = prepared.loaded.spec
+    fields = prepared.context.get("van_ban", {})
+    title = " ".join(str(fields.get("trich_yeu") or "").split()) or " ".join(
+        f"{fields.get('ten_loai') or ''} {fields.get('so_ky_hieu') or ''}".split())
+    kind = KINDS[spec.loai].ten_loai if spec.loai in KINDS else None
+    date, source = provenance.document_date(spec.ngay.nam, spec.ngay.thang, spec.ngay.ngay)
+    inputs = (spec_input(prepared.loaded), *extra, *prepared.inputs, *template_inputs(prepared, compiled))
+    return DocumentProperties(
+        title=title, creator=" ".join(str(fields.get("co_quan_ban_hanh") or "").split()),
+        subject=(kind or "Công văn").capitalize(), date=date, date_source=source,
+        provenance=Provenance(provenance.engine_version(), inputs))
 
 
 def lint_prepared(prepared: Prepared) -> tuple[str, ...]:
@@ -190,6 +248,7 @@ def docx_to_pdf(docx: bytes, *, converter=None, source: str | None = None) -> Pd
     from collections import Counter
 
     from engine.convert import check_pdf, font_notice, read_pdf
+    from engine.convert.pdfstamp import stamp_pdf
     from engine.render.layout import quick_facts
 
     pdf = (converter or shared_converter()).convert(docx, source=source)
@@ -213,5 +272,34 @@ def docx_to_pdf(docx: bytes, *, converter=None, source: str | None = None) -> Pd
         raise OutputError(Problem("PDF_CONVERSION", "PDF chuyển ra không đúng: " + "; ".join(problems),
                                   Location(file=source), hint="Mở tệp .docx bằng LibreOffice để xem; báo nhóm "
                                   "phát triển nếu tệp .docx đúng mà PDF sai."))
-    notice = font_notice(info)
-    return PdfResult(pdf, (notice,) if notice else ())
+    notices = [notice] if (notice := font_notice(info)) else []
+    stamp = pdf_stamp_for(docx)
+    if stamp is not None:  # one of ours: the same bytes for the same .docx, and where it came from
+        pdf, stamped = stamp_pdf(pdf, stamp)
+        if not stamped:
+            notices.append("PDF của LibreOffice có dạng chưa gặp: không ghi được nguồn gốc vào PDF, và hai lần chuyển "
+                           "có thể khác nhau vài byte (ngày giờ)")
+    return PdfResult(pdf, tuple(notices))
+
+
+def pdf_stamp_for(docx: bytes) -> PdfStamp | None:
+    """What the PDF of a .docx the engine rendered must say about itself (None for a file not ours)."""
+    from datetime import datetime
+
+    from engine.convert.pdfstamp import DOCX_KEY, PdfStamp
+    from engine.render.properties import package_properties
+
+    stored = package_properties(docx)
+    values = dict(stored.pairs)
+    if provenance.VERSION_KEY not in values:
+        return None
+    try:
+        date = datetime.fromisoformat(stored.created.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    pairs = [(key, value) for key, value in stored.pairs
+             if key.startswith(provenance.PREFIX) and not key.startswith(provenance.PARTS_KEY)
+             and key != provenance.DIGEST_KEY]
+    if provenance.DIGEST_KEY in values:
+        pairs.append((DOCX_KEY, values[provenance.DIGEST_KEY]))
+    return PdfStamp(stored.title, stored.creator, stored.subject, date, tuple(pairs))

@@ -13,7 +13,9 @@ post-processing of the text (its ``resolve_listing`` runs only when a value carr
 break or page break, the only case where it changes anything), one strict check that each
 rendered part is well-formed, namespaced XML (nothing corrupt is ever written; for a big part it
 runs on a second core while the part is compressed) and one zip. Every step is linear in the output.
-A test renders the same template and context both ways and compares the text.
+A test renders the same template and context both ways and compares the text. Both paths write the
+same document properties and provenance (engine.render.properties): the static parts are hashed
+when the template is compiled, the rendered ones in each render (while their XML is checked).
 
 Two cases still go through docxtpl itself: a context with an image (an inline image needs a
 python-docx part to live in) and a template whose tables change their columns at render time
@@ -43,6 +45,7 @@ from lxml import etree
 
 from engine.context import SignatureImage
 from engine.errors import EngineError, LimitError, Location, Problem, TemplateError
+from engine.provenance import DocumentProperties
 from engine.render.compose import join_documents, restore_core_properties_prefix
 from engine.render.environment import (
     SandboxLimit,
@@ -55,6 +58,18 @@ from engine.render.inspect import find_paragraphs, part_label, template_tags
 from engine.render.markup import EngineMarkup
 from engine.render.messages import jinja_message
 from engine.render.package import BrokenPackage, normalise_package
+from engine.render.properties import (
+    CONTENT_TYPES,
+    PROPERTY_PARTS,
+    ROOT_RELS,
+    PackageFrame,
+    default_properties,
+    ordered_names,
+    package_frame,
+    part_digest,
+    property_parts,
+    with_properties,
+)
 from engine.render.repair import Repair, repair_package
 from engine.render.zipwrite import Entry, deflate, write_zip
 from engine.trust.files import read_file
@@ -75,6 +90,7 @@ class CompiledTemplate:
     def __init__(self, path: Path, package: bytes):
         self.path = path
         self.name = path.name
+        self.sha256 = part_digest(package)  # of the file as read: what a document's record names
         self.package, self.repairs = self._repaired(package)
         self._check_tags()
         self._compiled: _Compiled | bool | None = None  # False: this template renders through docxtpl
@@ -134,32 +150,42 @@ class CompiledTemplate:
         if problems:
             raise TemplateError(problems)
 
-    def render(self, context: dict[str, Any]) -> bytes:
-        """Render the context into a verified, deterministic .docx package."""
+    def render(self, context: dict[str, Any], properties: DocumentProperties | None = None) -> bytes:
+        """Render the context into a verified, deterministic .docx package.
+
+        ``properties``: what the file says about itself (title, creator, date, provenance:
+        engine.render.properties); without them it states only the engine and the render's date.
+        """
+        properties = properties if properties is not None else default_properties()
         compiled = self._compile()
         if compiled is None or _has_images(context):
-            return self.render_with_docxtpl(context)
+            return self.render_with_docxtpl(context, properties)
         with _collector_paused():
-            return self._render_compiled(compiled, context)
+            return self._render_compiled(compiled, context, properties)
 
-    def _render_compiled(self, compiled: _Compiled, context: dict[str, Any]) -> bytes:
+    def _render_compiled(self, compiled: _Compiled, context: dict[str, Any], properties: DocumentProperties) -> bytes:
         with self._render_errors(), sandbox_budget():
             rendered = {name: _post_process(template.render(context)) for name, template in compiled.templates.items()}
         entries = []
+        digests = dict(compiled.digests)
         for name, entry in compiled.entries:
-            if entry is None:  # a part this render filled in
+            if entry is None and name in rendered:  # a part this render filled in
                 head, tail = compiled.frames[name]
                 # Bytes joined, not text: a 10 MB part is stored two bytes a letter as Python text.
                 data = b"".join((head, rendered[name].encode("utf-8"), tail))
-                # Both release the GIL: a big part is checked on one core while it is compressed on another.
+                # Both release the GIL: a big part is checked on one core while it is compressed on another,
+                # and hashed on this one after (the check is the longer of the two).
                 checking = _Background(xml_problem, data) if len(data) >= _CHECK_ALONGSIDE else None
                 entry = deflate(name, data, level=_compress_level(len(data)))
+                digests[name] = part_digest(data)
                 problem = checking.result() if checking else xml_problem(data)
                 if problem:
                     raise self._broken_output(name, problem)
                 self._check_fields(name, data)
             entries.append(entry)
-        return write_zip(entries)
+        parts = property_parts(properties, digests, compiled.frame)  # the other parts hashed: now their record
+        return write_zip(entry if entry is not None else deflate(name, parts[name])
+                         for (name, _), entry in zip(compiled.entries, entries, strict=True))
 
     def _compile(self) -> _Compiled | None:
         """The template-only work, done on the first render and kept (None: render through docxtpl)."""
@@ -183,7 +209,7 @@ class CompiledTemplate:
                 Location(file=self.name), hint="Mở mẫu bằng Word rồi lưu lại dưới dạng .docx.",
             )) from None
 
-    def render_with_docxtpl(self, context: dict[str, Any]) -> bytes:
+    def render_with_docxtpl(self, context: dict[str, Any], properties: DocumentProperties | None = None) -> bytes:
         """Render through ``DocxTemplate.render``: the reference the compiled path is tested against."""
         with self._package_errors():
             document = DocxTemplate(io.BytesIO(self.package))
@@ -197,11 +223,11 @@ class CompiledTemplate:
             package = normalise_package(buffer.getvalue())
         except BrokenPackage as exc:
             raise self._broken_output(exc.part, exc.reason) from None
-        with zipfile.ZipFile(io.BytesIO(package)) as archive:
-            for name in archive.namelist():
-                if name.startswith("word/") and name.endswith(".xml"):
-                    self._check_fields(name, archive.read(name))
-        return package
+        parts = with_properties(package, properties if properties is not None else default_properties())
+        for name, data in parts:
+            if name.startswith("word/") and name.endswith(".xml"):
+                self._check_fields(name, data)
+        return write_zip(deflate(name, data) for name, data in parts)
 
     @contextmanager
     def _render_errors(self):
@@ -303,6 +329,8 @@ class _Compiled:
     entries: tuple[tuple[str, Entry | None], ...]
     templates: dict[str, jinja2.Template]
     frames: dict[str, tuple[bytes, bytes]]
+    frame: PackageFrame  # the package's properties frame (engine.render.properties)
+    digests: dict[str, str]  # the sha256 of each static part
 
 
 def _compile(template: CompiledTemplate) -> _Compiled | bool:
@@ -352,11 +380,17 @@ def _compile(template: CompiledTemplate) -> _Compiled | bool:
                 raise TemplateError(template._syntax_problem(exc)) from None
             raise
     with zipfile.ZipFile(io.BytesIO(template.package)) as source_zip:
-        entries = tuple((info.filename, None if info.filename in templates
-                         else deflate(info.filename, source_zip.read(info.filename)))
-                        for info in source_zip.infolist())
+        static = {info.filename: source_zip.read(info.filename) for info in source_zip.infolist()
+                  if info.filename not in templates}
+        names = [info.filename for info in source_zip.infolist()]
+    frame = package_frame(static)
+    static[CONTENT_TYPES], static[ROOT_RELS] = frame.content_types, frame.rels
+    names = ordered_names(names, frame)
+    per_document = set(templates) | set(PROPERTY_PARTS)  # None in entries: filled in by each render
+    entries = tuple((name, None if name in per_document else deflate(name, static[name])) for name in names)
+    digests = {name: part_digest(static[name]) for name in names if name not in per_document}
     encoded = {name: (head.encode("utf-8"), tail.encode("utf-8")) for name, (head, tail) in frames.items()}
-    return _Compiled(entries, templates, encoded)
+    return _Compiled(entries, templates, encoded, frame, digests)
 
 
 def xml_problem(data: bytes) -> str | None:

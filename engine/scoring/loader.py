@@ -2,9 +2,10 @@
 
 A province adds its own framework by writing one YAML file and passing its path; the files
 shipped in ``engine/scoring/frameworks/`` are also reachable by name (:func:`shipped_frameworks`).
-Files are read with :func:`engine.spec.yamlload.load_yaml_file`, so decimals are exact and
-every problem (a wrong type, an unknown key, a group whose indices do not add up, bands out of
-order, a rule naming an undeclared figure) is reported with its line, all at once.
+Files are read through engine.trust and parsed with :func:`engine.spec.yamlload.load_yaml_input`, so
+decimals are exact and every problem (a wrong type, an unknown key, a group whose indices do not
+add up, bands out of order, a rule naming an undeclared figure) is reported with its line, all at
+once. Each file's sha256 is kept with its cached model, for the record of the documents it scores.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from typing import Any, TypeVar
 from pydantic import TypeAdapter, ValidationError
 
 from engine.errors import Location, Problem, SpecError
+from engine.provenance import sha256
 from engine.scoring.models import (
     Band,
     CriteriaFramework,
@@ -26,12 +28,14 @@ from engine.scoring.models import (
     OneStopFramework,
 )
 from engine.spec.loader import dotted_path, resolve_loc
-from engine.spec.yamlload import LoadedYaml, load_yaml_file
+from engine.spec.yamlload import LoadedYaml, load_yaml_input
+from engine.trust.files import read_file
 from engine.vn.numbers import format_number
 from engine.vn.text import nfc_tree
 
 __all__ = [
-    "FRAMEWORKS_DIR", "expect_kind", "framework_from_mapping", "load_framework", "shipped_frameworks",
+    "FRAMEWORKS_DIR", "expect_kind", "framework_and_digest", "framework_from_mapping", "load_framework",
+    "shipped_frameworks",
     "validate_bands",
 ]
 
@@ -58,21 +62,32 @@ def load_framework(name_or_path: str | Path, *, shown: str | None = None
 
     A path here is one the caller has already allowed (engine.trust.Access for a spec's ``bo_tieu_chi``).
     """
+    return framework_and_digest(name_or_path, shown=shown)[0]
+
+
+def framework_and_digest(name_or_path: str | Path, *, shown: str | None = None
+                         ) -> tuple[IndexFramework | CriteriaFramework | OneStopFramework, str, Path]:
+    """The framework, the sha256 of the file it was read from (for a document's record) and that file."""
     path = _resolve_name(name_or_path)
     try:
         stamp = path.resolve().stat().st_mtime_ns
     except (OSError, ValueError):
-        stamp = None  # load_yaml_file reports the missing file with its place
-    return _load_cached(path.resolve() if stamp is not None else path, stamp, shown or str(path))
+        stamp = None  # read_file reports the missing file with its place
+    target = path.resolve() if stamp is not None else path
+    framework, digest = _load_cached(target, stamp, shown or str(path))
+    return framework, digest, target
 
 
 @lru_cache(maxsize=256)
-def _load_cached(path: Path, stamp: int | None, shown: str) -> IndexFramework | CriteriaFramework | OneStopFramework:
+def _load_cached(path: Path, stamp: int | None, shown: str
+                 ) -> tuple[IndexFramework | CriteriaFramework | OneStopFramework, str]:
     """Read and validate a framework file once per version: a batch of documents shares it.
 
-    The models are frozen, so sharing them is safe; an edited file has a new mtime and is read again.
+    The models are frozen, so sharing them is safe; an edited file has a new mtime and is read again
+    (and hashed again: the hash kept with the model is always that of the bytes it was read from).
     """
-    return _validate(load_yaml_file(path, shown_as=shown))
+    file = read_file(path, role="dac_ta", shown=shown, limit="tep_yaml")
+    return _validate(load_yaml_input(file, role="dac_ta")), sha256(file.data)
 
 
 def framework_from_mapping(data: dict[str, Any], *, name: str = "<bộ tiêu chí>"

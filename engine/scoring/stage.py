@@ -20,10 +20,11 @@ from engine.audit import ERROR, WARNING, Finding, compare_number, shown_decimals
 from engine.data.layout import MEAN
 from engine.data.readers import ColumnMap, SummaryRow, UnitRow, UnitTable, parse_number, read_unit_table
 from engine.errors import DataError, Location, Problem, SpecError
+from engine.provenance import Input, note_input, written_name
 from engine.scoring.criteria import CriteriaResult, score_criteria
 from engine.scoring.figures import exact, exact_divide
 from engine.scoring.indices import TOTAL, IndexResult, score_units
-from engine.scoring.loader import load_framework
+from engine.scoring.loader import framework_and_digest
 from engine.scoring.models import CriteriaFramework, IndexFramework, OneStopFramework
 from engine.scoring.one_stop import OneStopResult, one_stop_statistics
 from engine.scoring.views import criteria_view, index_view, one_stop_view
@@ -105,11 +106,18 @@ def _framework(loaded: LoadedSpec, name: str, entry: ChamDiem) -> IndexFramework
         raise SpecError(Problem("SPEC_VALUE", f"không tìm thấy tệp bộ tiêu chí '{text}'", here,
                                 hint="Đường dẫn tính từ thư mục của tệp đặc tả."))
     try:
-        return load_framework(target, shown=loaded.access.shown(text) if looks_like_path else None)
+        framework, digest, source = framework_and_digest(target, shown=loaded.access.shown(text) if looks_like_path
+                                                         else None)
     except SpecError as exc:
         here = _spec_location(loaded, name, "bo_tieu_chi")
         raise SpecError([p if p.location.file else Problem(p.code, p.message, here, p.hint)
                          for p in exc.problems]) from None
+    field = f"cham_diem.{name}.bo_tieu_chi"
+    if looks_like_path:
+        note_input(Input(field, written_name(text, loaded.access.base), digest, role="dac_ta"))
+    else:  # one of the engine's own, by its file's name among them
+        note_input(Input(field, source.name, digest, builtin=True, role="dac_ta"))
+    return framework
 
 
 # ----- index frameworks: one row per unit ---------------------------------------------------

@@ -379,7 +379,7 @@ def create_app(config: ServiceConfig | None = None) -> FastAPI:
               openapi_extra=_document_body())
     async def check(request: Request) -> JSONResponse:
         result = await run(request, _job("check", await _read_form(request, config, document_allowed=True)))
-        return JSONResponse(result["findings"])
+        return JSONResponse({"findings": result["findings"], "provenance": result["provenance"]})
 
     @app.post("/v1/snapshot", tags=["kiểm tra"], summary="Dàn ý bố cục của một .docx (như snapshot; ?format=yaml)",
               openapi_extra=_document_body(), response_class=Response,

@@ -316,10 +316,14 @@ def _document(job: Job) -> bytes:
 
 
 def _check(job: Job) -> dict[str, Any]:
+    """As ``check --json``: the Nghị định 30 findings, and where the document came from (as information)."""
     from engine.conformance import check_layout
+    from engine.info import describe_docx
     from engine.render.layout import read_layout
 
-    return {"findings": [f.as_dict() for f in check_layout(read_layout(_document(job), name=job.document_name))]}
+    document = _document(job)
+    findings = [f.as_dict() for f in check_layout(read_layout(document, name=job.document_name))]
+    return {"findings": findings, "provenance": describe_docx(document, job.document_name).as_dict()}
 
 
 def _snapshot(job: Job) -> dict[str, Any]:

@@ -11,16 +11,17 @@ no folder may name only the engine's own templates and frameworks.
 from __future__ import annotations
 
 import difflib
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
 from engine.errors import Problem, SpecError, shorten
+from engine.provenance import Input, sha256
 from engine.spec import models
-from engine.spec.yamlload import LoadedYaml, load_yaml_file, load_yaml_text
-from engine.trust.files import Access
+from engine.spec.yamlload import LoadedYaml, load_yaml_input, load_yaml_text
+from engine.trust.files import Access, read_file
 from engine.trust.plain import plain_data, unprintable_text
 from engine.vn.periods import FORMS_HINT
 
@@ -34,6 +35,9 @@ class LoadedSpec:
     spec: models.Spec
     source: LoadedYaml
     access: Access
+    # The spec's own record (its file's name and the sha256 of its bytes); None for a spec given as a mapping
+    # or text, which engine.provenance hashes in a canonical form when a document records it.
+    origin: Input | None = None
 
     @property
     def file(self) -> str:
@@ -51,8 +55,9 @@ def load_spec(path: str | Path, *, allowed: Folders = ()) -> LoadedSpec:
     ``allowed``: folders besides the spec's own that its paths may lead to (``--cho-phep``).
     """
     path = Path(path)
-    source = load_yaml_file(path)
-    return validate_source(source, path.parent, allowed=allowed)
+    file = read_file(path, role="dac_ta", shown=str(path), limit="tep_yaml")
+    loaded = validate_source(load_yaml_input(file, role="dac_ta"), path.parent, allowed=allowed)
+    return replace(loaded, origin=Input("dac_ta", path.name, sha256(file.data), role="dac_ta"))
 
 
 def load_spec_text(text: str, *, name: str = "<spec>", base_dir: str | Path | None = None,

@@ -30,6 +30,7 @@ import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
+from engine import provenance
 from engine.errors import (
     AccessError,
     DataError,
@@ -161,7 +162,9 @@ class Access:
             raise AccessError(Problem("PATH_NAME", f"'{shorten(written)}': {problem}", where,
                                       hint="Đặt tên tệp ngắn hơn, chỉ gồm chữ, số, dấu gạch."))
         if role == "mau" and self.template_folders is not None:
-            return self._named_template(written, where)
+            named = self._named_template(written, where)
+            provenance.note_template(named, written, None)
+            return named
         if self.base is None:
             raise AccessError(Problem(
                 "ACCESS_OUTSIDE", f"không mở tệp theo đường dẫn '{shorten(written)}': ở đây chỉ dùng tên mẫu và tên "
@@ -177,6 +180,8 @@ class Access:
                 hint="Đặt tệp trong thư mục của tệp đặc tả (hoặc thư mục con), hoặc cho phép thêm thư mục bằng "
                      "--cho-phep THƯ_MỤC.",
             ))
+        if role == "mau":
+            provenance.note_template(target, written, self.base)
         return target
 
     def _named_template(self, written: str, where: Location) -> Path:
@@ -201,8 +206,11 @@ class Access:
 
     def read(self, written: str, *, where: Location, role: str, limit: str | None = None) -> InputFile:
         """Resolve, check and read a file a spec names (``limit``: the name of the size limit, if not the role's)."""
-        return read_file(self.resolve(written, where=where, role=role), role=role, where=where,
+        file = read_file(self.resolve(written, where=where, role=role), role=role, where=where,
                          shown=self.shown(written), limit=limit)
+        if provenance.active():  # the record of where a document came from (engine.provenance)
+            provenance.note_file(where.field or role, written, file.data, role=role, base=self.base)
+        return file
 
 
 

@@ -112,7 +112,8 @@ def test_check_and_snapshot_read_an_uploaded_docx_like_the_cli(service):
     upload = {"document": ("son_la.docx", docx, DOCX_TYPE)}
     checked = service.post("/v1/check", files=upload)
     assert checked.status_code == 200
-    assert checked.json() == [f.as_dict() for f in check_layout(read_layout(docx, name="son_la.docx"))]
+    assert checked.json()["findings"] == [f.as_dict() for f in check_layout(read_layout(docx, name="son_la.docx"))]
+    assert checked.json()["provenance"]["made_by_engine"] and checked.json()["provenance"]["unchanged"]
     snapshot = service.post("/v1/snapshot", content=docx, headers={"Content-Type": DOCX_TYPE})
     assert snapshot.status_code == 200 and snapshot.headers["content-type"].startswith("text/plain")
     assert snapshot.text == as_text(read_layout(docx))
@@ -129,7 +130,7 @@ def test_check_finds_what_is_wrong_in_a_document_that_breaks_the_rules(service):
                 target.writestr(item, data)
         broken = buffer.getvalue()
     response = service.post("/v1/check", files={"document": ("thu.docx", broken, DOCX_TYPE)})
-    assert response.status_code == 200 and response.json(), "a Letter page is not Nghị định 30's A4"
+    assert response.status_code == 200 and response.json()["findings"], "a Letter page is not Nghị định 30's A4"
 
 
 @needs_pdf

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -163,3 +164,105 @@ def test_a_batch_stopped_by_sigterm_leaves_only_whole_files_and_a_report_then_re
 
     summary = run_batch(spec, units, out, workers=2)
     assert summary.count("bo_qua") == len(written) and summary.count("ok") == 1500 - len(written)
+
+
+def _statuses(summary) -> dict[str, str]:
+    return {r.ma: r.status for r in summary.results}
+
+
+def test_a_changed_signer_makes_a_resumed_batch_render_every_unit_again_and_one_changed_row_only_that_one(
+        spec: Path, tmp_path: Path) -> None:
+    from engine.info import describe
+
+    units = units_file(spec.parent, [row(i) for i in range(1, 6)])
+    out = tmp_path / "out"
+    run_batch(spec, units, out, workers=1)
+    same = run_batch(spec, units, out, workers=1)
+    assert set(_statuses(same).values()) == {"bo_qua"} and same.plan_message() == "5 bỏ qua vì không đổi"
+
+    spec.write_text(spec.read_text(encoding="utf-8").replace("Lò Văn Cường", "Lò Văn Mạnh"), encoding="utf-8")
+    signer = run_batch(spec, units, out, workers=1)
+    assert set(_statuses(signer).values()) == {"ok"} and signer.plan_message() == "5 đơn vị dựng lại vì đặc tả đã đổi"
+    assert "Lò Văn Mạnh" in document_text((out / "xa_0003.docx").read_bytes())
+    assert all(describe((out / f"xa_{i:04d}.docx").read_bytes(), "x").intact for i in range(1, 6))
+
+    units_file(spec.parent, [row(i, diem="12,5" if i == 4 else "80,5") for i in range(1, 6)])
+    one = run_batch(spec, units, out, workers=2)
+    assert _statuses(one) == {"xa_0001": "bo_qua", "xa_0002": "bo_qua", "xa_0003": "bo_qua", "xa_0004": "ok",
+                              "xa_0005": "bo_qua"}
+    assert one.plan_message() == "1 đơn vị dựng lại vì dữ liệu đơn vị đã đổi; 4 bỏ qua vì không đổi"
+    report = json.loads((out / REPORT).read_text(encoding="utf-8"))
+    assert report["phien_ban_bao_cao"] == 2
+    kept = {u["ma"]: u for u in report["don_vi"]}
+    assert kept["xa_0004"]["reason"] == "dựng lại: dữ liệu đơn vị đã đổi"
+    assert kept["xa_0001"]["inputs"] and kept["xa_0001"]["outputs"]["xa_0001.docx"]  # carried over when skipped
+    assert [item["field"] for item in kept["xa_0002"]["inputs"]] == ["dac_ta", "don_vi", "mau"]
+
+
+def test_a_resumed_batch_notices_a_changed_template_and_leaves_a_file_edited_since_alone(spec: Path,
+                                                                                          tmp_path: Path) -> None:
+    from engine.kinds import TEMPLATES_DIR
+
+    shutil.copy(TEMPLATES_DIR / "bao_cao" / "cong_van.docx", spec.parent / "mau.docx")
+    spec.write_text("mau: mau.docx\n" + spec.read_text(encoding="utf-8"), encoding="utf-8")
+    units = units_file(spec.parent, [row(i) for i in range(1, 4)])
+    out = tmp_path / "out"
+    run_batch(spec, units, out, workers=1)
+    edited = (out / "xa_0002.docx").read_bytes() + b"\0"  # a clerk's edit
+    (out / "xa_0002.docx").write_bytes(edited)
+    with zipfile.ZipFile(spec.parent / "mau.docx", "a") as template:
+        template.writestr("customXml/them.xml", "<a/>")
+    again = run_batch(spec, units, out, workers=1)
+    assert _statuses(again) == {"xa_0001": "ok", "xa_0002": "bo_qua", "xa_0003": "ok"}
+    assert again.plan_message() == ("2 đơn vị dựng lại vì mẫu đã đổi; 1 bỏ qua vì tệp kết quả đã bị sửa sau khi dựng "
+                                    "(không ghi đè; dùng --force để dựng lại)")
+    assert (out / "xa_0002.docx").read_bytes() == edited
+    forced = run_batch(spec, units, out, force=True, workers=1)
+    assert set(_statuses(forced).values()) == {"ok"} and (out / "xa_0002.docx").read_bytes() != edited
+
+
+def test_a_report_from_an_older_version_without_hashes_renders_again_and_says_so(spec: Path, tmp_path: Path) -> None:
+    units = units_file(spec.parent, [row(1), row(2)])
+    out = tmp_path / "out"
+    run_batch(spec, units, out, workers=1)
+    report = json.loads((out / REPORT).read_text(encoding="utf-8"))
+    old = {"dac_ta": report["dac_ta"], "danh_sach": report["danh_sach"], "giay": 1.0,
+           "don_vi": [{k: u[k] for k in ("ma", "status", "files", "reason", "warnings", "seconds", "codes")}
+                      for u in report["don_vi"]]}
+    (out / REPORT).write_text(json.dumps(old), encoding="utf-8")
+    again = run_batch(spec, units, out, workers=1)
+    assert set(_statuses(again).values()) == {"ok"}
+    assert again.plan_message() == f"2 đơn vị dựng lại vì {REPORT} của phiên bản trước không ghi mã băm đầu vào"
+    run = CliRunner().invoke(main, ["batch", str(spec), "--data", str(units), "--out", str(out), "-j", "1"])
+    assert "So với lần chạy trước (ket_qua_lo.json): 2 bỏ qua vì không đổi." in run.output
+
+
+@pytest.mark.parametrize(("kind", "place"), [
+    ("csv", "don_vi.csv:3:8, trường 'dòng 3, cột thứ 8 (ngay.ngay)'"),
+    ("xlsx", "don_vi.xlsx:3, trường ''Danh sách'!H3 (ngay.ngay)'"),
+    ("yaml", "don_vi.yaml:2:"),
+])
+def test_a_bad_value_from_the_units_file_is_placed_at_its_row_and_column(spec: Path, tmp_path: Path, kind: str,
+                                                                         place: str) -> None:
+    header = ["ma", "ten", "kinh_gui", "diem", "hang", "so_xa", "tien_do", "ngay.ngay"]
+    rows = [["xa_a", "xã A", "UBND xã A", "80,5", "1", "2", "90,1", "05"],
+            ["xa_b", "xã B", "UBND xã B", "70,5", "2", "2", "80,1", "31"]]  # no 31 February 2026
+    path = spec.parent / f"don_vi.{kind}"
+    if kind == "csv":
+        path.write_text("\n".join(",".join(f'"{v}"' for v in r) for r in [header, *rows]) + "\n", encoding="utf-8")
+    elif kind == "xlsx":
+        from openpyxl import Workbook
+
+        book = Workbook()
+        book.active.title = "Danh sách"
+        for line in [header, *rows]:
+            book.active.append(line)
+        book.save(path)
+    else:
+        path.write_text("".join("- {" + ", ".join(f"{k}: '{v}'" for k, v in zip(header, r, strict=True)) + "}\n"
+                                for r in rows), encoding="utf-8")
+    summary = run_batch(spec, path, tmp_path / "out", workers=1)
+    failed = {r.ma: r for r in summary.results if r.status == "loi"}
+    assert list(failed) == ["xa_b"], summary.results
+    assert "31/02/2026" in failed["xa_b"].reason and place in failed["xa_b"].reason, failed["xa_b"].reason
+    assert "spec.yaml" not in failed["xa_b"].reason

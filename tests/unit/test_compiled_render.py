@@ -58,13 +58,16 @@ def test_tabs_line_breaks_and_markup_in_values_come_out_as_docxtpl_makes_them(ta
     assert "Dòng một\nDòng hai\tcột & <thẻ>" in document_text(ours)
 
 
-def test_the_written_package_is_a_valid_zip_with_every_part_of_the_template(table_template: Path) -> None:
+def test_the_written_package_is_a_valid_zip_with_every_part_of_the_template_but_its_thumbnail(
+        table_template: Path) -> None:
     package = load_template(table_template).render(context(5))
     with zipfile.ZipFile(io.BytesIO(package)) as archive:
         assert archive.testzip() is None
         names = archive.namelist()
     with zipfile.ZipFile(table_template) as source:
-        assert names == source.namelist()
+        expected = [name for name in source.namelist() if name != "docProps/thumbnail.jpeg"]
+    expected.insert(expected.index("docProps/app.xml") + 1, "docProps/custom.xml")  # the document's provenance
+    assert names == expected
 
 
 @pytest.mark.parametrize("rows", [2, 1000])  # checked inline; 1,000 rows (about 1 MB) in a thread

@@ -82,14 +82,14 @@ def test_check_prints_json_and_exits_non_zero_only_when_there_are_findings(
     good = tmp_path / "dung.docx"
     good.write_bytes(rendered_fixtures["son_la_2023_q1"])
     run = CliRunner().invoke(main, ["check", str(good), "--json"])
-    assert run.exit_code == 0 and json.loads(run.output) == []
+    assert run.exit_code == 0 and json.loads(run.output)["findings"] == []
 
     bad = tmp_path / "sai.docx"
     bad.write_bytes(edited(rendered_fixtures, "son_la_2023_q1",
                            lambda doc: setattr(para(doc, "CỘNG HÒA").runs[0].font, "name", "Arial")))
     run = CliRunner().invoke(main, ["check", str(bad), "--json"])
     assert run.exit_code == 1
-    items = json.loads(run.output)
+    items = json.loads(run.output)["findings"]
     assert items[0]["element"] == "Phông chữ" and items[0]["found"] == "Arial"
     assert set(items[0]) == {"element", "expected", "found", "places", "message"}
     text = CliRunner().invoke(main, ["check", str(bad)])

@@ -386,10 +386,14 @@ def test_a_pdf_that_lost_its_last_pages_is_refused_for_the_letters_they_held(doc
 
 
 @needs_libreoffice
-def test_the_real_pdf_passes_the_checks(docx: bytes, pdf: bytes) -> None:
+def test_the_real_pdf_passes_the_checks_and_comes_back_stamped_with_its_provenance(docx: bytes, pdf: bytes) -> None:
+    from engine.convert.pdfstamp import read_stamp
     from engine.pipeline import docx_to_pdf
 
-    assert docx_to_pdf(docx, converter=HandsBack(pdf)).pdf == pdf
+    stamped = docx_to_pdf(docx, converter=HandsBack(pdf)).pdf
+    assert len(stamped) > len(pdf) and read_stamp(stamped).intact
+    assert read_pdf(stamped).page_count == read_pdf(pdf).page_count
+    assert docx_to_pdf(docx, converter=HandsBack(stamped)).pdf == stamped  # stamping twice changes nothing
 
 
 def test_the_letters_expected_come_from_the_body_once_each_with_entities_read() -> None:
