@@ -319,11 +319,15 @@ def recover(package: bytes, *, name: str = "văn bản", period: Period | None =
     the date are left for the new document, and the notes say which data files hold the old figures.
     ``frameworks``: more frameworks (a province's own) to match the tables against.
     """
+    from engine.info import describe_docx
     from engine.render.layout import read_layout
 
     layout = read_layout(package, name=name)
     parts = read_parts(layout)
     builder = _Builder(parts, name=name, frameworks=frameworks)
+    made = describe_docx(package, name)
+    if made.made_by_engine:  # what made it: the clerk may still have the spec it was rendered from
+        builder.notes.append(made.summary.rstrip("."))
     spec = builder.spec()
     builder.appendices(spec)
     texts = {path: Text(_get(spec, path)) for path in _text_paths(spec)}

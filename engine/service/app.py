@@ -221,7 +221,7 @@ async def _from_multipart(form: _Form, request: Request, config: ServiceConfig, 
                     form.files[name] = data
             elif key == "spec":
                 form.spec_text = value
-            elif key in ("formats", "strict", "trang", "page", "dpi", "format"):
+            elif key in ("formats", "strict", "trang", "page", "dpi", "format", "ky"):
                 form.options[key] = value
             else:
                 raise request_error(f"trường '{shorten(key)}' không có trong yêu cầu",
@@ -281,7 +281,8 @@ def _job(action: str, form: _Form) -> Job:
 # ----- the app ---------------------------------------------------------------------------------------
 
 
-_KNOWN_PATHS = {"/v1/render", "/v1/validate", "/v1/audit", "/v1/check", "/v1/snapshot", "/v1/preview", "/v1/kinds",
+_KNOWN_PATHS = {"/v1/render", "/v1/validate", "/v1/audit", "/v1/check", "/v1/snapshot", "/v1/preview", "/v1/init",
+                "/v1/kinds",
                 "/v1/frameworks", "/v1/templates", "/healthz", "/readyz", "/metrics", "/docs", "/openapi.json"}
 
 
@@ -380,6 +381,17 @@ def create_app(config: ServiceConfig | None = None) -> FastAPI:
     async def check(request: Request) -> JSONResponse:
         result = await run(request, _job("check", await _read_form(request, config, document_allowed=True)))
         return JSONResponse({"findings": result["findings"], "provenance": result["provenance"]})
+
+    @app.post("/v1/init", tags=["dựng"], summary="Đặc tả và tệp số liệu lập từ một .docx đã có (như init --from)",
+              openapi_extra=_init_body(), responses=_example(
+                  {"spec_yaml": "loai: bao_cao\n…", "ky": "tháng 5 năm 2023", "notes": [],
+                   "files": {"phu_luc_1.csv": "77u/U1RUOy4uLg=="}}))
+    async def init(request: Request) -> dict[str, Any]:
+        form = await _read_form(request, config, document_allowed=True)
+        if form.document is None:
+            raise request_error("cần tải lên văn bản .docx", "Gửi trường 'document' (multipart) hoặc thân "
+                                f"Content-Type {DOCX_TYPE}; tùy chọn ?ky=tháng 5 năm 2023.", field="document")
+        return await run(request, _job("init", form))
 
     @app.post("/v1/snapshot", tags=["kiểm tra"], summary="Dàn ý bố cục của một .docx (như snapshot; ?format=yaml)",
               openapi_extra=_document_body(), response_class=Response,
@@ -558,6 +570,16 @@ def _document_body() -> dict[str, Any]:
         "spec": {"type": "string", "description": "Hoặc: đặc tả YAML (văn bản được dựng trước)."}}}
     body["requestBody"]["content"][DOCX_TYPE] = {"schema": {"type": "string", "format": "binary"}}
     return body
+
+
+def _init_body() -> dict[str, Any]:
+    return {"parameters": [{"name": "ky", "in": "query", "required": False, "schema": {"type": "string"},
+                            "description": "Chuyển đặc tả sang kỳ mới, ví dụ 'tháng 5 năm 2023'."}],
+            "requestBody": {"required": True, "content": {
+                "multipart/form-data": {"schema": {"type": "object", "properties": {
+                    "document": {"type": "string", "format": "binary", "description": "Văn bản .docx đã có."},
+                    "ky": {"type": "string", "description": "Kỳ mới (tùy chọn)."}}}},
+                DOCX_TYPE: {"schema": {"type": "string", "format": "binary"}}}}}
 
 
 def _example(value: Any) -> dict[int | str, dict[str, Any]]:

@@ -14,6 +14,7 @@ folder when uploaded templates are allowed); frameworks are the engine's by name
 
 from __future__ import annotations
 
+import base64
 import json
 import logging
 import os
@@ -344,13 +345,33 @@ def _docx(job: Job) -> dict[str, Any]:
     return {"docx": job.document, "findings": [], "file_stem": Path(job.document_name).stem}
 
 
+def _init(job: Job) -> dict[str, Any]:
+    """A spec and data files recovered from an uploaded .docx (``vanban init --from``), optionally moved to ``ky``."""
+    from engine.recover import recover
+    from engine.vn.periods import FORMS_HINT, parse_period
+
+    if job.document is None:
+        raise request_error("cần tải lên văn bản .docx (trường 'document')", field="document")
+    period = None
+    wanted = dict(job.options).get("ky")
+    if wanted:
+        try:
+            period = parse_period(str(wanted))
+        except ValueError as exc:
+            raise request_error(f"kỳ '{str(wanted)[:60]}': {exc}", FORMS_HINT, field="ky") from None
+    recovery = recover(job.document, name=job.document_name, period=period)
+    return {"spec_yaml": recovery.yaml(source=job.document_name), "ky": str(recovery.period or "") or None,
+            "notes": recovery.notes, "files": {name: base64.b64encode(data).decode("ascii")
+                                              for name, data in recovery.files.items()}}
+
+
 def _warm(job: Job) -> dict[str, Any]:
     """Nothing but proof that the worker is up, its templates compiled."""
     return {"pid": os.getpid()}
 
 
 _ACTIONS = {"render": _render, "validate": _validate, "audit": _audit, "check": _check, "snapshot": _snapshot,
-            "docx": _docx, "warm": _warm}
+            "docx": _docx, "init": _init, "warm": _warm}
 
 
 def outcome_error(outcome: Outcome) -> EngineError:

@@ -119,6 +119,24 @@ def test_check_and_snapshot_read_an_uploaded_docx_like_the_cli(service):
     assert snapshot.text == as_text(read_layout(docx))
 
 
+def test_init_gives_the_spec_and_data_files_of_an_uploaded_docx_like_the_cli(service, tmp_path):
+    docx = pipeline.render(FIXTURES / "tien_lu_2024_08" / "spec.yaml")
+    response = service.post("/v1/init?ky=tháng 9 năm 2024", files={"document": ("cv.docx", docx, DOCX_TYPE)})
+    assert response.status_code == 200, response.text
+    answer = response.json()
+    assert answer["ky"] == "tháng 9 năm 2024" and "ky: tháng 9 năm 2024" in answer["spec_yaml"]
+    for name, data in answer["files"].items():
+        (tmp_path / name).write_bytes(base64.b64decode(data))
+    (tmp_path / "spec.yaml").write_text(answer["spec_yaml"], encoding="utf-8")
+    assert "tháng 9/2024" in document_text(pipeline.render(tmp_path / "spec.yaml"))
+    wrong = service.post("/v1/init?ky=tháng 13", files={"document": ("cv.docx", docx, DOCX_TYPE)})
+    assert wrong.status_code == 400 and codes(wrong) == ["HTTP_REQUEST"]
+    nothing = service.post("/v1/init", json={"spec": EXAMPLE_SPEC})
+    assert nothing.status_code == 400 and codes(nothing) == ["HTTP_REQUEST"]
+    not_a_document = service.post("/v1/init", content=b"PK\x03\x04 nope", headers={"Content-Type": DOCX_TYPE})
+    assert not_a_document.status_code in (400, 422) and "Traceback" not in not_a_document.text
+
+
 def test_check_finds_what_is_wrong_in_a_document_that_breaks_the_rules(service):
     docx = pipeline.render(EXAMPLE_SPEC)
     with zipfile.ZipFile(io.BytesIO(docx)) as source, io.BytesIO() as buffer:
