@@ -223,12 +223,8 @@ def _index_table(grid: Grid, frameworks: list[IndexFramework], name: str) -> Rec
         if column is not None and field_name not in cot:
             cot[field_name] = _joined(paths[column])
             used.add(column)
-    groups = [r for r in range(first, len(grid.cells))
-              if r not in _data_rows(grid, first, unit) and any(_fold(c) for c in grid.cells[r])]
+    # The table's group rows ("I | UBND CÁC XÃ, THỊ TRẤN") stay in the data: the phụ lục prints them from there.
     appendix: dict[str, Any] = {"mau": "bang_chi_so"}
-    if groups:
-        label = " ".join(_fold(c) for c in grid.cells[groups[0]] if _fold(c))
-        appendix["nhom_dong"] = re.sub(r"^[IVXLC]+\.?\s+", "", label)
     data_name = f"{name}.csv"
     scoring = {"bo_tieu_chi": framework.ma, "du_lieu": data_name, "cot": cot}
     return RecoveredTable("bang_chi_so", appendix, data_name, _csv(_as_printed(grid)), scoring, framework=framework.ma)
