@@ -449,9 +449,10 @@ def lint(template: Path, spec: Path | None, as_json: bool, allowed: tuple[Path, 
 @click.option("--bo-tieu-chi", "framework", default=None,
               help="Gợi ý 'cot:' cho bộ chỉ số này (tên bộ có sẵn như dien_bien_459_2023, hoặc tệp .yaml).")
 @click.option("--json", "as_json", is_flag=True, help="In cách đọc bảng dạng JSON.")
-@trust_options
+@click.option("--gioi-han", "limits", multiple=True, callback=_limits_option, metavar="TEN=GIA_TRI",
+              help="Đổi một giới hạn an toàn, ví dụ --gioi-han so_dong=100000 (xem README, mục Giới hạn).")
 def data(table: Path, sheet: str | None, first_units: int | None, framework: str | None, as_json: bool,
-         allowed: tuple[Path, ...], limits: Limits | None) -> None:
+         limits: Limits | None) -> None:
     """Cho xem chương trình đọc bảng TABLE (.csv, .xlsx) thế nào: dòng tiêu đề, các cột, dòng bỏ qua, đơn vị."""
     from engine.data.readers import read_layout
     from engine.scoring.stage import propose_columns
