@@ -13,6 +13,10 @@ pdf: per-document time through the engine's warm converter (with its pypdf check
 LibreOffice converting the same files in one ``soffice --convert-to`` call, warm part only,
 in alternating rounds.
 memory: peak resident memory of a process that renders the 10,000-row table.
+read: reading a score table of 2,000 and 10,000 units into exact values (engine.data.readers), as a
+plain CSV (one header row) and as an export (title block, three-level header, column-number and
+group rows, a "Trung bình" row, notes: a CSV, and an .xlsx with merged ranges); medians in
+milliseconds, and the time of 10,000 units over that of 2,000 (linear: about 5).
 Absolute times depend on the machine; the ratios are measured in the same run.
 """
 
@@ -171,6 +175,67 @@ def bench_memory(folder: Path, rows: int) -> dict:
     return {"rows": rows, "peak_rss_mb": round(int(done.stdout.strip()) / 1024, 1)}
 
 
+READ_SIZES = {2000: 5, 10000: 3}
+READ_QUICK = {500: 3, 2000: 3}
+INDEX_NAMES = [("Nhóm công khai, minh bạch", ["Chỉ số 1", "Chỉ số 2", "Chỉ số 3"]), ("Tiến độ", [""]),
+               ("Nhóm cung cấp DVTT", ["Chỉ số 1", "Chỉ số 2"]), ("Nhóm số hóa hồ sơ", ["Chỉ số 1", "Chỉ số 2"]),
+               ("Nhóm mức độ hài lòng", ["Chỉ số 1", "Chỉ số 2", "Chỉ số 3"])]
+UNIT_SCORES = ["-", "-", "3,7", "29", "9,7", "0", "4,9", "9,8", "5", "5", "5", "72,1", "80,1", "Tốt"]
+
+
+def _read_tables(folder: Path, units: int) -> dict[str, Path]:
+    """A plain CSV, an export CSV and an export .xlsx of ``units`` units, and nothing else differs."""
+    from openpyxl import Workbook
+
+    paths = [f"{group} / {index}".rstrip(" /") for group, indices in INDEX_NAMES for index in indices]
+    rows = [[f"UBND xã {i}", *UNIT_SCORES] for i in range(units)]
+    plain = folder / f"phang_{units}.csv"
+    plain.write_text("\n".join(";".join(r) for r in [["Tên đơn vị", *paths, "Đạt được", "Quy đổi", "Xếp loại"],
+                                                       *rows]) + "\n", encoding="utf-8")
+    top = ["STT", "Tên đơn vị", "ĐIỂM CÁC CHỈ SỐ", *[""] * 10, "Đạt được", "Quy đổi", "Xếp loại"]
+    middle = ["", "", *[g if k == 0 else "" for g, indices in INDEX_NAMES for k in range(len(indices))], "", "", ""]
+    bottom = ["", "", *[index for _, indices in INDEX_NAMES for index in indices], "", "", ""]
+    export = [["UBND HUYỆN", *[""] * 15], ["KẾT QUẢ ĐÁNH GIÁ THÁNG 4/2023", *[""] * 15], [""] * 16, top, middle, bottom,
+              [f"({n})" for n in range(1, 17)], ["I", "UBND CÁC XÃ, THỊ TRẤN", *[""] * 14],
+              *[[str(i + 1), *r] for i, r in enumerate(rows)], ["", "Trung bình", *UNIT_SCORES[:13], ""],
+              [""] * 16, ["Người lập biểu", *[""] * 15]]
+    csv_export = folder / f"xuat_{units}.csv"
+    csv_export.write_text("\n".join(";".join(r) for r in export) + "\n", encoding="utf-8")
+    book = Workbook()
+    sheet = book.active
+    for row in export:
+        sheet.append([v or None for v in row])
+    for ref in ("A4:A6", "B4:B6", "C4:M4", "C5:E5", "F5:F6", "G5:H5", "I5:J5", "K5:M5", "N4:N6", "O4:O6", "P4:P6",
+                "B8:P8"):
+        sheet.merge_cells(ref)
+    xlsx_export = folder / f"xuat_{units}.xlsx"
+    book.save(xlsx_export)
+    return {"csv": plain, "csv_export": csv_export, "xlsx_export": xlsx_export}
+
+
+def bench_read(folder: Path, sizes: dict[int, int]) -> dict:
+    """Median milliseconds to read each kind of table at each size, and the 10,000/2,000 (or 2,000/500) ratios."""
+    from engine.data.readers import ColumnMap, read_unit_table
+
+    fields = {"don_vi": "Tên đơn vị", **{f"i{k}": f"{g} / {i}".rstrip(" /") for k, (g, i) in enumerate(
+        (g, i) for g, indices in INDEX_NAMES for i in indices)}, "dat": "Đạt được", "quy": "Quy đổi"}
+    columns = ColumnMap(fields, frozenset(fields) - {"don_vi"})
+    results: dict = {"rows": list(sizes)}
+    for units, repeats in sizes.items():
+        for kind, path in _read_tables(folder, units).items():
+            times = []
+            for _ in range(repeats):
+                start = time.perf_counter()
+                table = read_unit_table(path, columns)
+                times.append(time.perf_counter() - start)
+            assert len(table.units) == units
+            results.setdefault(kind, {})[units] = round(statistics.median(times) * 1000, 1)
+    low, high = min(sizes), max(sizes)
+    results["ratio"] = {kind: round(results[kind][high] / results[kind][low], 2) for kind in ("csv", "csv_export",
+                                                                                            "xlsx_export")}
+    return results
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--json", action="store_true", help="print one JSON object")
@@ -183,6 +248,7 @@ def main() -> None:
             "batch": bench_batch(folder, 200 if args.quick else 1000),
             "pdf": bench_pdf(folder, 5 if args.quick else 12, 1 if args.quick else 5),
             "memory": bench_memory(folder, 2000 if args.quick else 10000),
+            "read": bench_read(folder, READ_QUICK if args.quick else READ_SIZES),
         }
     render = {r["rows"]: r for r in results["render"]}
     if 2000 in render and 10000 in render:
@@ -208,6 +274,11 @@ def main() -> None:
               f"cold {pdf['libreoffice_cold_ms']} ms (ratio {pdf['ratio_to_libreoffice_warm']}; target ≤ 1.3)")
     memory = results["memory"]
     print(f"memory: peak {memory['peak_rss_mb']} MB rendering {memory['rows']} rows (target < 500 MB)")
+    read = results["read"]
+    low, high = min(read["rows"]), max(read["rows"])
+    for kind in ("csv", "csv_export", "xlsx_export"):
+        print(f"read {kind}: {read[kind][low]} ms for {low} units, {read[kind][high]} ms for {high} "
+              f"({read['ratio'][kind]}×)")
 
 
 if __name__ == "__main__":

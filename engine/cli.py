@@ -27,6 +27,7 @@ from engine.errors import (
     Location,
     OutputError,
     Problem,
+    SpecError,
     exit_code_for,
 )
 from engine.output import check_destination, write_atomic
@@ -540,21 +541,52 @@ def init(source: Path, output: Path, period, frameworks: tuple[Path, ...], force
 @click.option("--sheet", "--trang-tinh", "sheet", default=None, help="Trang tính của tệp .xlsx (mặc định: trang đầu).")
 @click.option("--so-don-vi", "first_units", type=click.IntRange(0, None), default=None,
               help="Số dòng đơn vị in ra (mặc định 5; với --json: tất cả).")
+@click.option("--bo-tieu-chi", "framework", default=None,
+              help="Gợi ý 'cot:' cho bộ chỉ số này (tên bộ có sẵn như dien_bien_459_2023, hoặc tệp .yaml).")
 @click.option("--json", "as_json", is_flag=True, help="In cách đọc bảng dạng JSON.")
-@trust_options
-def data(table: Path, sheet: str | None, first_units: int | None, as_json: bool, allowed: tuple[Path, ...],
+@click.option("--gioi-han", "limits", multiple=True, callback=_limits_option, metavar="TEN=GIA_TRI",
+              help="Đổi một giới hạn an toàn, ví dụ --gioi-han so_dong=100000 (xem README, mục Giới hạn).")
+def data(table: Path, sheet: str | None, first_units: int | None, framework: str | None, as_json: bool,
          limits: Limits | None) -> None:
     """Cho xem chương trình đọc bảng TABLE (.csv, .xlsx) thế nào: dòng tiêu đề, các cột, dòng bỏ qua, đơn vị."""
     from engine.data.readers import read_layout
+    from engine.scoring.stage import propose_columns
 
     def action() -> None:
         layout = read_layout(table, sheet=sheet)
+        proposal = propose_columns(layout, _index_framework(framework)) if framework else None
         if as_json:
-            click.echo(json.dumps(layout.as_dict(first_units), ensure_ascii=False, indent=2))
-        else:
-            click.echo("\n".join(layout.describe(5 if first_units is None else first_units)))
+            shown = layout.as_dict(first_units)
+            if proposal is not None:
+                shown["goi_y_cot"] = proposal
+            click.echo(json.dumps(shown, ensure_ascii=False, indent=2))
+            return
+        click.echo("\n".join(layout.describe(5 if first_units is None else first_units)))
+        if proposal is not None:
+            click.echo(f"\nGợi ý 'cot:' cho bộ '{framework}' (xem lại từng dòng trước khi dùng):\ncot:")
+            for field, name in proposal.items():
+                if name is not None:
+                    key = field if field.isidentifier() else json.dumps(field)  # "2.1" is not a YAML number
+                    click.echo(f"  {key}: {json.dumps(name, ensure_ascii=False)}")
+            missing = [field for field, name in proposal.items() if name is None]
+            if missing:
+                click.echo(f"  # chưa tìm được một cột rõ ràng cho: {', '.join(missing)}")
 
     _run(action, as_json, limits)
+
+
+def _index_framework(name: str):
+    """The index framework a user named on the command line (a shipped name or a .yaml file), or a SpecError."""
+    from engine.scoring.loader import load_framework
+    from engine.scoring.models import IndexFramework
+
+    looks_like_path = "/" in name or "\\" in name or name.lower().endswith((".yaml", ".yml"))
+    loaded = load_framework(Path(name) if looks_like_path else name)
+    if not isinstance(loaded, IndexFramework):
+        raise SpecError(Problem("SPEC_VALUE", f"bộ '{name}' không phải bộ chỉ số (kiểu {loaded.kieu}): không có cột "
+                                "chỉ số nào để gợi ý", Location(field="--bo-tieu-chi"),
+                                hint="Dùng một bộ chỉ số như qd766 hoặc dien_bien_459_2023."))
+    return loaded
 
 
 @main.command()

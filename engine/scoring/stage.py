@@ -11,13 +11,14 @@ exported, a class, a rank, a self-assessed criterion) with the computed one. Bad
 
 from __future__ import annotations
 
+import difflib
 from dataclasses import dataclass, replace
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 from engine.audit import ERROR, WARNING, Finding, compare_number, shown_decimals
-from engine.data.layout import MEAN
+from engine.data.layout import MEAN, TEXT, Column, TableLayout, header_key
 from engine.data.readers import ColumnMap, SummaryRow, UnitRow, UnitTable, parse_number, read_unit_table
 from engine.errors import DataError, Location, Problem, SpecError
 from engine.provenance import Input, note_input, written_name
@@ -34,7 +35,7 @@ from engine.spec.yamlload import LoadedYaml, load_yaml_input
 from engine.vn.numbers import format_number
 from engine.vn.text import nfc
 
-__all__ = ["STATED_COLUMNS", "DataGroup", "Scored", "score_spec"]
+__all__ = ["STATED_COLUMNS", "DataGroup", "Scored", "propose_columns", "score_spec"]
 
 # Columns of a unit table that state a figure the engine also computes (the audit compares them).
 STATED_COLUMNS = {
@@ -303,6 +304,79 @@ def _summary_finding(summary: SummaryRow, header: str, stated: Decimal, values: 
     computed = exact_divide(total, Decimal(len(values))) if summary.kind == MEAN else total
     found = compare_number(stated, computed, shown_decimals(stated), where=where, what=label)
     return [found] if found else []
+
+
+# Words of the headers a table gives the fields that are not indices.
+FIELD_WORDS = {
+    NAME_COLUMN: ("tên cơ quan", "tên đơn vị", "đơn vị", "tên"),
+    TOTAL: ("điểm tổng hợp", "tổng điểm", "tổng"),
+    PREVIOUS_COLUMN: ("kỳ trước", "tháng trước", "quý trước", "năm trước"),
+    "dat_duoc_ghi": ("điểm đạt được", "đạt được"),
+    "quy_doi_ghi": ("điểm quy đổi", "quy đổi"),
+    "xep_loai_ghi": ("xếp loại",),
+    "xep_hang_ghi": ("xếp hạng", "thứ hạng", "hạng"),
+}
+
+
+WORD_PRIORITY = ("quy_doi_ghi", "dat_duoc_ghi", "xep_loai_ghi", "xep_hang_ghi", PREVIOUS_COLUMN, TOTAL, NAME_COLUMN)
+
+
+def _alike(a: str, b: str) -> float:
+    return difflib.SequenceMatcher(None, header_key(a), header_key(b)).ratio()
+
+
+def propose_columns(layout: TableLayout, framework: IndexFramework) -> dict[str, str | None]:
+    """A ``cot:`` mapping to start from: each field of the framework → the short name of the column that fits
+    it best, or None when no column does, or several do as well (a clerk checks it before using it).
+
+    An index fits a column whose last header cell is the index's name and an earlier one its group's
+    (a group of one index: its last cell is the group's or the index's name); the other fields fit
+    by their usual words ("Tên cơ quan, đơn vị", "Điểm đạt được", "Xếp loại" …).
+    """
+    columns = [c for c in layout.columns if c.path]
+
+    def best(scores: list[tuple[float, Column]]) -> str | None:
+        scores = sorted((s for s in scores if s[0] > 0), key=lambda s: -s[0])
+        if not scores or (len(scores) > 1 and scores[1][0] == scores[0][0]):
+            return None
+        return scores[0][1].short or scores[0][1].name
+
+    proposal: dict[str, str | None] = {}
+    for field, words in FIELD_WORDS.items():
+        scores = []
+        for column in columns:
+            key = header_key(column.path[-1])
+            hits = [len(words) - k for k, word in enumerate(words) if word in key]
+            if field == NAME_COLUMN and column.kind and column.kind != TEXT:
+                hits = []
+            scores.append((float(max(hits, default=0)) + (0.5 if key in words else 0), column))
+        proposal[field] = best(scores)
+    for group, index in framework.indices():
+        scores = []
+        for column in columns:
+            last, above = column.path[-1], column.path[:-1]
+            if len(group.chi_so) == 1:
+                score = max(_alike(last, group.ten), _alike(last, index.ten))
+                score = score if score >= 0.8 else 0.0
+            else:
+                mine = _alike(last, index.ten)
+                parent = max((_alike(part, group.ten) for part in above), default=0.0)
+                score = mine + parent if mine >= 0.8 and parent >= 0.6 else 0.0
+            scores.append((score, column))
+        proposal[index.ma] = best(scores)
+    # One column is one field: an index keeps its column; of the word fields the most specific keeps it
+    # ("TỔNG ĐIỂM QUY ĐỔI" is quy_doi_ghi, not tong).
+    order = [*framework.index_codes(), *WORD_PRIORITY]
+    owner: dict[str, str] = {}
+    for field in order:
+        name = proposal.get(field)
+        if name is None:
+            continue
+        if name in owner:
+            proposal[field] = None
+        else:
+            owner[name] = field
+    return proposal
 
 
 # ----- criteria and one-stop statistics: a mapping per unit ---------------------------------

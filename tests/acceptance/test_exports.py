@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import csv
 import difflib
 import importlib.util
 import json
 from pathlib import Path
 
 import pytest
+import yaml
 from click.testing import CliRunner
 
 from engine import pipeline
@@ -169,3 +171,43 @@ def test_without_trang_tinh_the_first_sheet_is_read_and_the_error_names_it(tmp_p
     problems = json.loads(result.output)
     missing = [p for p in problems if "không có cột" in p["message"]]
     assert missing and all("trang tính 'Hướng dẫn'" in p["message"] for p in missing)
+
+
+def test_the_proposed_cot_of_vanban_data_scores_the_export_like_its_own_spec(tmp_path: Path) -> None:
+    result = run("data", table("tua_chua_xlsx"), "--sheet", "Tháng 4", "--bo-tieu-chi", "dien_bien_459_2023", "--json")
+    assert result.exit_code == 0, result.output
+    proposal = json.loads(result.output)["goi_y_cot"]
+    assert proposal["cong_khai_1"] == "Nhóm công khai, minh bạch / Chỉ số 1"
+    assert proposal["quy_doi_ghi"] == "TỔNG ĐIỂM QUY ĐỔI" and proposal["tong"] is None
+    data = yaml.safe_load(spec("tua_chua_xlsx").read_text(encoding="utf-8"))
+    data["cham_diem"]["kq"]["cot"] = {field: name for field, name in proposal.items() if name is not None}
+    (tmp_path / "diem_xa.xlsx").write_bytes(table("tua_chua_xlsx").read_bytes())
+    proposed = pipeline.prepare(data, base_dir=tmp_path).scored["kq"].result
+    own = pipeline.prepare(spec("tua_chua_xlsx")).scored["kq"].result
+    assert [(u.unit, u.converted, u.band.ten) for u in proposed.units] == [
+        (u.unit, u.converted, u.band.ten) for u in own.units]
+
+
+def test_the_proposal_is_printed_as_yaml_a_spec_can_take_and_refused_for_a_framework_without_indices() -> None:
+    text = run("data", table("tien_lu_csv"), "--bo-tieu-chi", "qd766").output
+    assert 'cot:\n  don_vi: "Tên cơ quan, đơn vị"\n  tong: "Điểm tổng hợp"\n  ky_truoc: "Điểm tháng trước"' in text
+    assert '  "2.1": "Tiến độ giải quyết hồ sơ"' in text  # quoted: a YAML key 2.1 would be a number
+    refused = run("data", table("tien_lu_csv"), "--bo-tieu-chi", "mot_cua_nd61")
+    assert refused.exit_code == 3 and "không phải bộ chỉ số" in refused.output
+
+
+def test_a_rendered_phu_luc_written_out_as_csv_as_the_document_shows_it_reads_back_with_the_same_scores(
+        tmp_path: Path, prepared) -> None:
+    docx = pipeline.render_prepared(prepared["tua_chua_2023_04"])
+    grid = table_rows(docx)[-1]  # merged cells come out empty, as a CSV of the table would have them
+    with (tmp_path / "phu_luc.csv").open("w", encoding="utf-8", newline="") as handle:
+        csv.writer(handle, delimiter=";").writerows(grid)
+    data = yaml.safe_load(spec("tua_chua_csv").read_text(encoding="utf-8"))
+    data["cham_diem"]["kq"]["du_lieu"] = "phu_luc.csv"
+    read_back = pipeline.prepare(data, base_dir=tmp_path)
+    assert read_back.findings == ()  # the stated earned, converted and class columns agree with the scores
+    assert [(g.label, g.name, len(g.units)) for g in read_back.scored["kq"].groups] == [
+        ("I", "UBND CÁC XÃ, THỊ TRẤN", 12)]
+    original = prepared["tua_chua_2023_04"].scored["kq"].result
+    assert {u.unit: (u.converted, u.rank) for u in read_back.scored["kq"].result.units} == {
+        u.unit: (u.converted, u.rank) for u in original.units}
