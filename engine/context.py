@@ -168,7 +168,8 @@ def signer(nguoi_ky: models.NguoiKy, loaded: LoadedSpec) -> dict[str, Any]:
 # ----- body -----------------------------------------------------------------------------
 
 
-def _heading_number(level: str, index: int, parent_number: str) -> str:
+def heading_number(level: str, index: int, parent_number: str) -> str:
+    """The number the engine gives the ``index``-th heading of ``level`` under a parent numbered ``parent_number``."""
     if level == "muc":
         return f"{roman(index)}."
     if level == "khoan":
@@ -198,7 +199,7 @@ def _blocks(blocks: list[Any], path: tuple[Any, ...], expr: Expressions, parent_
             level = block.level
             counters[level] = counters.get(level, 0) + 1
             try:
-                number = block.so or _heading_number(level, counters[level], parent_number)
+                number = block.so or heading_number(level, counters[level], parent_number)
             except ValueError as exc:
                 hint = "Chia thành nhiều khoản, hoặc ghi số đề mục bằng tay ('so: …')."
                 raise SpecError(Problem("SPEC_VALUE", str(exc), expr.where((*here, level)), hint=hint)) from None
@@ -315,5 +316,6 @@ class Expressions:
         return (f"biểu thức dùng giá trị không có ({raw})", "Kiểm tra tên dữ liệu và tên trường.")
 
 
-__all__ = ["build_context", "period_names", "Expressions", "SignatureImage", "number_line", "closing_list", "dash_list",
+__all__ = ["build_context", "heading_number", "period_names", "Expressions", "SignatureImage", "number_line",
+           "closing_list", "dash_list",
            "noi_nhan_lines"]

@@ -14,9 +14,8 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from engine.context import DIEM_LETTERS
+from engine.context import heading_number
 from engine.recover.document import Line
-from engine.vn.numbers import roman
 
 __all__ = ["Block", "read_blocks"]
 
@@ -88,15 +87,11 @@ def _heading(line: Line) -> tuple[str, str, str, str] | None:
 
 
 def _auto_number(level: str, index: int, parent: str) -> str:
-    """The number the engine gives (engine.context._heading_number), or '' when it cannot."""
-    if level == "muc":
-        return f"{roman(index)}."
-    if level == "khoan":
-        return f"{index}."
-    if level == "tieu_khoan":
-        base = parent.rstrip(".")
-        return f"{base}.{index}." if base.isdigit() else f"{index}."
-    return f"{DIEM_LETTERS[index - 1]})" if index <= len(DIEM_LETTERS) else ""
+    """The number the engine gives there (engine.context.heading_number), or '' past the last letter of điểm."""
+    try:
+        return heading_number(level, index, parent)
+    except ValueError:
+        return ""
 
 
 def read_blocks(lines: list[Line]) -> list[Block]:
