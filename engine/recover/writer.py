@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import re
+from decimal import Decimal
 from typing import Any
 
 import yaml
@@ -33,9 +34,19 @@ def _reads_back(snippet: str, value: Any) -> bool:
         return False
 
 
+# What YAML lets stand as itself in a file (YAML 1.1 § 5.1), less the characters it reads as line breaks
+# (NEL, LS, PS): anything else is written as an escape.
+_NOT_AS_IS = re.compile("[^\t\n\x20-\x7e\xa0-\u2027\u202a-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+
+
+def _escape(match: re.Match[str]) -> str:
+    code = ord(match[0])
+    return f"\\u{code:04x}" if code <= 0xFFFF else f"\\U{code:08x}"
+
+
 def _quoted(text: str) -> str:
-    # A JSON string is a YAML double-quoted scalar (the same escapes).
-    return json.dumps(text, ensure_ascii=False)
+    # A JSON string is a YAML double-quoted scalar (the same escapes); what YAML would not read as itself is escaped.
+    return _NOT_AS_IS.sub(_escape, json.dumps(text, ensure_ascii=False))
 
 
 def _folded(text: str, indent: int) -> list[str] | None:
@@ -71,9 +82,11 @@ def _scalar(value: Any, indent: int) -> list[str]:
         return ["null"]
     if isinstance(value, bool):
         return ["true" if value else "false"]
-    if isinstance(value, int):
+    if isinstance(value, (int, float, Decimal)):
         return [str(value)]
     text = str(value)
+    if _NOT_AS_IS.search(text):
+        return [_quoted(text)]
     folded = _folded(text, indent + 2)
     if folded is not None:
         block = ">-\n" + "\n".join(" " * (indent + 2) + line for line in folded)
@@ -168,6 +181,8 @@ def _plain(value: Any) -> Any:
         return {str(k) if not isinstance(k, int) else k: _plain(v) for k, v in value.items()}
     if isinstance(value, list):
         return [_plain(v) for v in value]
-    if hasattr(value, "is_integer") and not isinstance(value, (bool, int)):
+    if isinstance(value, float):
+        value = Decimal(repr(value))  # as YAML reads it back: the decimal the float prints as
+    if isinstance(value, Decimal):
         return int(value) if value == int(value) else value
     return value

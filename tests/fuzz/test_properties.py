@@ -671,3 +671,76 @@ def test_templates_render_or_raise_engine_error(recipe: dict[str, Any], use: str
                            f"spec = template_spec({gen.py_repr(placed)}, {extra!r}, {use!r})",
                            f"lint_template(tmp / {name!r})", "lint_prepared(prepare(spec, base_dir=tmp))"),
                        folder=folder)
+
+
+# ----- 6. documents read back into specs (vanban init --from) ------------------------------------------
+
+# Lines of official documents, whole and cut, so the reader meets its patterns in every order and mix.
+DOCUMENT_LINES = [
+    "ỦY BAN NHÂN DÂN", "HUYỆN TỦA CHÙA", "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", "Độc lập - Tự do - Hạnh phúc",
+    "Số: 12/BC-UBND", "Số:      /UBND-VP", "Số: /BC- UBND", "Tủa Chùa, ngày 05 tháng 01 năm 2024",
+    "Hà Nội, ngày      tháng      năm 2025", "BÁO CÁO", "TỜ TRÌNH", "V/v công bố kết quả tháng 8/2024",
+    "Kết quả giải quyết thủ tục hành chính quý II năm 2021", "Kính gửi:", "Kính gửi: UBND tỉnh", "- Như trên;",
+    "- UBND các xã, thị trấn.", "Căn cứ Nghị định số 61/2018/NĐ-CP;", "I. KẾT QUẢ", "II.", "1. Tiếp nhận",
+    "2.1. Kết quả đạt được: Nhìn chung tốt.", "a) Hồ sơ trực tuyến", "+ Đúng hạn: 12 hồ sơ;", "- Lưu: VT, VP.",
+    "Lưu VT", "Nơi nhận:", "TM. ỦY BAN NHÂN DÂN", "KT. CHỦ TỊCH", "PHÓ CHỦ TỊCH", "Nguyễn Văn An", "PHỤ LỤC",
+    "Phụ lục II", "(Kèm theo Báo cáo số 12/BC-UBND)", "Kỳ đánh giá: Quý II", "Trên đây là báo cáo tháng 4 năm 2023./.",
+    "từ 15/12/2022 đến hết 14/03/2023", "12/12 đơn vị, trong đó 01 đơn vị xếp loại Tốt", "{{ ky }} {% if %}",
+    "Nơi nhận:\t\tTL. CHỦ TỊCH", "UBND HUYỆN A\tCỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM",
+    "Số: 3/BC-VP\tA, ngày 1 tháng 2 năm 2026",
+]
+CELLS = ["STT", "Tên cơ quan, đơn vị", "TÊN CƠ QUAN, ĐƠN VỊ", "Điểm tổng hợp", "Tăng, giảm", "Chỉ số 1", "(1)", "(2)",
+         "I", "UBND CÁC XÃ", "UBND xã A", "UBND xã B", "72,1", "-", "0,80", "-1,5", "100", "x", "Trung bình", "",
+         "Tiêu chí/Tiêu chí thành phần", "Điểm tối đa", "Số lượng hồ sơ", "Điểm tự đánh giá", "1.147"]
+
+
+@st.composite
+def official_documents(draw: st.DrawFn) -> dict[str, Any]:
+    """A recipe for :func:`tests.fuzz.strategies.build_template`: lines of official documents, cut and mixed."""
+    line = st.one_of(st.sampled_from(DOCUMENT_LINES), gen.small_text,
+                     st.builds(lambda text, at: text[:at], st.sampled_from(DOCUMENT_LINES), st.integers(0, 40)))
+    paragraphs = [{"runs": draw(st.lists(line, min_size=1, max_size=3)),
+                   "bold": draw(st.lists(st.booleans(), max_size=3))}
+                  for _ in range(draw(st.integers(0, 30)))]
+    table = None
+    if draw(st.booleans()):
+        columns = draw(st.integers(1, 6))
+        cell = st.one_of(st.sampled_from(CELLS), gen.small_text)
+        table = draw(st.lists(st.lists(cell, min_size=columns, max_size=columns), min_size=1, max_size=8))
+    if draw(st.booleans()):  # a whole document around the mixed lines, so that many examples render
+        head = ["ỦY BAN NHÂN DÂN\tCỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", "XÃ A\tĐộc lập - Tự do - Hạnh phúc",
+                "Số: 7/BC-UBND\tA, ngày 05 tháng 01 năm 2024", "BÁO CÁO", "Kết quả tháng 12 năm 2023"]
+        tail = ["Nơi nhận:\t\tTM. ỦY BAN NHÂN DÂN", "- Như trên;\t\tCHỦ TỊCH", "- Lưu: VT, VP.", "\t\tNguyễn Văn An"]
+        paragraphs = ([{"runs": [text], "bold": [index >= 3]} for index, text in enumerate(head)] + paragraphs
+                      + [{"runs": [text], "bold": [True]} for text in tail])
+    recipe = {"base": "blank", "paragraphs": paragraphs, "table": table, "header": None, "damage": None}
+    if draw(st.integers(0, 7)) == 0:
+        recipe["base"] = draw(st.sampled_from(["bao_cao", "cong_van"]))
+    return recipe
+
+
+def recover_then_render(document: bytes, folder: Path, moved: str | None) -> bytes:
+    """What a clerk does: init --from (and --ky), then render the spec it wrote."""
+    from engine.recover import recover
+    from engine.vn.periods import parse_period
+
+    recovery = recover(document, name="van_ban.docx", period=parse_period(moved) if moved else None)
+    for name, data in recovery.files.items():
+        (folder / name).write_bytes(data)
+    (folder / "spec.yaml").write_text(recovery.yaml(source="van_ban.docx"), encoding="utf-8")
+    return render(folder / "spec.yaml")
+
+
+# A quarter of the profile's examples: each renders a recovered spec (about 0.5 s with its checks).
+@settings(max_examples=max(10, settings.default.max_examples // 4))
+@fuzz_property(recipe=official_documents(), moved=st.sampled_from([None, None, "tháng 5 năm 2023", "quý II/2021"]))
+def test_documents_recover_into_specs_that_render_or_raise_engine_error(recipe: dict[str, Any],
+                                                                         moved: str | None) -> None:
+    document = gen.build_template(recipe)
+    with workdir() as folder:
+        check_contract("test_documents_recover_into_specs_that_render_or_raise_engine_error",
+                       lambda: recover_then_render(document, folder, moved),
+                       lambda: _repro("from tests.fuzz.test_properties import recover_then_render",
+                                      f"recipe = {gen.py_repr(recipe)}",
+                                      f"data = recover_then_render(build_template(recipe), tmp, {moved!r})",
+                                      "docx.Document(io.BytesIO(data))"), folder=folder)

@@ -218,3 +218,11 @@ def test_a_table_that_claims_a_million_columns_is_a_limit_error_not_a_million_ce
     with pytest.raises(LimitError) as caught:
         recover(buffer.getvalue(), name="rong.docx")
     assert caught.value.problems[0].code == "LIMIT_ROWS"
+
+
+@pytest.mark.parametrize("value", ["a\x82b", "x\u2028y", "z\x85w", "\U0002ec61", 1.35, 8.25])
+def test_what_yaml_would_not_read_as_itself_is_escaped_and_numbers_stay_numbers(value):
+    """Found by fuzzing: a C1 control or a line separator in a document's text, a column width as a float."""
+    text = dump_spec({"noi_dung": [{"doan": value}] if isinstance(value, str) else [], "rong": value})
+    back = load_yaml_text(text, "x").data
+    assert str(back["rong"]) == str(value)
