@@ -32,6 +32,7 @@ from engine.recover.figures import (
 from engine.recover.tables import RecoveredTable, recover_table
 from engine.recover.writer import dump_spec
 from engine.vn.periods import Period
+from engine.vn.text import nfc_tree
 
 __all__ = ["Recovery", "recover"]
 
@@ -340,7 +341,8 @@ def recover(package: bytes, *, name: str = "văn bản", period: Period | None =
     _figures(spec, builder.files, texts, builder.notes, builder.comments)
     for path, text in texts.items():
         _set(spec, path, str(text))
-    recovery = Recovery(_ordered(spec), builder.files, builder.notes, builder.comments, found)
+    # Text as the spec loader will read it back (NFC: a compatibility ideograph becomes its unified form).
+    recovery = Recovery(nfc_tree(_ordered(spec)), builder.files, builder.notes, builder.comments, found)
     if period is not None:
         move_to(recovery, period)
     return recovery

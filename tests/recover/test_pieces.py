@@ -226,3 +226,18 @@ def test_what_yaml_would_not_read_as_itself_is_escaped_and_numbers_stay_numbers(
     text = dump_spec({"noi_dung": [{"doan": value}] if isinstance(value, str) else [], "rong": value})
     back = load_yaml_text(text, "x").data
     assert str(back["rong"]) == str(value)
+
+
+def test_a_document_with_characters_nfc_changes_recovers_into_the_same_text_the_loader_reads():
+    """Found by fuzzing: U+F900 (a CJK compatibility ideograph) is U+8C48 once NFC, as the spec loader reads it."""
+    import io
+
+    from docx import Document
+
+    document = Document()
+    document.add_paragraph("BÁO CÁO").runs[0].bold = True
+    document.add_paragraph("Tháng 4 năm 2023 \uf900 và Cafe\u0301")
+    buffer = io.BytesIO()
+    document.save(buffer)
+    recovery = recover(buffer.getvalue(), name="x.docx")
+    assert "\u8c48" in recovery.yaml() and "Café" in recovery.yaml()
