@@ -24,7 +24,8 @@ def _num(value: float) -> str:
 
 def _look(run: Run) -> str:
     parts = [run.font or "(phông mặc định)", _num(run.size) if run.size else "?pt"]
-    for flag, word in ((run.bold, "đậm"), (run.italic, "nghiêng"), (run.underline, "gạch chân"), (run.caps, "hoa")):
+    for flag, word in ((run.bold, "đậm"), (run.italic, "nghiêng"), (run.underline, "gạch chân"), (run.caps, "hoa"),
+                       (run.position == "superscript", "chỉ số trên"), (run.position == "subscript", "chỉ số dưới")):
         if flag:
             parts.append(word)
     return " ".join(parts)

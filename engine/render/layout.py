@@ -119,6 +119,7 @@ class Run:
     italic: bool
     underline: bool
     caps: bool = False
+    position: str = ""  # "superscript" or "subscript" (w:vertAlign), "" on the line
 
 
 @dataclass(frozen=True)
@@ -298,7 +299,8 @@ def _on(element: etree._Element | None) -> bool | None:
 
 
 def _resolve_run(layers: list[etree._Element], styles: _Styles) -> dict:
-    props: dict = {"font": None, "size": None, "bold": False, "italic": False, "underline": False, "caps": False}
+    props: dict = {"font": None, "size": None, "bold": False, "italic": False, "underline": False, "caps": False,
+                   "position": ""}
     for rpr in layers:
         if rpr is None:
             continue
@@ -315,6 +317,10 @@ def _resolve_run(layers: list[etree._Element], styles: _Styles) -> dict:
         underline = rpr.find(w("u"))
         if underline is not None:
             props["underline"] = underline.get(w("val"), "single") != "none"
+        vertical = rpr.find(w("vertAlign"))
+        if vertical is not None:
+            value = vertical.get(w("val"), "baseline")
+            props["position"] = value if value in ("superscript", "subscript") else ""
     return props
 
 
