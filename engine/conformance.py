@@ -189,7 +189,7 @@ class _Checker:
     def fonts(self) -> None:
         headers = [p for s in self.layout.sections for part in (s.headers, s.footers)
                    for ps in part.values() for p in ps]
-        for p in [*self.paragraphs, *headers]:
+        for p in [*self.paragraphs, *headers, *self.layout.footnotes]:
             for run in p.text_runs:
                 if run.font != FONT:
                     self.add("Phông chữ", FONT, run.font or "phông mặc định của Word", where(p))
