@@ -17,7 +17,7 @@ from xml.sax.saxutils import quoteattr
 
 from engine.inline import has_markers, split_lines
 from engine.render.markup import EngineMarkup
-from engine.render.runs import BLOCK_CLOSE, BLOCK_OPEN, runs_xml
+from engine.render.runs import BLOCK_CLOSE, BLOCK_OPEN, note_printed, runs_xml
 from engine.render.tables import FONT, Table, table_xml
 
 __all__ = ["Attachments", "AttachmentConflict", "BlockMarkup", "Media", "attached_parts", "caption_xml",
@@ -51,6 +51,7 @@ class BlockMarkup(EngineMarkup):
         self.text = text
 
     def __html__(self) -> str:
+        note_printed()
         return BLOCK_OPEN + self.xml + BLOCK_CLOSE
 
     def __str__(self) -> str:

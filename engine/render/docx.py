@@ -72,7 +72,7 @@ from engine.render.properties import (
     property_parts,
 )
 from engine.render.repair import Repair, repair_package
-from engine.render.runs import PI, MisplacedMarkup, resolve_runs
+from engine.render.runs import PI, MisplacedMarkup, printed_markup, resolve_runs
 from engine.render.zipwrite import Entry, deflate, write_zip
 from engine.trust.files import read_file
 from engine.trust.limits import current_limits
@@ -166,8 +166,9 @@ class CompiledTemplate:
             return self._render_compiled(compiled, context, properties)
 
     def _render_compiled(self, compiled: _Compiled, context: dict[str, Any], properties: DocumentProperties) -> bytes:
-        with self._render_errors(), sandbox_budget():
-            rendered = {name: _post_process(template.render(context)) for name, template in compiled.templates.items()}
+        with self._render_errors(), sandbox_budget(), printed_markup() as printed:
+            rendered = {name: template.render(context) for name, template in compiled.templates.items()}
+            rendered = {name: _post_process(xml, printed[0]) for name, xml in rendered.items()}
         attachments = _attachments_of(context)
         added: dict[str, bytes] = {}
         if attachments:  # pictures and footnotes: parts of this document only (engine.render.blocks)
@@ -506,7 +507,7 @@ class _Background:
         return self._result
 
 
-def _post_process(xml: str) -> str:
+def _post_process(xml: str, marked: bool = True) -> str:
     """docxtpl's post-processing of a rendered part (render_xml_part), in the same order.
 
     docxtpl compiles its template with a newline before each paragraph and removes them after
@@ -514,13 +515,14 @@ def _post_process(xml: str) -> str:
     cannot put a newline right before a ``<w:p``: escaped text sits inside ``<w:t>``). Its
     escaped braces are undone by plain replacement when there are any; ``resolve_listing``
     turns tabs, line breaks and page breaks inside text into Word's elements and leaves
-    everything else as it was, so it runs only when such a character is there.
+    everything else as it was, so it runs only when such a character is there. The engine's own
+    instructions (engine.render.runs) are resolved when the render printed a marked value (``marked``).
     """
     if "_" in xml and ("{_" in xml or "_}" in xml):  # one-character search first: ten times quicker
         xml = xml.replace("{_{", "{{").replace("}_}", "}}").replace("{_%", "{%").replace("%_}", "%}")
     if any(control in xml for control in "\t\a\n\f"):
         xml = _resolve_listing_where_needed(xml)
-    if PI in xml:  # the engine's inline looks, footnote references and body blocks (engine.render.runs)
+    if marked and PI in xml:  # the engine's inline looks, footnote references and body blocks (engine.render.runs)
         xml = resolve_runs(xml)
     return xml
 

@@ -18,19 +18,43 @@ through :func:`runs_xml` with its own run properties.
 from __future__ import annotations
 
 import re
+from contextvars import ContextVar
 from functools import lru_cache
 from xml.sax.saxutils import escape
 
 from engine.inline import BOLD, ITALIC, SUBSCRIPT, SUPERSCRIPT, UNDERLINE, has_markers, pieces, plain
 from engine.render.markup import EngineMarkup
 
-__all__ = ["Styled", "look_properties", "resolve_runs", "runs_xml", "styled"]
+__all__ = ["Styled", "look_properties", "note_printed", "printed_markup", "resolve_runs", "runs_xml", "styled"]
 
 PI = "<?vanban "
 BLOCK_OPEN = "<?vanban khoi?>"
 BLOCK_CLOSE = "<?vanban /khoi?>"
 _XML_ESCAPES = {'"': "&quot;"}
 _ILLEGAL_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+# Set by a render that watches (engine.render.docx): whether any of the engine's marked values was printed, so
+# that a part is searched for instructions only then (a 10 MB part costs 6 ms to search, for nothing).
+_printed: ContextVar[list[bool] | None] = ContextVar("vanban_printed_markup", default=None)
+
+
+def note_printed() -> None:
+    watch = _printed.get()
+    if watch is not None:
+        watch[0] = True
+
+
+class printed_markup:  # noqa: N801  (a context manager read like a phrase: with printed_markup() as printed)
+    """Watch one render: ``printed[0]`` is True afterwards when a marked value or a block was printed."""
+
+    def __enter__(self) -> list[bool]:
+        self.flag = [False]
+        self.token = _printed.set(self.flag)
+        return self.flag
+
+    def __exit__(self, *_: object) -> None:
+        _printed.reset(self.token)
 
 
 class Styled(EngineMarkup):
@@ -47,6 +71,7 @@ class Styled(EngineMarkup):
         self.marked = marked
 
     def __html__(self) -> str:
+        note_printed()
         out: list[str] = []
         look = 0
         for piece in pieces(self.marked):
