@@ -185,3 +185,21 @@ def test_a_template_that_filters_a_styled_value_prints_its_plain_text(tmp_path) 
 
     value = Styled(mark_markup("**đậm** <x>"))
     assert docx_environment().from_string("{{ v | upper }}").render(v=value) == "ĐẬM &lt;X&gt;"
+
+
+def test_a_phu_luc_title_lead_line_note_and_declared_table_cells_take_markup() -> None:
+    spec = DATA_WITH_STARS + """phu_luc:
+  - mau: bang
+    tieu_de: "Kết quả **chính**"
+    dau: [{nhan: "Kỳ:", gia_tri: "quý //II//"}]
+    sau: ["Ghi chú: __xem thêm__"]
+    cot: [{tieu_de: Tên, gia_tri: "**{{ dong }}**", rong: 4}]
+    dong: "{{ ['a*b', 'c'] }}"
+"""
+    layout = read_layout(render(load_spec_text(spec)))
+    by_text = {p.text: p for p in layout.paragraphs}
+    assert [r.text for r in by_text["KẾT QUẢ CHÍNH"].runs] == ["KẾT QUẢ CHÍNH"]  # a bold title stays bold
+    assert [r.text for r in by_text["Kỳ: quý II"].runs if r.italic] == ["II"]
+    assert [r.text for r in by_text["Ghi chú: xem thêm"].runs if r.underline] == ["xem thêm"]
+    cell = by_text["a*b"]
+    assert cell.table is not None and all(r.bold for r in cell.runs)
