@@ -20,6 +20,7 @@ from typing import Any
 from engine.context import Expressions
 from engine.errors import LimitError, Location, Problem, SpecError
 from engine.kinds import KINDS, TEMPLATES_DIR
+from engine.render.runs import styled
 from engine.render.tables import Cell, Row, Table
 from engine.scoring.criteria import CriteriaResult
 from engine.scoring.figures import Figure
@@ -92,12 +93,14 @@ def appendix_parts(loaded: LoadedSpec, names: dict[str, Any], scored: dict[str, 
         _check_size(table, loaded.source.location(path, field=f"phu_luc[{index}]"))
         context = {
             "nhan": label,
-            "tieu_de": [upper_vi(expr.text(line, (*path, "tieu_de", i))) for i, line in enumerate(item.tieu_de)],
+            "tieu_de": [styled(upper_vi(expr.text(line, (*path, "tieu_de", i))))
+                        for i, line in enumerate(item.tieu_de)],
             "kem_theo": attached_to_line(loaded) if item.kem_theo else "",
             # The label and the bold value are two runs: the space between them belongs to the label.
-            "dau": [{"nhan": _label(expr.text(d.nhan, (*path, "dau", i, "nhan"))),
-                     "gia_tri": expr.text(d.gia_tri, (*path, "dau", i, "gia_tri"))} for i, d in enumerate(item.dau)],
-            "sau": [expr.text(line, (*path, "sau", i)) for i, line in enumerate(item.sau)],
+            "dau": [{"nhan": styled(_label(expr.text(d.nhan, (*path, "dau", i, "nhan")))),
+                     "gia_tri": styled(expr.text(d.gia_tri, (*path, "dau", i, "gia_tri")))}
+                    for i, d in enumerate(item.dau)],
+            "sau": [styled(expr.text(line, (*path, "sau", i))) for i, line in enumerate(item.sau)],
         }
         parts.append(AppendixPart(_template(loaded, item, path), context, table))
     return parts

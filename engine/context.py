@@ -15,7 +15,10 @@ from typing import Any
 
 import jinja2
 
+from engine.blocks import Notes, chart_block, collect_notes, picture
+from engine.blocks import table as body_table
 from engine.errors import LimitError, Location, Problem, SpecError
+from engine.inline import NOTE_OPEN, is_look_marker, mark_markup
 from engine.kinds import KINDS
 from engine.render.environment import (
     SandboxLimit,
@@ -27,6 +30,7 @@ from engine.render.environment import (
     sandbox_budget,
 )
 from engine.render.messages import jinja_message
+from engine.render.runs import styled
 from engine.spec import models
 from engine.spec.loader import LoadedSpec, dotted_path
 from engine.trust.images import checked_png
@@ -77,21 +81,31 @@ def build_context(loaded: LoadedSpec, data: dict[str, Any], *, unavailable: froz
     }
     wrong: list[Problem] = []
     expr = Expressions(loaded, {**data, "van_ban": dict(van_ban)}, wrong, unavailable)
+    try:
+        expr.notes = Notes(collect_notes(spec.noi_dung, ("noi_dung",), expr))
+    except SpecError as error:
+        wrong.extend(error.problems)
+        expr.notes = Notes({})
     trich_yeu = expr.text(spec.trich_yeu, ("trich_yeu",)) if spec.trich_yeu else ""
-    van_ban["trich_yeu"] = trich_yeu
+    van_ban["trich_yeu"] = styled(trich_yeu)
     # A công văn has no tên loại: its trích yếu is the "V/v …" line under the number.
-    van_ban["vv"] = f"V/v {trich_yeu}" if trich_yeu and not kind.ten_loai else ""
+    van_ban["vv"] = styled(f"V/v {trich_yeu}") if trich_yeu and not kind.ten_loai else ""
 
     recipients = [expr.text(r, ("kinh_gui", i)) for i, r in enumerate(spec.kinh_gui)]
-    van_ban["kinh_gui_mot"] = recipients[0] if len(recipients) == 1 else ""
-    van_ban["kinh_gui_nhieu"] = dash_list(recipients) if len(recipients) > 1 else []
-    van_ban["can_cu"] = closing_list([expr.text(c, ("can_cu", i)) for i, c in enumerate(spec.can_cu)])
+    van_ban["kinh_gui_mot"] = styled(recipients[0]) if len(recipients) == 1 else ""
+    van_ban["kinh_gui_nhieu"] = [styled(r) for r in dash_list(recipients)] if len(recipients) > 1 else []
+    van_ban["can_cu"] = [styled(c) for c in closing_list([expr.text(c, ("can_cu", i))
+                                                          for i, c in enumerate(spec.can_cu)])]
     van_ban["noi_dung"] = _bounded_paragraphs(_blocks(spec.noi_dung, ("noi_dung",), expr, parent_number=""), loaded)
-    van_ban["noi_nhan"] = noi_nhan_lines(
+    van_ban["noi_nhan"] = [styled(line) for line in noi_nhan_lines(
         [expr.text(r, ("noi_nhan", "cac_noi", i)) for i, r in enumerate(spec.noi_nhan.cac_noi)],
         spec.noi_nhan.luu,
-    )
+    )]
     van_ban["nguoi_ky"] = signer(spec.nguoi_ky, loaded)
+    try:
+        van_ban["dinh_kem"] = expr.notes.finish(expr)  # pictures, charts and footnotes: parts of the package
+    except SpecError as error:
+        wrong.extend(error.problems)
     if wrong:
         raise SpecError(wrong)  # every wrong expression of the text at once
     return {**data, "van_ban": van_ban}
@@ -107,7 +121,8 @@ def _bounded_paragraphs(blocks: Any, loaded: LoadedSpec) -> list[dict[str, Any]]
     limits = current_limits()
     paragraphs: list[dict[str, Any]] = []
     for block in blocks:
-        paragraphs.append(block)
+        paragraphs.append({key: styled(value) if isinstance(value, str) and key != "kieu" else value
+                           for key, value in block.items()})
         if len(paragraphs) > limits.so_doan:
             raise LimitError(Problem("LIMIT_PARAGRAPHS", f"thân văn bản có hơn {limits.describe('so_doan')} đoạn",
                                      loaded.source.location(("noi_dung",), field="noi_dung"),
@@ -122,11 +137,17 @@ def number_line(spec: models.Spec) -> str:
 
 
 def _strip_end(text: str) -> str:
-    """The text without its closing spaces and ";", ".", "," (a loop: the regex for this is quadratic on long runs)."""
+    """The text without its closing spaces and ";", ".", "," (a loop: the regex for this is quadratic on long runs).
+
+    A look's marker at the end (engine.inline: "**Lưu:**" ends bold) stays, after the text it closes.
+    """
     end = len(text)
-    while end and (text[end - 1].isspace() or text[end - 1] in ";.,"):
+    kept: list[str] = []
+    while end and (text[end - 1].isspace() or text[end - 1] in ";.," or is_look_marker(text[end - 1])):
+        if is_look_marker(text[end - 1]):
+            kept.append(text[end - 1])
         end -= 1
-    return text[:end]
+    return text[:end] + "".join(reversed(kept))
 
 
 def closing_list(items: list[str]) -> list[str]:
@@ -190,6 +211,12 @@ def _blocks(blocks: list[Any], path: tuple[Any, ...], expr: Expressions, parent_
         here = (*path, i)
         if isinstance(block, models.Doan):
             yield {"kieu": "doan", "tieu_de": "", "noi_dung": expr.text(block.doan, (*here, "doan"))}
+        elif isinstance(block, models.ChuThich):
+            continue  # footnotes print where the text refers to them
+        elif isinstance(block, (models.Bang, models.Anh, models.BieuDo)):
+            made = _body_block(block, here, expr)
+            if made is not None:  # a body block stands where a body paragraph would (engine.render.runs)
+                yield {"kieu": "doan", "khoi": made[0], "tieu_de": "", "noi_dung": made[1]}
         elif isinstance(block, (models.Gach, models.Cong)):
             key, mark = ("gach", "-") if isinstance(block, models.Gach) else ("cong", "+")
             for j, item in enumerate(getattr(block, key)):
@@ -214,6 +241,28 @@ def _blocks(blocks: list[Any], path: tuple[Any, ...], expr: Expressions, parent_
             yield from _blocks(block.noi_dung, (*here, "noi_dung"), expr, number)
 
 
+def _body_block(block: Any, here: tuple[Any, ...], expr: Expressions) -> tuple[str, Any] | None:
+    """A table, a picture or a chart as the block the template prints; a wrong one is collected, like text."""
+    notes = expr.notes
+    attachments = notes.attachments if notes is not None else None
+    try:
+        if isinstance(block, models.Bang):
+            return "bang", body_table(block.bang, (*here, "bang"), expr, notes)
+        if attachments is None:
+            return None
+        if isinstance(block, models.Anh):
+            return "anh", picture(block.anh, (*here, "anh"), expr, attachments, notes)
+        chart = chart_block(block.bieu_do, (*here, "bieu_do"), expr, attachments, notes)
+        return ("bieu_do", chart) if chart is not None else None
+    except _Unavailable:
+        return None
+    except SpecError as error:
+        if expr.collected is None:
+            raise
+        expr.collected.extend(error.problems)
+        return None
+
+
 # ----- spec text expressions ------------------------------------------------------------
 
 
@@ -225,8 +274,11 @@ class Expressions:
     """Evaluate ``{{ … }}`` in spec text against the data, with errors at the spec line."""
 
     def __init__(self, loaded: LoadedSpec, names: dict[str, Any], collected: list[Problem] | None = None,
-                 unavailable: frozenset[str] = frozenset()):
+                 unavailable: frozenset[str] = frozenset(), notes: Notes | None = None):
         self.loaded = loaded
+        # The document's footnotes (engine.blocks.Notes): a [^ten] in text gets its number; without them (a phụ
+        # lục's text) a reference is an error.
+        self.notes = notes
         self.names = names
         # When a list is given, a wrong expression in text is added to it and the text left empty, so that
         # every wrong expression of the spec is reported in one run (the caller raises them together).
@@ -237,7 +289,7 @@ class Expressions:
 
     def extended(self, names: dict[str, Any]) -> Expressions:
         """The same expressions with more names (a table row's ``dong`` and ``stt``)."""
-        return Expressions(self.loaded, {**self.names, **names}, self.collected, self.unavailable)
+        return Expressions(self.loaded, {**self.names, **names}, self.collected, self.unavailable, self.notes)
 
     def where(self, path: tuple[Any, ...]) -> Location:
         return self.loaded.source.location(path, field=dotted_path(path))
@@ -255,10 +307,13 @@ class Expressions:
         return self._guarded(evaluate, path)
 
     def text(self, source: str, path: tuple[Any, ...]) -> str:
-        if "{{" not in source and "{%" not in source:
-            return source
+        """The spec text ``source`` with its expressions evaluated: marked text (engine.inline) of its markup."""
+        source = mark_markup(source)
         try:
-            return self._guarded(lambda: bounded_value(nfc(compile_text(source).render(self.names))), path)
+            if "{{" not in source and "{%" not in source:
+                return self._numbered(source, path)
+            return self._numbered(self._guarded(lambda: bounded_value(nfc(compile_text(source).render(self.names))),
+                                                path), path)
         except _Unavailable:
             return ""
         except SpecError as error:
@@ -266,6 +321,15 @@ class Expressions:
                 raise
             self.collected.extend(error.problems)
             return ""
+
+    def _numbered(self, marked: str, path: tuple[Any, ...]) -> str:
+        if NOTE_OPEN not in marked:
+            return marked
+        if self.notes is None:
+            raise SpecError(Problem("SPEC_VALUE", "chú thích cuối trang ([^…]) chỉ dùng trong văn bản chính, không "
+                                    "trong phụ lục", self.where(path), hint="Ghi chú thích của phụ lục ở 'sau' "
+                                                                            "(các dòng dưới bảng)."))
+        return self.notes.resolve(marked, self.where(path))
 
     def _guarded(self, action: Any, path: tuple[Any, ...]) -> Any:
         where = self.where(path)

@@ -24,7 +24,8 @@ def _num(value: float) -> str:
 
 def _look(run: Run) -> str:
     parts = [run.font or "(phông mặc định)", _num(run.size) if run.size else "?pt"]
-    for flag, word in ((run.bold, "đậm"), (run.italic, "nghiêng"), (run.underline, "gạch chân"), (run.caps, "hoa")):
+    for flag, word in ((run.bold, "đậm"), (run.italic, "nghiêng"), (run.underline, "gạch chân"), (run.caps, "hoa"),
+                       (run.position == "superscript", "chỉ số trên"), (run.position == "subscript", "chỉ số dưới")):
         if flag:
             parts.append(word)
     return " ".join(parts)
@@ -49,6 +50,8 @@ def paragraph_line(p: Paragraph) -> str:
         shape.append("sang trang")
     if p.shapes:
         shape.append(f"{p.shapes} hình vẽ")
+    if p.notes:
+        shape.append(f"{p.notes} chú thích")
     if p.style not in ("Normal", ""):
         shape.insert(0, f"[{p.style}]")
     head = f"¶{p.number} {p.place} | {', '.join(shape)}"
@@ -119,6 +122,9 @@ def as_text(layout: Layout) -> str:
             lines.extend(table_lines(block))
         else:
             lines.append(paragraph_line(block))
+    if layout.footnotes:
+        lines.append("== chú thích cuối trang")
+        lines.extend(paragraph_line(p) for p in layout.footnotes)
     return "\n".join(lines) + "\n"
 
 

@@ -33,7 +33,7 @@ import threading
 import zipfile
 from collections import OrderedDict
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -46,6 +46,7 @@ from lxml import etree
 from engine.context import SignatureImage
 from engine.errors import EngineError, LimitError, Location, Problem, TemplateError
 from engine.provenance import DocumentProperties
+from engine.render.blocks import AttachmentConflict, Attachments, attached_parts
 from engine.render.compose import join_documents, restore_core_properties_prefix
 from engine.render.environment import (
     SandboxLimit,
@@ -67,10 +68,11 @@ from engine.render.properties import (
     ordered_names,
     package_frame,
     part_digest,
+    parts_with_properties,
     property_parts,
-    with_properties,
 )
 from engine.render.repair import Repair, repair_package
+from engine.render.runs import PI, MisplacedMarkup, printed_markup, resolve_runs
 from engine.render.zipwrite import Entry, deflate, write_zip
 from engine.trust.files import read_file
 from engine.trust.limits import current_limits
@@ -164,12 +166,28 @@ class CompiledTemplate:
             return self._render_compiled(compiled, context, properties)
 
     def _render_compiled(self, compiled: _Compiled, context: dict[str, Any], properties: DocumentProperties) -> bytes:
-        with self._render_errors(), sandbox_budget():
-            rendered = {name: _post_process(template.render(context)) for name, template in compiled.templates.items()}
+        with self._render_errors(), sandbox_budget(), printed_markup() as printed:
+            rendered = {name: template.render(context) for name, template in compiled.templates.items()}
+            rendered = {name: _post_process(xml, printed[0]) for name, xml in rendered.items()}
+        attachments = _attachments_of(context)
+        added: dict[str, bytes] = {}
+        if attachments:  # pictures and footnotes: parts of this document only (engine.render.blocks)
+            known = {**compiled.raw, **{name: xml.encode("utf-8") for name, xml in rendered.items()}}
+            added = self._attached(known, attachments)
+            for name in [name for name in added if name in rendered]:
+                rendered[name] = added.pop(name).decode("utf-8")
         entries = []
         digests = dict(compiled.digests)
-        for name, entry in compiled.entries:
-            if entry is None and name in rendered:  # a part this render filled in
+        names = [name for name, _ in compiled.entries] + [name for name in added if name not in compiled.raw]
+        for name, entry in [*compiled.entries, *((name, None) for name in names[len(compiled.entries):])]:
+            if name in added:
+                data = added[name]
+                problem = xml_problem(data) if name.endswith((".xml", ".rels")) else None
+                if problem:
+                    raise self._broken_output(name, problem)
+                entry = deflate(name, data, level=_compress_level(len(data)))
+                digests[name] = part_digest(data)
+            elif entry is None and name in rendered:  # a part this render filled in
                 head, tail = compiled.frames[name]
                 # Bytes joined, not text: a 10 MB part is stored two bytes a letter as Python text.
                 data = b"".join((head, rendered[name].encode("utf-8"), tail))
@@ -185,7 +203,16 @@ class CompiledTemplate:
             entries.append(entry)
         parts = property_parts(properties, digests, compiled.frame)  # the other parts hashed: now their record
         return write_zip(entry if entry is not None else deflate(name, parts[name])
-                         for (name, _), entry in zip(compiled.entries, entries, strict=True))
+                         for name, entry in zip(names, entries, strict=True))
+
+    def _attached(self, parts: dict[str, bytes], attachments: Attachments) -> dict[str, bytes]:
+        try:
+            return attached_parts(parts, attachments)
+        except AttachmentConflict as exc:
+            raise TemplateError(Problem("TEMPLATE_OUTPUT", f"không thêm được ảnh hay chú thích vào văn bản: {exc}",
+                                        Location(file=self.name),
+                                        hint="Mẫu này đã dùng tên mà chương trình dành cho ảnh và chú thích của "
+                                             "văn bản; lưu lại mẫu bằng Word hoặc bỏ phần đó khỏi mẫu.")) from None
 
     def _compile(self) -> _Compiled | None:
         """The template-only work, done on the first render and kept (None: render through docxtpl)."""
@@ -223,7 +250,19 @@ class CompiledTemplate:
             package = normalise_package(buffer.getvalue())
         except BrokenPackage as exc:
             raise self._broken_output(exc.part, exc.reason) from None
-        parts = with_properties(package, properties if properties is not None else default_properties())
+        with zipfile.ZipFile(io.BytesIO(package)) as archive:
+            contents = {info.filename: archive.read(info.filename) for info in archive.infolist()}
+        with self._render_errors():
+            for name, data in contents.items():  # the engine's looks and blocks, as on the compiled path
+                if name.startswith("word/") and name.endswith(".xml") and PI.encode() in data:
+                    contents[name] = resolve_runs(data.decode("utf-8")).encode("utf-8")
+                    problem = xml_problem(contents[name])
+                    if problem:
+                        raise self._broken_output(name, problem)
+        attachments = _attachments_of(context)
+        if attachments:
+            contents.update(self._attached(contents, attachments))
+        parts = parts_with_properties(contents, properties if properties is not None else default_properties())
         for name, data in parts:
             if name.startswith("word/") and name.endswith(".xml"):
                 self._check_fields(name, data)
@@ -236,6 +275,11 @@ class CompiledTemplate:
             yield
         except SandboxViolation as exc:
             raise TemplateError(Problem(exc.code, exc.message, self._place_of_message(), hint=exc.hint)) from None
+        except MisplacedMarkup as exc:
+            raise TemplateError(Problem("TEMPLATE_OUTPUT", str(exc), self._place_of_message(),
+                                        hint="Đặt {{ b.noi_dung }} của đoạn văn thân văn bản một mình trong "
+                                             "một đoạn của mẫu (như mẫu của chương trình); không có tệp nào "
+                                             "được ghi.")) from None
         except SandboxLimit as exc:
             raise LimitError(Problem(exc.code, exc.message, self._place_of_message(),
                                      hint=f"Sửa mẫu hoặc dữ liệu; nếu đúng là cần, nâng giới hạn {exc.limit}."
@@ -331,6 +375,7 @@ class _Compiled:
     frames: dict[str, tuple[bytes, bytes]]
     frame: PackageFrame  # the package's properties frame (engine.render.properties)
     digests: dict[str, str]  # the sha256 of each static part
+    raw: dict[str, bytes] = field(default_factory=dict)  # the static parts a document's pictures and notes change
 
 
 def _compile(template: CompiledTemplate) -> _Compiled | bool:
@@ -390,7 +435,9 @@ def _compile(template: CompiledTemplate) -> _Compiled | bool:
     entries = tuple((name, None if name in per_document else deflate(name, static[name])) for name in names)
     digests = {name: part_digest(static[name]) for name in names if name not in per_document}
     encoded = {name: (head.encode("utf-8"), tail.encode("utf-8")) for name, (head, tail) in frames.items()}
-    return _Compiled(entries, templates, encoded, frame, digests)
+    raw = {name: static[name] for name in names
+           if name in static and (name.endswith(".rels") or name == CONTENT_TYPES or name.endswith("footnotes.xml"))}
+    return _Compiled(entries, templates, encoded, frame, digests, raw)
 
 
 def xml_problem(data: bytes) -> str | None:
@@ -460,7 +507,7 @@ class _Background:
         return self._result
 
 
-def _post_process(xml: str) -> str:
+def _post_process(xml: str, marked: bool = True) -> str:
     """docxtpl's post-processing of a rendered part (render_xml_part), in the same order.
 
     docxtpl compiles its template with a newline before each paragraph and removes them after
@@ -468,12 +515,15 @@ def _post_process(xml: str) -> str:
     cannot put a newline right before a ``<w:p``: escaped text sits inside ``<w:t>``). Its
     escaped braces are undone by plain replacement when there are any; ``resolve_listing``
     turns tabs, line breaks and page breaks inside text into Word's elements and leaves
-    everything else as it was, so it runs only when such a character is there.
+    everything else as it was, so it runs only when such a character is there. The engine's own
+    instructions (engine.render.runs) are resolved when the render printed a marked value (``marked``).
     """
     if "_" in xml and ("{_" in xml or "_}" in xml):  # one-character search first: ten times quicker
         xml = xml.replace("{_{", "{{").replace("}_}", "}}").replace("{_%", "{%").replace("%_}", "%}")
     if any(control in xml for control in "\t\a\n\f"):
         xml = _resolve_listing_where_needed(xml)
+    if marked and PI in xml:  # the engine's inline looks, footnote references and body blocks (engine.render.runs)
+        xml = resolve_runs(xml)
     return xml
 
 
@@ -527,6 +577,13 @@ _CHECK_ALONGSIDE = 256_000  # bytes: below this a thread costs more than it save
 def _compress_level(size: int) -> int:
     """Fast compression for big parts (a 10,000-row appendix): a little larger, several times quicker."""
     return 1 if size > 1_000_000 else 6
+
+
+def _attachments_of(context: dict[str, Any]) -> Attachments | None:
+    """The pictures and footnotes the document's own fields bring (``van_ban.dinh_kem``), if any."""
+    fields = context.get("van_ban")
+    found = fields.get("dinh_kem") if isinstance(fields, dict) else None
+    return found if isinstance(found, Attachments) and found else None
 
 
 def _has_images(context: dict[str, Any]) -> bool:

@@ -49,7 +49,9 @@ from jinja2.runtime import LoopContext, Macro, Undefined
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 from markupsafe import Markup
 
+from engine.inline import strip_markers
 from engine.render.markup import EngineMarkup
+from engine.render.runs import Styled
 from engine.scoring.figures import Figure, Percentage
 from engine.trust.limits import Limits, current_limits
 from engine.vn.dates import PartialDate
@@ -619,6 +621,20 @@ class ExactEnvironment(ImmutableSandboxedEnvironment):
         return _bounded(super().call_binop(context, op, left, right), limits)
 
 
+def printable_text(value: Any) -> Any:
+    """What ``{{ … }}`` in spec text prints: as :func:`printable`, with any marker of inline markup taken out of data.
+
+    An expression's value is data: a ``**`` in it is text already (markup is read in the spec's own
+    text, engine.inline), and a marker character that came with the data is dropped, so data never
+    formats. The engine's own marked text (a :class:`~engine.render.runs.Styled` field such as
+    ``van_ban.trich_yeu``) keeps its looks.
+    """
+    if isinstance(value, Styled):
+        return value.marked
+    value = printable(value)
+    return strip_markers(value) if isinstance(value, str) else value
+
+
 def _make(autoescape: bool) -> ExactEnvironment:
     env = ExactEnvironment(
         undefined=jinja2.StrictUndefined,
@@ -626,7 +642,7 @@ def _make(autoescape: bool) -> ExactEnvironment:
         keep_trailing_newline=False,
         auto_reload=False,
         cache_size=2000,
-        finalize=printable,
+        finalize=printable if autoescape else printable_text,
     )
     env.globals.clear()  # no range, dict, lipsum, cycler, joiner, namespace
     env.filters.clear()

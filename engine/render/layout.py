@@ -119,6 +119,7 @@ class Run:
     italic: bool
     underline: bool
     caps: bool = False
+    position: str = ""  # "superscript" or "subscript" (w:vertAlign), "" on the line
 
 
 @dataclass(frozen=True)
@@ -145,6 +146,7 @@ class Paragraph:
     borders: tuple[str, ...] = ()  # sides with a line: top, bottom …
     page_break_before: bool = False
     shapes: int = 0  # drawings and VML shapes anchored here (a line drawn under the Tiêu ngữ, a seal)
+    notes: int = 0  # footnote references in the paragraph (their texts: Layout.footnotes)
 
     @property
     def text(self) -> str:
@@ -204,6 +206,7 @@ class Layout:
 
     sections: tuple[Section, ...]
     blocks: tuple[Paragraph | Table, ...]  # body paragraphs (in cells too) and tables, in order
+    footnotes: tuple[Paragraph, ...] = ()  # the paragraphs of the footnotes, in the footnotes part's order
 
     @cached_property
     def paragraphs(self) -> tuple[Paragraph, ...]:
@@ -298,7 +301,8 @@ def _on(element: etree._Element | None) -> bool | None:
 
 
 def _resolve_run(layers: list[etree._Element], styles: _Styles) -> dict:
-    props: dict = {"font": None, "size": None, "bold": False, "italic": False, "underline": False, "caps": False}
+    props: dict = {"font": None, "size": None, "bold": False, "italic": False, "underline": False, "caps": False,
+                   "position": ""}
     for rpr in layers:
         if rpr is None:
             continue
@@ -315,6 +319,10 @@ def _resolve_run(layers: list[etree._Element], styles: _Styles) -> dict:
         underline = rpr.find(w("u"))
         if underline is not None:
             props["underline"] = underline.get(w("val"), "single") != "none"
+        vertical = rpr.find(w("vertAlign"))
+        if vertical is not None:
+            value = vertical.get(w("val"), "baseline")
+            props["position"] = value if value in ("superscript", "subscript") else ""
     return props
 
 
@@ -449,6 +457,7 @@ class _Reader:
             runs=tuple(runs), mark=mark, fields=_fields(p), borders=pprops["borders"],
             page_break_before=pprops["break"],
             shapes=sum(1 for _ in p.iter(w("drawing"), w("pict"))),
+            notes=sum(1 for _ in p.iter(w("footnoteReference"))),
         )
 
 
@@ -636,6 +645,8 @@ def read_layout(package: bytes, *, name: str = "văn bản") -> Layout:
         relations = _relations(files.get(part))
         part = "word/document.xml"
         sections = _sections(body, files, relations, reader)
+        part = _footnotes_part(files.get("word/_rels/document.xml.rels")) or "word/footnotes.xml"
+        footnotes = _footnotes(files.get(part), reader)
     except BrokenPart as exc:
         raise DocumentError(Problem(
             "FILE_XML", f"phần '{exc.part or part}' không phải XML hợp lệ ({str(exc)[:160]})", Location(file=name),
@@ -646,7 +657,7 @@ def read_layout(package: bytes, *, name: str = "văn bản") -> Layout:
             "DOCX_VALUE", f"phần '{exc.part or part}': {exc} không phải một số đo hợp lệ", Location(file=name),
             hint="Word ghi các số đo này bằng số nguyên (twip, nửa điểm …); mở tệp bằng Word rồi lưu lại.",
         )) from None
-    return Layout(tuple(sections), tuple(walker.blocks))
+    return Layout(tuple(sections), tuple(walker.blocks), footnotes)
 
 
 def _sections(body: etree._Element, files: dict[str, bytes], relations: dict[str, str],
@@ -684,6 +695,32 @@ def _sections(body: etree._Element, files: dict[str, bytes], relations: dict[str
     if not sections:
         sections.append(_section(etree.Element(w("sectPr")), 1))
     return sections
+
+
+REL_FOOTNOTES = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/footnotes"
+
+
+def _footnotes_part(rels: bytes | None) -> str | None:
+    if not rels:
+        return None
+    for rel in _parse(rels).iter(f"{{{PKG_REL}}}Relationship"):
+        if rel.get("Type") == REL_FOOTNOTES and rel.get("TargetMode") != "External":
+            target = rel.get("Target", "")
+            return target.lstrip("/") if target.startswith("/") else f"word/{target}"
+    return None
+
+
+def _footnotes(xml: bytes | None, reader: _Reader) -> tuple[Paragraph, ...]:
+    """Each footnote's paragraphs (Word's separators left out), placed as "chú thích N"."""
+    if not xml:
+        return ()
+    out: list[Paragraph] = []
+    for note in _parse(xml).iter(w("footnote")):
+        if note.get(w("type")) in ("separator", "continuationSeparator", "continuationNotice"):
+            continue
+        for p in note.iter(w("p")):
+            out.append(reader.paragraph(p, len(out) + 1, f"chú thích {note.get(w('id'))}", 1))
+    return tuple(out)
 
 
 def _relations(rels: bytes | None) -> dict[str, str]:

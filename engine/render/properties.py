@@ -250,6 +250,12 @@ def with_properties(package: bytes, props: DocumentProperties) -> list[tuple[str
     """The parts of a whole package (the docxtpl path) with its property parts replaced, in order."""
     with zipfile.ZipFile(io.BytesIO(package)) as archive:
         parts = {info.filename: archive.read(info.filename) for info in archive.infolist()}
+    return parts_with_properties(parts, props)
+
+
+def parts_with_properties(parts: dict[str, bytes], props: DocumentProperties) -> list[tuple[str, bytes]]:
+    """The parts of a package, by name in its order, with its property parts replaced, in order."""
+    parts = dict(parts)
     frame = package_frame(parts)
     parts[CONTENT_TYPES], parts[ROOT_RELS] = frame.content_types, frame.rels
     names = ordered_names(list(parts), frame)

@@ -18,7 +18,9 @@ from functools import lru_cache
 from typing import Literal
 from xml.sax.saxutils import escape
 
+from engine.inline import has_markers, split_lines
 from engine.render.markup import EngineMarkup
+from engine.render.runs import runs_xml
 
 Align = Literal["trai", "giua", "phai"]
 
@@ -111,11 +113,18 @@ def _clean(text: str) -> str:
 
 
 def _paragraphs(text: str, p_pr: str, r_pr: str) -> str:
-    """One w:p per line of ``text``; tabs become w:tab so docxtpl does not rewrite them later."""
+    """One w:p per line of ``text``; tabs become w:tab so docxtpl does not rewrite them later.
+
+    Marked text (engine.inline: a cell with **đậm** …) is written as runs of each look over ``r_pr``.
+    """
     out = []
-    for line in _clean(text).split("\n"):
+    marked = has_markers(text)
+    for line in split_lines(_clean(text)) if marked else _clean(text).split("\n"):
         if not line:
             out.append(f"<w:p>{p_pr}</w:p>")
+            continue
+        if marked:
+            out.append(f"<w:p>{p_pr}{runs_xml(line, r_pr)}</w:p>")
             continue
         pieces = [f'<w:t xml:space="preserve">{escape(piece, _XML_ESCAPES)}</w:t>' if piece else ""
                   for piece in line.split("\t")]

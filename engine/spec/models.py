@@ -252,15 +252,125 @@ class TieuDe(_Model):
         return getattr(self, self.level)
 
 
+class CotNoiDung(_Model):
+    """A column of a table in the body: its header, where its values come from, its look."""
+
+    tieu_de: str = Field(min_length=1)
+    nhom: str | None = Field(default=None, description="tiêu đề tầng trên, chung cho các cột liền nhau cùng nhóm")
+    ma: str | None = Field(default=None, description="khóa của cột trong các dòng ghi ngay trong đặc tả")
+    gia_tri: str | None = Field(default=None, description="biểu thức giá trị mỗi dòng (theo 'dong', 'stt')")
+    rong: float = Field(default=2.5, gt=0, le=30)
+    can: Literal["trai", "giua", "phai"] = "giua"
+    so_le: int | None = Field(default=None, ge=0, le=6, description="số chữ số thập phân của các số trong cột")
+    tong: bool = Field(default=False, description="cộng cột này ở dòng tổng")
+
+
+class BangNoiDung(_Model):
+    """A table in the body: declared columns, rows inline or from data, an optional totals row."""
+
+    tieu_de: str | None = Field(default=None, description="tên bảng in phía trên, ví dụ 'Bảng 1. …'")
+    cot: list[CotNoiDung] = Field(min_length=1)
+    dong: str | list[list[Any] | dict[str, Any]] = Field(
+        description="biểu thức cho ra danh sách dòng, hoặc các dòng ghi ngay (danh sách hoặc bảng theo 'ma')")
+    dong_tong: str | None = Field(default=None, description="nhãn của dòng tổng, ví dụ 'Tổng cộng'")
+    lap_tieu_de: bool = Field(default=True, description="lặp hàng tiêu đề ở đầu mỗi trang")
+    co_chu: float = Field(default=13, ge=10, le=14)
+
+    @field_validator("cot")
+    @classmethod
+    def _keys_are_distinct(cls, v: list[CotNoiDung]) -> list[CotNoiDung]:
+        keys = [c.ma for c in v if c.ma is not None]
+        twice = sorted({k for k in keys if keys.count(k) > 1})
+        if twice:
+            raise _err("spec_value", "hai cột cùng 'ma' '{k}'", k=twice[0])
+        return v
+
+    @model_validator(mode="after")
+    def _totals_have_a_label(self) -> BangNoiDung:
+        summed = any(c.tong for c in self.cot)
+        if summed and not self.dong_tong:
+            raise _err("spec_value", "có cột 'tong: true' nhưng bảng chưa có 'dong_tong' (nhãn dòng tổng)")
+        if self.dong_tong and not summed:
+            raise _err("spec_value", "bảng có 'dong_tong' nhưng không cột nào 'tong: true'")
+        if self.dong_tong and self.cot[0].tong:
+            raise _err("spec_value", "cột đầu tiên in nhãn dòng tổng, không cộng được ('tong: true' ở cột sau)")
+        return self
+
+
+class Bang(_Model):
+    """A table block."""
+
+    bang: BangNoiDung
+
+
+class AnhNoiDung(_Model):
+    """A picture: a PNG or JPEG file, its printed width, its caption."""
+
+    tep: str = Field(min_length=1, description="tệp ảnh PNG hoặc JPEG, đường dẫn tính từ tệp đặc tả")
+    rong: float = Field(default=12, gt=0, le=16.5, description="độ rộng in ra, cm (chiều cao theo tỷ lệ ảnh)")
+    chu_thich: str | None = Field(default=None, description="dòng chú thích dưới ảnh, ví dụ 'Hình 1. …'")
+
+
+class Anh(_Model):
+    """A picture block."""
+
+    anh: AnhNoiDung
+
+
+class BieuDoNoiDung(_Model):
+    """A chart of scored figures: a scoring's result by name, or a series given by expressions."""
+
+    kieu: Literal["cot", "duong"] = Field(default="cot", description="cot: biểu đồ cột; duong: biểu đồ đường")
+    nguon: str | None = Field(default=None, description="tên một mục 'cham_diem': điểm từng đơn vị hoặc tiêu chí")
+    dong: str | None = Field(default=None, description="biểu thức cho ra danh sách điểm (thay cho 'nguon')")
+    nhan: str | None = Field(default=None, description="biểu thức nhãn của mỗi điểm (theo 'dong')")
+    gia_tri: str | None = Field(default=None, description="biểu thức giá trị của mỗi điểm (theo 'dong')")
+    chu_thich: str | None = Field(default=None, description="dòng chú thích dưới biểu đồ, ví dụ 'Biểu đồ 1. …'")
+    truc_x: str | None = Field(default=None, description="nhãn trục ngang")
+    truc_y: str | None = Field(default=None, description="nhãn trục đứng")
+    so_le: int | None = Field(default=None, ge=0, le=6, description="số chữ số thập phân của nhãn giá trị")
+    rong: float = Field(default=16, gt=2, le=16.5, description="độ rộng in ra, cm")
+    cao: float = Field(default=9, gt=2, le=24, description="chiều cao in ra, cm")
+
+    @model_validator(mode="after")
+    def _one_source(self) -> BieuDoNoiDung:
+        if (self.nguon is None) == (self.dong is None):
+            raise _err("spec_value", "biểu đồ cần đúng một trong hai: 'nguon' (tên một mục cham_diem) hoặc 'dong' "
+                       "(biểu thức danh sách điểm, kèm 'nhan' và 'gia_tri')")
+        if self.dong is not None and (self.nhan is None or self.gia_tri is None):
+            raise _err("spec_value", "biểu đồ theo 'dong' cần cả 'nhan' và 'gia_tri' (biểu thức theo 'dong')")
+        if self.nguon is not None and (self.nhan is not None or self.gia_tri is not None):
+            raise _err("spec_value", "'nhan' và 'gia_tri' chỉ dùng với 'dong'; biểu đồ theo 'nguon' tự lấy điểm")
+        return self
+
+
+class BieuDo(_Model):
+    """A chart block."""
+
+    bieu_do: BieuDoNoiDung
+
+
+class ChuThich(_Model):
+    """Footnotes: each name a text refers to with [^ten], and the footnote's text."""
+
+    chu_thich: dict[Annotated[str, Field(pattern=r"^[A-Za-z0-9_\-]{1,64}$")], Annotated[str, Field(min_length=1)]] = (
+        Field(min_length=1))
+
+
+BLOCK_KEYS = ("gach", "cong", "doan", "bang", "anh", "bieu_do", "chu_thich")
+_BLOCK_MODELS: dict[type, str] = {Doan: "doan", Gach: "gach", Cong: "cong", TieuDe: "tieu_de", Bang: "bang",
+                                  Anh: "anh", BieuDo: "bieu_do", ChuThich: "chu_thich"}
+
+
 def _block_tag(value: Any) -> str | None:
     if isinstance(value, dict):
         if any(k in value for k in HEADING_LEVELS):
             return "tieu_de"
-        for key in ("gach", "cong", "doan"):
+        for key in BLOCK_KEYS:
             if key in value:
                 return key
     if isinstance(value, BaseModel):
-        return {Doan: "doan", Gach: "gach", Cong: "cong", TieuDe: "tieu_de"}.get(type(value))
+        return _BLOCK_MODELS.get(type(value))
     return None
 
 
@@ -268,12 +378,17 @@ Block = Annotated[
     Annotated[TieuDe, Tag("tieu_de")]
     | Annotated[Doan, Tag("doan")]
     | Annotated[Gach, Tag("gach")]
-    | Annotated[Cong, Tag("cong")],
+    | Annotated[Cong, Tag("cong")]
+    | Annotated[Bang, Tag("bang")]
+    | Annotated[Anh, Tag("anh")]
+    | Annotated[BieuDo, Tag("bieu_do")]
+    | Annotated[ChuThich, Tag("chu_thich")],
     Discriminator(
         _block_tag,
         custom_error_type="spec_block",
         custom_error_message=(
-            "mỗi khối nội dung là một trong: doan, gach, cong, muc, khoan, tieu_khoan, diem"
+            "mỗi khối nội dung là một trong: doan, gach, cong, muc, khoan, tieu_khoan, diem, bang, anh, bieu_do, "
+            "chu_thich"
         ),
     ),
 ]
@@ -485,5 +600,6 @@ class Spec(_Model):
 RESERVED_NAMES = frozenset({"van_ban", "ky", "loop", "range", "true", "false", "none", "cac_phu_luc", "phu_luc"})
 
 __all__ = ["Spec", "ChamDiem", "SoLieuGhi", "PhuLuc", "CotBang", "DongDau",
-           "Block", "TieuDe", "Doan", "Gach", "Cong", "NguoiKy", "NoiNhan", "CoQuan", "Ngay", "Ky",
+           "Block", "TieuDe", "Doan", "Gach", "Cong", "Bang", "BangNoiDung", "CotNoiDung", "Anh", "AnhNoiDung",
+           "BieuDo", "BieuDoNoiDung", "ChuThich", "NguoiKy", "NoiNhan", "CoQuan", "Ngay", "Ky",
            "HEADING_LEVELS", "RESERVED_NAMES"]

@@ -21,6 +21,10 @@ CASES = {
     "son_la_2023_q1": "003_08b48e67c976b758.txt",
     "tien_lu_2024_08": "004_f5570a6a7a3c459c.txt",
 }
+# Fixture folders that show one feature rather than reproduce a sample: a layout golden each, and `check`.
+FEATURE_CASES = {
+    "khoi_noi_dung": "inline formatting, body tables, footnotes, a picture and a chart (issue 15, parts 1 and 2)",
+}
 SAMPLE_COPY = "mau_goc.txt"
 
 OMITTED = "—"  # in the rendered column: the sample's text is left out on purpose

@@ -98,3 +98,20 @@ def test_preview_writes_one_png_per_page_and_does_not_overwrite(fixture_pdfs, tm
     assert all((folder / name).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" for name in pages)
     again = CliRunner().invoke(main, ["preview", str(pdf), "-o", str(folder)])
     assert again.exit_code == 6 and "OUTPUT_EXISTS" in again.output
+
+
+def test_libreoffice_keeps_the_looks_the_footnote_the_tables_and_the_pictures(fixture_pdfs) -> None:
+    import io
+
+    from pypdf import PdfReader
+
+    reader = PdfReader(io.BytesIO(fixture_pdfs["khoi_noi_dung"].pdf))
+    text = " ".join(page.extract_text() for page in reader.pages)
+    fonts = {str(font.get("/BaseFont")) for page in reader.pages
+             for font in (page["/Resources"].get("/Font") or {}).values()
+             for font in [font.get_object()]}
+    images = sum(len(page.images) for page in reader.pages)
+    assert "Công văn số 4975/VPCP-KSTT ngày 12/7/2023" in text  # the footnote, at the foot of its page
+    assert "Bảng 2. Hồ sơ tiếp nhận và trả kết quả" in text and "2.267" in text  # a table with its total
+    assert any("Bold" in font for font in fonts) and any("Italic" in font for font in fonts)
+    assert images >= 2  # the picture and the chart (pypdf also counts their soft masks)
