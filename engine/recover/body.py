@@ -74,6 +74,8 @@ def _heading(line: Line) -> tuple[str, str, str, str] | None:
         if head and head.startswith(match[0].strip()):
             title = head[len(match[0].strip()):].strip()
             after = text[len(head):].strip() if text.startswith(head) else ""
+            if level != "diem" and after:
+                after = line.marked_after_head or after  # the looks inside the paragraph after a bold lead
             return level, printed, title, after
         if line.bold:
             return level, printed, rest, ""
@@ -108,6 +110,7 @@ def read_blocks(lines: list[Line]) -> list[Block]:
 
     for line in lines:
         text = line.text
+        written = line.marked or text  # with the looks inside it as markup
         if _CLOSING.match(text):
             stack.clear()
         heading = _heading(line)
@@ -126,8 +129,8 @@ def read_blocks(lines: list[Line]) -> list[Block]:
             stack.append((rank, block, printed))
             continue
         for kind, pattern in (("gach", _DASH), ("cong", _PLUS)):
-            if pattern.match(text):
-                item = pattern.sub("", text, count=1)
+            if pattern.match(written):
+                item = pattern.sub("", written, count=1)
                 children = container()
                 if children and children[-1].kind == kind:
                     children[-1].texts.append(item)
@@ -135,5 +138,5 @@ def read_blocks(lines: list[Line]) -> list[Block]:
                     children.append(Block(kind, [item], paragraph=line.paragraph))
                 break
         else:
-            container().append(Block("doan", [text], paragraph=line.paragraph))
+            container().append(Block("doan", [written], paragraph=line.paragraph))
     return root

@@ -57,6 +57,8 @@ class Line:
     italic: bool = False
     bold_head: str = ""  # the bold words the line begins with (a heading's number and title)
     side: str = ""  # "trai" | "phai" | "" (not in a two-column block)
+    marked: str = ""  # the text with the engine's inline markup for the looks inside it ("… **đậm** …")
+    marked_after_head: str = ""  # the same for what follows the bold lead (a heading's own paragraph)
     alignment: str = "left"
     paragraph: int = 0  # the layout's paragraph number, for messages
 
@@ -145,14 +147,54 @@ def _bold_head(paragraph: Paragraph) -> str:
     return "".join(head).strip()
 
 
+# The looks a run may have inside a paragraph and the markup that gives them (engine.inline).
+_LOOKS = (("bold", "**"), ("italic", "//"), ("underline", "__"))
+_POSITIONS = {"superscript": "^^", "subscript": ",,"}
+# Text that the markup would read as a look: written with "~" before it, so it prints as it stands.
+_LITERAL_PAIR = re.compile(r"(?<!:)//|\*\*|__|\^\^|,,|\[\^")
+
+
+def _escaped(text: str) -> str:
+    return _LITERAL_PAIR.sub(lambda m: "~" + m[0], text)
+
+
+def _marked(runs: tuple) -> str:
+    """The runs' text with markup where a run's look differs from what every run of the paragraph has.
+
+    A look the whole paragraph has (an italic căn cứ, a bold heading) is the paragraph's own, not markup;
+    the spaces at either end of a run stay outside its markup (a pair closes only after a letter).
+    """
+    printing = [r for r in runs if r.text.strip()]
+    common = {name for name, _ in _LOOKS if printing and all(getattr(r, name) for r in printing)}
+    out: list[str] = []
+    for run in runs:
+        marks = [mark for name, mark in _LOOKS if getattr(run, name) and name not in common]
+        position = _POSITIONS.get(getattr(run, "position", "") or "")
+        if position:
+            marks.append(position)
+        text = _escaped(run.text)
+        core = text.strip()
+        if not marks or not core:
+            out.append(text)
+            continue
+        lead = text[:len(text) - len(text.lstrip())]
+        trail = text[len(text.rstrip()):]
+        out.append(lead + "".join(marks) + core + "".join(reversed(marks)) + trail)
+    return "".join(out)
+
+
 def _line(paragraph: Paragraph, side: str = "") -> Line:
     printing = paragraph.text_runs
-    return Line(_fold(paragraph.text) if "\n" in paragraph.text or "\t" in paragraph.text
-                else paragraph.text.strip(),
+    # The first run after the bold lead (a heading's number and title).
+    head = next((i for i, run in enumerate(paragraph.runs) if run.text.strip() and not run.bold), len(paragraph.runs))
+    simple = "\n" not in paragraph.text and "\t" not in paragraph.text
+    return Line(paragraph.text.strip() if simple else _fold(paragraph.text),
                 bold=bool(printing) and all(r.bold for r in printing),
                 italic=bool(printing) and all(r.italic for r in printing),
                 bold_head=_bold_head(paragraph), side=side, alignment=paragraph.alignment,
-                paragraph=paragraph.number)
+                paragraph=paragraph.number,
+                marked=_marked(paragraph.runs).strip() if simple else _escaped(_fold(paragraph.text)),
+                marked_after_head=_marked(paragraph.runs[head:]).strip() if simple else "")
 
 
 def _split_lines(paragraph: Paragraph, side: str = "") -> list[Line]:

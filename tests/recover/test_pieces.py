@@ -100,7 +100,7 @@ def test_jinja_delimiters_in_plain_text_print_as_themselves():
 def _spec_with(doan: str) -> dict:
     return {"loai": "bao_cao", "co_quan_ban_hanh": {"ten": "X", "viet_tat": "X"}, "dia_danh": "A",
             "ngay": {"nam": 2024}, "trich_yeu": "T", "noi_dung": [{"doan": doan}], "noi_nhan": {},
-            "nguoi_ky": {"chuc_vu": "Chủ tịch", "ho_ten": "A B"}}
+            "nguoi_ky": {"chuc_vu": "Chủ tịch", "ho_ten": "Nguyễn Văn An"}}
 
 
 # ----- figures -------------------------------------------------------------------------------------------------
@@ -241,3 +241,16 @@ def test_a_document_with_characters_nfc_changes_recovers_into_the_same_text_the_
     document.save(buffer)
     recovery = recover(buffer.getvalue(), name="x.docx")
     assert "\u8c48" in recovery.yaml() and "Café" in recovery.yaml()
+
+
+def test_the_looks_inside_a_paragraph_come_back_as_the_markup_that_makes_them():
+    spec = _spec_with("**Kết quả tổng hợp như sau:** (Biểu kèm theo), chỉ số //(đo lường trên Cổng)// và "
+                      "__không__ đạt; m^^2^^, CO,,2,,; 5 * 3 và ~**sao~** như chữ")
+    spec["noi_dung"].append({"khoan": "Kiến nghị:", "doan": "đề nghị **tỉnh** hỗ trợ."})
+    recovery = recover(pipeline.render(spec), name="x.docx")
+    blocks = recovery.spec["noi_dung"]
+    assert blocks[0]["doan"] == spec["noi_dung"][0]["doan"]
+    assert blocks[1] == {"khoan": "Kiến nghị:", "doan": "đề nghị **tỉnh** hỗ trợ."}
+    # and it prints the same text and looks again
+    again = pipeline.prepare(recovery.spec).context["van_ban"]["noi_dung"][0]["noi_dung"]
+    assert again == pipeline.prepare(spec).context["van_ban"]["noi_dung"][0]["noi_dung"]
