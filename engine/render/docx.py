@@ -28,7 +28,9 @@ from __future__ import annotations
 import contextvars
 import gc
 import io
+import itertools
 import re
+import struct
 import threading
 import zipfile
 from collections import OrderedDict
@@ -39,12 +41,13 @@ from typing import Any
 
 import jinja2
 from docx import Document
+from docx.image.exceptions import UnrecognizedImageError
 from docx.shared import Mm
-from docxtpl import DocxTemplate, InlineImage
+from docxtpl import DocxTemplate
 from lxml import etree
 
 from engine.context import SignatureImage
-from engine.errors import EngineError, LimitError, Location, Problem, TemplateError
+from engine.errors import EngineError, LimitError, Location, Problem, SpecError, TemplateError
 from engine.provenance import DocumentProperties
 from engine.render.compose import join_documents, restore_core_properties_prefix
 from engine.render.environment import (
@@ -77,8 +80,6 @@ from engine.trust.limits import current_limits
 from engine.trust.packages import fetching_field, open_package, xml_syntax_problem
 from engine.vn.numbers import format_number
 
-SIGNATURE_WIDTH = Mm(40)
-
 # docxtpl imports docxcompose, which re-points python-docx's "cp" prefix (docxcompose #101); put it back
 # before any document is saved, or core.xml gets a foreign element.
 restore_core_properties_prefix()
@@ -95,6 +96,7 @@ class CompiledTemplate:
         self._check_tags()
         self._compiled: _Compiled | bool | None = None  # False: this template renders through docxtpl
         self.components: tuple[CompiledTemplate, ...] = ()  # of a joined template: the templates joined
+        self._several: bool | None = None  # whether it prints several signers (shows_several_signers)
         self._compile_lock = threading.Lock()
 
     @classmethod
@@ -150,12 +152,34 @@ class CompiledTemplate:
         if problems:
             raise TemplateError(problems)
 
+    @property
+    def shows_several_signers(self) -> bool:
+        """Whether the template prints every signer (``van_ban.hang_ky`` or ``van_ban.cac_nguoi_ky``), not just one."""
+        if self._several is None:
+            tags = template_tags(self.package)
+            self._several = any(name in tag.tag for tag in tags for name in SEVERAL_SIGNERS)
+        return self._several
+
+    def signers_problem(self, context: dict[str, Any]) -> Problem | None:
+        """A template that prints one signer given a document with several: the others would be lost without a word."""
+        fields = context.get("van_ban")
+        if not isinstance(fields, dict) or not fields.get("nhieu_nguoi_ky") or self.shows_several_signers:
+            return None
+        return Problem(
+            "TEMPLATE_SIGNERS", f"đặc tả có {len(fields.get('cac_nguoi_ky') or ())} người ký nhưng mẫu chỉ in một "
+            "(van_ban.nguoi_ky): các người ký khác sẽ bị mất", Location(file=self.name),
+            hint="Thêm vào mẫu khối các người ký như mẫu của chương trình ({%tr for hang in van_ban.hang_ky %} … "
+                 "hang.phai, hang.trai …, docs/templates.md), hoặc dùng mẫu của chương trình (bỏ 'mau:').")
+
     def render(self, context: dict[str, Any], properties: DocumentProperties | None = None) -> bytes:
         """Render the context into a verified, deterministic .docx package.
 
         ``properties``: what the file says about itself (title, creator, date, provenance:
         engine.render.properties); without them it states only the engine and the render's date.
         """
+        problem = self.signers_problem(context)
+        if problem is not None:
+            raise TemplateError(problem)
         properties = properties if properties is not None else default_properties()
         compiled = self._compile()
         if compiled is None or _has_images(context):
@@ -214,7 +238,7 @@ class CompiledTemplate:
         with self._package_errors():
             document = DocxTemplate(io.BytesIO(self.package))
             document.init_docx()
-        context = _resolve_images(context, document)
+        context = _resolve_images(context, _Images(document))
         with self._render_errors(), sandbox_budget():
             document.render(context, jinja_env=docx_environment(), autoescape=True)
         buffer = io.BytesIO()
@@ -308,6 +332,10 @@ class CompiledTemplate:
             hint="Sửa tên biến trong mẫu, hoặc thêm giá trị này vào đặc tả/dữ liệu.",
         )
 
+
+# What a template reads to print every signer of a document with several (engine.context: the rows of blocks,
+# or the list of signers); one that reads neither prints only van_ban.nguoi_ky, the first.
+SEVERAL_SIGNERS = ("van_ban.hang_ky", "van_ban.cac_nguoi_ky")
 
 # Template tags whose tables docxtpl's fix_tables must re-grid after rendering.
 _DYNAMIC_COLUMNS = re.compile(r"\{%-?\s*tc\b|\bcolspan\b|\{%-?\s*hm\b|\{%-?\s*vm\b")
@@ -545,28 +573,89 @@ def _holds_image(value: Any) -> bool:
 
 
 class _Drawing(EngineMarkup):
-    """A signature image as the template sees it: a drawing to print, with nothing in it to read or call.
+    """A signature image (and its seal) as the template sees it: a drawing to print, with nothing in it to read or call.
 
-    docxtpl's InlineImage carries the whole DocxTemplate (which can save files); it stays out of reach.
+    docxtpl's InlineImage carries the whole DocxTemplate (which can save files); nothing of it is in reach here:
+    the drawing's XML is made when it is printed and the template gets only that text.
     """
 
-    __slots__ = ("__image",)
+    __slots__ = ("__make",)
 
-    def __init__(self, image: InlineImage) -> None:
-        self.__image = image
+    def __init__(self, make: Any) -> None:
+        self.__make = make
 
     def __html__(self) -> str:
-        return self.__image._insert_image()
+        return self.__make()
 
 
-def _resolve_images(value: Any, document: DocxTemplate) -> Any:
+class _Images:
+    """The drawings of one render: each image added to the part being rendered, each with an id of its own.
+
+    python-docx takes a drawing's id from the ids already in the part, which during a render is the template's:
+    every image would get the same one. Word rejects a document whose drawings share an id, so the ids are
+    counted here, from the first free one of the template.
+    """
+
+    def __init__(self, document: DocxTemplate) -> None:
+        self.document = document
+        self.ids: Any = None
+
+    def inline(self, data: bytes, width_mm: float) -> Any:
+        part = self.document.current_rendering_part
+        if self.ids is None:
+            self.ids = itertools.count(part.next_id)
+        try:
+            inline = part.new_pic_inline(io.BytesIO(data), Mm(width_mm), None)
+        except (UnrecognizedImageError, ValueError, KeyError, IndexError, struct.error) as exc:
+            raise SpecError(Problem("SPEC_VALUE", f"ảnh của khối chữ ký không đọc được ({type(exc).__name__})",
+                                    Location(field="nguoi_ky"), hint="Lưu lại ảnh dạng PNG.")) from None
+        inline.docPr.set("id", str(next(self.ids)))
+        return inline
+
+    def signature(self, image: SignatureImage) -> str:
+        """The signature as an inline picture; its seal, if any, floating over its left third (Nghị định 30, II.8.a).
+
+        The seal is anchored just before the signature, so "character" is the signature's left edge: it is
+        moved left by its own width less a third of the signature's, and centred on the signature's height.
+        It floats in front of the text (the signature shows through its transparent background) and takes
+        no room, so the block's lines stay where they are with or without it.
+        """
+        signature = self.inline(image.png, image.width_mm)
+        runs = ""
+        if image.seal is not None:
+            seal = self.inline(image.seal.png, image.seal.width_mm)
+            sig_cx, sig_cy = int(signature.extent.cx), int(signature.extent.cy)
+            seal_cx, seal_cy = int(seal.extent.cx), int(seal.extent.cy)
+            runs += f"<w:r><w:drawing>{_anchor(seal, sig_cx // 3 - seal_cx, (sig_cy - seal_cy) // 2)}</w:drawing></w:r>"
+        runs += f"<w:r><w:drawing>{signature.xml}</w:drawing></w:r>"
+        return f'</w:t></w:r>{runs}<w:r><w:t xml:space="preserve">'
+
+
+def _anchor(inline: Any, left_emu: int, top_emu: int) -> str:
+    """A floating picture made of an inline one: the same picture, at an offset from the text it is anchored in."""
+    extent = inline.extent
+    parts = "".join(etree.tostring(child, encoding="unicode") for child in inline
+                    if etree.QName(child).localname in ("docPr", "cNvGraphicFramePr", "graphic"))
+    return (f'<wp:anchor xmlns:wp="{_WP}" distT="0" distB="0" distL="0" distR="0" simplePos="0" '
+            f'relativeHeight="251659264" behindDoc="0" locked="0" layoutInCell="1" allowOverlap="1">'
+            f'<wp:simplePos x="0" y="0"/>'
+            f'<wp:positionH relativeFrom="character"><wp:posOffset>{left_emu}</wp:posOffset></wp:positionH>'
+            f'<wp:positionV relativeFrom="paragraph"><wp:posOffset>{top_emu}</wp:posOffset></wp:positionV>'
+            f'<wp:extent cx="{int(extent.cx)}" cy="{int(extent.cy)}"/><wp:effectExtent l="0" t="0" r="0" b="0"/>'
+            f"<wp:wrapNone/>{parts}</wp:anchor>")
+
+
+_WP = "http://schemas.openxmlformats.org/drawingml/2006/wordprocessingDrawing"
+
+
+def _resolve_images(value: Any, images: _Images) -> Any:
     """Replace SignatureImage markers by drawings bound to this render."""
     if isinstance(value, SignatureImage):
-        return _Drawing(InlineImage(document, io.BytesIO(value.png), width=SIGNATURE_WIDTH))
+        return _Drawing(lambda: images.signature(value))
     if isinstance(value, dict):
-        return {k: _resolve_images(v, document) for k, v in value.items()}
+        return {k: _resolve_images(v, images) for k, v in value.items()}
     if isinstance(value, list):
-        return [_resolve_images(v, document) for v in value]
+        return [_resolve_images(v, images) for v in value]
     return value
 
 
