@@ -28,7 +28,6 @@ from __future__ import annotations
 import contextvars
 import gc
 import io
-import itertools
 import re
 import struct
 import threading
@@ -241,6 +240,7 @@ class CompiledTemplate:
         context = _resolve_images(context, _Images(document))
         with self._render_errors(), sandbox_budget():
             document.render(context, jinja_env=docx_environment(), autoescape=True)
+        _place_seals(document.docx.element.body)
         buffer = io.BytesIO()
         document.save(buffer)
         try:
@@ -589,63 +589,125 @@ class _Drawing(EngineMarkup):
 
 
 class _Images:
-    """The drawings of one render: each image added to the part being rendered, each with an id of its own.
-
-    python-docx takes a drawing's id from the ids already in the part, which during a render is the template's:
-    every image would get the same one. Word rejects a document whose drawings share an id, so the ids are
-    counted here, from the first free one of the template.
-    """
+    """The drawings of one render: each image added to the part being rendered (docxtpl numbers their ids)."""
 
     def __init__(self, document: DocxTemplate) -> None:
         self.document = document
-        self.ids: Any = None
 
-    def inline(self, data: bytes, width_mm: float) -> Any:
+    def inline(self, data: bytes, width_mm: float, name: str) -> Any:
         part = self.document.current_rendering_part
-        if self.ids is None:
-            self.ids = itertools.count(part.next_id)
         try:
             inline = part.new_pic_inline(io.BytesIO(data), Mm(width_mm), None)
         except (UnrecognizedImageError, ValueError, KeyError, IndexError, struct.error) as exc:
             raise SpecError(Problem("SPEC_VALUE", f"ảnh của khối chữ ký không đọc được ({type(exc).__name__})",
                                     Location(field="nguoi_ky"), hint="Lưu lại ảnh dạng PNG.")) from None
-        inline.docPr.set("id", str(next(self.ids)))
+        inline.docPr.set("name", name)
+        inline.docPr.set("descr", name)  # what a screen reader says of the picture
         return inline
 
     def signature(self, image: SignatureImage) -> str:
         """The signature as an inline picture; its seal, if any, floating over its left third (Nghị định 30, II.8.a).
 
-        The seal is anchored just before the signature, so "character" is the signature's left edge: it is
-        moved left by its own width less a third of the signature's, and centred on the signature's height.
-        It floats in front of the text (the signature shows through its transparent background) and takes
-        no room, so the block's lines stay where they are with or without it.
+        The seal floats in front of the text (the signature shows through its transparent background) and takes
+        no room, so the block's lines stay where they are with or without it. It is centred on the signature's
+        height here; across, it is placed once the document is rendered (:func:`_place_seals`), from the width
+        of the cell it ended up in.
         """
-        signature = self.inline(image.png, image.width_mm)
-        runs = ""
+        signature = self.inline(image.png, image.width_mm, SIGNATURE_NAME)
+        runs = f"<w:r><w:drawing>{signature.xml}</w:drawing></w:r>"
         if image.seal is not None:
-            seal = self.inline(image.seal.png, image.seal.width_mm)
-            sig_cx, sig_cy = int(signature.extent.cx), int(signature.extent.cy)
-            seal_cx, seal_cy = int(seal.extent.cx), int(seal.extent.cy)
-            runs += f"<w:r><w:drawing>{_anchor(seal, sig_cx // 3 - seal_cx, (sig_cy - seal_cy) // 2)}</w:drawing></w:r>"
-        runs += f"<w:r><w:drawing>{signature.xml}</w:drawing></w:r>"
+            seal = self.inline(image.seal.png, image.seal.width_mm, SEAL_NAME)
+            top = (int(signature.extent.cy) - int(seal.extent.cy)) // 2
+            runs = f"<w:r><w:drawing>{_anchor(seal, top)}</w:drawing></w:r>" + runs
         return f'</w:t></w:r>{runs}<w:r><w:t xml:space="preserve">'
 
 
-def _anchor(inline: Any, left_emu: int, top_emu: int) -> str:
-    """A floating picture made of an inline one: the same picture, at an offset from the text it is anchored in."""
+SIGNATURE_NAME, SEAL_NAME = "Chữ ký", "Dấu"
+_WP = "http://schemas.openxmlformats.org/drawingml/2006/wordprocessingDrawing"
+_W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
+_DEFAULT_CELL_MARGIN = 108  # twips: Word's left and right cell padding when the table says none
+_EMU_PER_TWIP = 635
+
+
+def _anchor(inline: Any, top_emu: int) -> str:
+    """A floating picture made of an inline one, placed ``top_emu`` below the top of its paragraph.
+
+    Across, it is measured from the left of its column (a table cell's text, or the page's): both Word and
+    LibreOffice read "column" the same way, where "character" differs between them by a few millimetres.
+    """
     extent = inline.extent
     parts = "".join(etree.tostring(child, encoding="unicode") for child in inline
                     if etree.QName(child).localname in ("docPr", "cNvGraphicFramePr", "graphic"))
     return (f'<wp:anchor xmlns:wp="{_WP}" distT="0" distB="0" distL="0" distR="0" simplePos="0" '
             f'relativeHeight="251659264" behindDoc="0" locked="0" layoutInCell="1" allowOverlap="1">'
             f'<wp:simplePos x="0" y="0"/>'
-            f'<wp:positionH relativeFrom="character"><wp:posOffset>{left_emu}</wp:posOffset></wp:positionH>'
+            f'<wp:positionH relativeFrom="column"><wp:posOffset>0</wp:posOffset></wp:positionH>'
             f'<wp:positionV relativeFrom="paragraph"><wp:posOffset>{top_emu}</wp:posOffset></wp:positionV>'
             f'<wp:extent cx="{int(extent.cx)}" cy="{int(extent.cy)}"/><wp:effectExtent l="0" t="0" r="0" b="0"/>'
             f"<wp:wrapNone/>{parts}</wp:anchor>")
 
 
-_WP = "http://schemas.openxmlformats.org/drawingml/2006/wordprocessingDrawing"
+def _place_seals(body: etree._Element) -> None:
+    """Put each seal across so that it covers the left third of the signature beside it.
+
+    The signature stands alone in its paragraph, so its left edge follows from the paragraph's alignment and
+    indents and the width of its column (the cell's width less its padding, or the page's text width): the
+    seal's right edge goes a third of the way into the signature.
+    """
+    for anchor in body.iter(f"{{{_WP}}}anchor"):
+        doc_pr = anchor.find(f"{{{_WP}}}docPr")
+        paragraph = next(anchor.iterancestors(f"{{{_W}}}p"), None)
+        if doc_pr is None or doc_pr.get("name") != SEAL_NAME or paragraph is None:
+            continue
+        inline = next(paragraph.iter(f"{{{_WP}}}inline"), None)
+        if inline is None:
+            continue
+        signature = int(inline.find(f"{{{_WP}}}extent").get("cx"))
+        seal = int(anchor.find(f"{{{_WP}}}extent").get("cx"))
+        width, left_indent, right_indent, alignment = _column_of(paragraph, body)
+        start = left_indent
+        if alignment == "center":
+            start = left_indent + (width - left_indent - right_indent - signature) // 2
+        elif alignment in ("right", "end"):
+            start = width - right_indent - signature
+        anchor.find(f"{{{_WP}}}positionH/{{{_WP}}}posOffset").text = str(start + signature // 3 - seal)
+
+
+def _twips(element: etree._Element | None, attribute: str, default: int = 0) -> int:
+    value = element.get(f"{{{_W}}}{attribute}") if element is not None else None
+    try:
+        return int(float(value)) if value is not None else default
+    except ValueError:
+        return default
+
+
+def _column_of(paragraph: etree._Element, body: etree._Element) -> tuple[int, int, int, str]:
+    """The width of the paragraph's column, its left and right indents (EMU), and its alignment."""
+    p_pr = paragraph.find(f"{{{_W}}}pPr")
+    indent = p_pr.find(f"{{{_W}}}ind") if p_pr is not None else None
+    jc = p_pr.find(f"{{{_W}}}jc") if p_pr is not None else None
+    alignment = jc.get(f"{{{_W}}}val") if jc is not None else "left"
+    left = _twips(indent, "left", _twips(indent, "start"))
+    right = _twips(indent, "right", _twips(indent, "end"))
+    cell = next(paragraph.iterancestors(f"{{{_W}}}tc"), None)
+    if cell is not None:
+        width = _twips(cell.find(f"{{{_W}}}tcPr/{{{_W}}}tcW"), "w")
+        table = next(cell.iterancestors(f"{{{_W}}}tbl"), None)
+        margins = [cell.find(f"{{{_W}}}tcPr/{{{_W}}}tcMar")]
+        if table is not None:
+            margins.append(table.find(f"{{{_W}}}tblPr/{{{_W}}}tblCellMar"))
+        padding = 0
+        for side, other in (("left", "start"), ("right", "end")):
+            found = next((m.find(f"{{{_W}}}{name}") for m in margins if m is not None for name in (side, other)
+                          if m.find(f"{{{_W}}}{name}") is not None), None)
+            padding += _twips(found, "w", _DEFAULT_CELL_MARGIN) if found is not None else _DEFAULT_CELL_MARGIN
+        width -= padding
+    else:
+        section = body.find(f"{{{_W}}}sectPr")
+        size = section.find(f"{{{_W}}}pgSz") if section is not None else None
+        margin = section.find(f"{{{_W}}}pgMar") if section is not None else None
+        width = _twips(size, "w") - _twips(margin, "left") - _twips(margin, "right")
+    return width * _EMU_PER_TWIP, left * _EMU_PER_TWIP, right * _EMU_PER_TWIP, alignment
 
 
 def _resolve_images(value: Any, images: _Images) -> Any:

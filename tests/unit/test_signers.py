@@ -268,8 +268,13 @@ def test_the_seal_floats_over_the_left_third_of_its_signature_and_every_drawing_
     signature_cx = int(paragraph.find(f".//{{{WP}}}inline/{{{WP}}}extent").get("cx"))
     seal_cx = int(seal.find(f"{{{WP}}}extent").get("cx"))
     assert seal_cx == 30 * 36000 and signature_cx == 40 * 36000  # rong 30 mm; the signature's 40 mm by default
-    offset = int(seal.find(f"{{{WP}}}positionH/{{{WP}}}posOffset").text)
-    assert offset == signature_cx // 3 - seal_cx  # its right edge a third of the way into the signature
+    across = seal.find(f"{{{WP}}}positionH")
+    cell_twips = int(next(paragraph.iterancestors(f"{{{W}}}tc")).find(f"{{{W}}}tcPr/{{{W}}}tcW").get(f"{{{W}}}w"))
+    text_width = (cell_twips - 2 * 108) * 635  # less Word's default cell padding, in EMU
+    signature_left = (text_width - signature_cx) // 2  # the signature is centred in its cell
+    assert across.get("relativeFrom") == "column"
+    # the seal's right edge a third of the way into the signature
+    assert int(across.find(f"{{{WP}}}posOffset").text) == signature_left + signature_cx // 3 - seal_cx
     assert seal.get("behindDoc") == "0" and seal.find(f"{{{WP}}}wrapNone") is not None
     ids = [d.get("id") for d in body.iter(f"{{{WP}}}docPr")]
     assert len(ids) == len(set(ids)) == 3
@@ -325,3 +330,23 @@ def test_validate_names_the_template_that_cannot_print_several_signers(tmp_path:
     result = CliRunner().invoke(main, ["validate", str(tmp_path / "spec.yaml"), "--json"])
     assert result.exit_code == 5
     assert [p["code"] for p in yaml.safe_load(result.output)] == ["TEMPLATE_SIGNERS"]
+
+
+def test_a_seal_in_a_paragraph_of_the_page_is_placed_from_the_page_text_width(tmp_path: Path) -> None:
+    from docx.enum.text import WD_ALIGN_PARAGRAPH
+
+    doc = Document()
+    doc.add_paragraph("{{ van_ban.nguoi_ky.ho_ten }}")
+    doc.add_paragraph("{{ van_ban.nguoi_ky.chu_ky }}").alignment = WD_ALIGN_PARAGRAPH.CENTER
+    section = doc.sections[0]
+    text_width = (section.page_width - section.left_margin - section.right_margin)
+    doc.save(str(tmp_path / "mau.docx"))
+    (tmp_path / "ky.png").write_bytes(png(120, 48))
+    (tmp_path / "dau.png").write_bytes(png(100, 100))
+    spec = load_spec_text(GOOD + "  chu_ky: ky.png\n  dau: dau.png\nmau: mau.docx\n", base_dir=tmp_path)
+    with zipfile.ZipFile(io.BytesIO(render(spec))) as archive:
+        body = etree.fromstring(archive.read("word/document.xml"))
+    [seal] = body.findall(f".//{{{WP}}}anchor")
+    signature, width = 40 * 36000, 36 * 36000  # the default widths
+    expected = (int(text_width) - signature) // 2 + signature // 3 - width
+    assert abs(int(seal.find(f"{{{WP}}}positionH/{{{WP}}}posOffset").text) - expected) < 635  # within a twip
