@@ -23,6 +23,12 @@ CASES = {
 }
 SAMPLE_COPY = "mau_goc.txt"
 
+# Fixture folders that show a feature rather than reproduce a sample: no seed, no deviation table; each has
+# its layout snapshot golden (tests/golden/layout/<folder>.txt) and passes check.
+FEATURES = {
+    "lien_tich_2026_03": "văn bản liên tịch: ba người ký, ảnh chữ ký và dấu, Nơi nhận chia nhóm",
+}
+
 OMITTED = "—"  # in the rendered column: the sample's text is left out on purpose
 
 
