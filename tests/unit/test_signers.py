@@ -350,3 +350,24 @@ def test_a_seal_in_a_paragraph_of_the_page_is_placed_from_the_page_text_width(tm
     signature, width = 40 * 36000, 36 * 36000  # the default widths
     expected = (int(text_width) - signature) // 2 + signature // 3 - width
     assert abs(int(seal.find(f"{{{WP}}}positionH/{{{WP}}}posOffset").text) - expected) < 635  # within a twip
+
+
+def _docs_blocks(heading: str) -> list[tuple[str, str]]:
+    """The fenced blocks (language, text) of a section of docs/spec.md, in order."""
+    import re
+
+    from tests.conftest import ROOT
+
+    section = (ROOT / "docs" / "spec.md").read_text(encoding="utf-8").split(f"## {heading}\n", 1)[1].split("\n## ")[0]
+    return re.findall(r"^```(\w*)\n(.*?)^```", section, flags=re.MULTILINE | re.DOTALL)
+
+
+def test_the_examples_of_docs_spec_md_are_what_the_engine_reads_and_prints() -> None:
+    base = yaml.safe_load(GOOD)
+    [(_, joint_text)] = _docs_blocks("Nhiều người ký, ảnh chữ ký và dấu")
+    spec = load_spec_text(yaml.safe_dump({**base, **yaml.safe_load(joint_text)}, allow_unicode=True)).spec
+    assert spec.symbol() == "BC-UBND-MTTQ-HND" and len(spec.signers) == 3
+    (_, groups_text), (_, printed_text) = _docs_blocks("Nơi nhận chia nhóm")
+    groups, printed = yaml.safe_load(groups_text), printed_text.strip().splitlines()
+    lines = van_ban(yaml.safe_dump({**base, **groups}, allow_unicode=True))["noi_nhan"]
+    assert ["Nơi nhận:", *lines] == printed
