@@ -757,7 +757,7 @@ TEMPLATE_ATTACKS: list[tuple[str, tuple[str, ...], str, int, dict[str, Any]]] = 
     ("template_reading_the_signature_image_descriptor_is_a_sandbox_access",
      ("{{ van_ban.nguoi_ky.chu_ky.image_descriptor }}",), "SANDBOX_ACCESS", 5, {"signature": True}),
     ("template_reaching_the_hidden_image_through_attr_is_a_sandbox_access",
-     ("{{ (van_ban.nguoi_ky.chu_ky | attr('_Drawing__image')).tpl }}",), "SANDBOX_ACCESS", 5, {"signature": True}),
+     ("{{ (van_ban.nguoi_ky.chu_ky | attr('_Drawing__make')).tpl }}",), "SANDBOX_ACCESS", 5, {"signature": True}),
     ("template_reading_a_string_method_is_a_sandbox_access", ("{{ ''.format }}",), "SANDBOX_ACCESS", 5, {}),
     ("template_naming_the_cycler_global_finds_no_such_name", ("{{ cycler }}",), "TEMPLATE_UNDEFINED", 5, {}),
     ("template_printing_the_whole_document_is_a_sandbox_print", ("{{ van_ban }}",), "SANDBOX_PRINT", 5, {}),
