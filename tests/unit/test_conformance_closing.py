@@ -95,3 +95,23 @@ def test_a_joint_header_typed_as_one_bold_paragraph_per_body_conforms(rendered_f
     assert len(texts) == 3
     assert found(check_document(package), "Tên cơ quan ban hành") == []
     assert found(check_document(package), "Tên cơ quan chủ quản") == []
+
+
+def test_sub_headings_beside_one_signer_conform_and_a_punctuated_one_is_caught() -> None:
+    from engine import render
+    from engine.spec.loader import load_spec_text
+    from tests.unit.test_signers import GOOD
+
+    text = GOOD.replace("  cac_noi: [UBND huyện]\n", "  cac_noi:\n    - Như trên\n    - Gửi bản điện tử:\n"
+                        "        - Văn phòng UBND huyện\n")
+    package = render(load_spec_text(text))
+    doc = Document(io.BytesIO(package))
+    assert [p.text for p in doc.tables[-1].rows[0].cells[0].paragraphs] == [
+        "Nơi nhận:", "- Như trên;", "Gửi bản điện tử:", "- Văn phòng UBND huyện;", "- Lưu: VT, VP."]
+    assert check_document(package) == []
+    heading = doc.tables[-1].rows[0].cells[0].paragraphs[2]
+    set_text(heading, "- Gửi bản điện tử:;")
+    out = io.BytesIO()
+    doc.save(out)
+    one(check_document(out.getvalue()), "Nơi nhận (dòng tiêu đề nhóm)", "không có gạch đầu dòng",
+        '"- Gửi bản điện tử:;"')
