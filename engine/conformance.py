@@ -472,6 +472,8 @@ class _Checker:
         if table is None or table.borders != "không":
             return None
         texts = [p.text.strip() for p in self.layout.in_table(table.number) if p.text.strip()]
+        if any(_plain(t) == _plain(QUOC_HIEU) for t in texts):
+            return None  # the header (a document with nothing between it and Nơi nhận)
         return table.number if any(AUTHORITY_LIKE.match(t) or _is_upper(t) for t in texts) else None
 
     def signers(self, label: Paragraph) -> None:

@@ -115,3 +115,23 @@ def test_sub_headings_beside_one_signer_conform_and_a_punctuated_one_is_caught()
     doc.save(out)
     one(check_document(out.getvalue()), "Nơi nhận (dòng tiêu đề nhóm)", "không có gạch đầu dòng",
         '"- Gửi bản điện tử:;"')
+
+
+def test_a_noi_nhan_right_under_the_header_does_not_take_the_header_for_signature_blocks() -> None:
+    from engine.conformance import check_layout
+    from engine.render.layout import read_layout
+    from tests.recover.test_closing import _paragraph
+
+    doc = Document()
+    header = doc.add_table(rows=1, cols=2)
+    _paragraph(header.cell(0, 0), "ỦY BAN NHÂN DÂN", bold=True, size=12)
+    _paragraph(header.cell(0, 0), "XÃ HÒA AN", bold=True, size=12)
+    _paragraph(header.cell(0, 1), "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", bold=True, size=12)
+    _paragraph(header.cell(0, 1), "Độc lập - Tự do - Hạnh phúc", bold=True, size=13)
+    _paragraph(doc, "Nơi nhận:", bold=True, italic=True, size=12)
+    _paragraph(doc, "- Lưu: VT, VP.", size=11)
+    out = io.BytesIO()
+    doc.save(out)
+    findings = check_layout(read_layout(out.getvalue()))
+    assert found(findings, "Quyền hạn, chức vụ người ký") == found(findings, "Họ tên người ký") == []
+    one(findings, "Chữ ký", "khối chữ ký", "không có")
