@@ -2,7 +2,8 @@
 
 The check reads the layout (engine.render.layout: every property resolved through the
 styles), finds each element by its text and its place, the way a clerk would (the Quốc hiệu
-by its words, the agency in the cell left of it, the signer in the cell beside "Nơi nhận"),
+by its words, the agency in the cell left of it, the signer in the cell beside "Nơi nhận", or each
+signature block of the table right above "Nơi nhận" when several sign; a Nơi nhận sub-heading by its ":"),
 and says for each rule what it expected and what it found. So it works on documents the
 engine did not make, such as one typed in Word.
 

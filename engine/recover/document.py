@@ -5,7 +5,8 @@ table cell); this module reads it the way a văn thư reads a page, not the way 
 so a document typed in Word is read too: the header in a borderless table, in tabs or in plain lines;
 the number line "Số: 205/BC-UBND" (or a draft's "Số:      /BC-UBND"); the italic "Tủa Chùa, ngày …"
 line; the tên loại and trích yếu in bold; "Kính gửi:"; italic "Căn cứ …" lines; the body up to "Nơi
-nhận:"; the Nơi nhận list and the signature block side by side (a table, tabs) or one under the other;
+nhận:"; the Nơi nhận list (with its sub-headings, "Gửi bản điện tử:") and the signature block side by side
+(a table, tabs) or one under the other, or several signature blocks in a table above Nơi nhận;
 and each phụ lục with its title, its "(Kèm theo …)" line, its lead lines, its table and the notes
 under it. Nothing here decides what a paragraph *means* in the spec (engine.recover.body does that);
 nothing here touches XML.
