@@ -35,7 +35,7 @@ from typing import Any
 
 from engine import pipeline, provenance
 from engine.data.readers import read_records
-from engine.errors import DataError, EngineError, LimitError, Location, OutputError, Problem
+from engine.errors import DataError, EngineError, LimitError, Location, OutputError, Problem, SpecError
 from engine.output import write_atomic
 from engine.provenance import Input
 from engine.spec import models
@@ -218,12 +218,27 @@ def unit_spec(base: LoadedYaml, base_dir: Path, unit: dict[str, Any], *, allowed
         path = key.split(".")
         if path[0] not in _FIELDS or key == UNIT_DATA or value in ("", None):
             continue  # an empty cell leaves the spec's own value
-        target = data
-        for step in path[:-1]:
-            if not isinstance(target.get(step), dict):
-                target[step] = {}  # a unit column may fill a block the base spec leaves out
-            target = target[step]
-        target[path[-1]] = value
+        target: Any = data
+        for depth, step in enumerate(path):
+            last = depth == len(path) - 1
+            if isinstance(target, list):  # several signers: nguoi_ky.1.ho_ten names the second
+                if not (step.isdigit() and int(step) < len(target)):
+                    raise SpecError(Problem(
+                        "SPEC_VALUE", f"cột '{key[:120]}': '{'.'.join(path[:depth])}' là một danh sách "
+                        f"({len(target)} mục), cần số thứ tự của mục (từ 0) thay cho '{step[:40]}'",
+                        Location(file=base.file, field=key[:120]),
+                        hint="Ví dụ nguoi_ky.0.ho_ten cho người ký thứ nhất, nguoi_ky.1.ho_ten cho người thứ hai."))
+                if last:
+                    target[int(step)] = value
+                else:
+                    target = target[int(step)]
+                continue
+            if last:
+                target[step] = value
+            else:
+                if not isinstance(target.get(step), (dict, list)):
+                    target[step] = {}  # a unit column may fill a block the base spec leaves out
+                target = target[step]
     data.setdefault("du_lieu", {})[UNIT_DATA] = unit
     source = LoadedYaml(data=data, file=f"{base.file} (đơn vị {unit[UNIT_ID]})", marks=base.marks,
                         key_marks=base.key_marks)

@@ -298,8 +298,8 @@ def picture(block: models.AnhNoiDung, path: tuple[Any, ...], expr: Expressions, 
         raise SpecError(Problem("SPEC_VALUE", f"ảnh '{block.tep[:120]}' phải là tệp PNG hoặc JPEG", where,
                                 hint="Lưu ảnh dạng .png hoặc .jpg."))
     file = expr.loaded.access.read(block.tep, where=where, role="anh")
-    image = checked_image(file.data, where, "ảnh")
-    media = attachments.add_media(image.data, image.kind)
+    image = checked_image(file.data, where, role="anh")
+    media = attachments.add_media(image.data, image.format)
     caption = _caption(block.chu_thich, (*path, "chu_thich"), expr, notes)
     return picture_block(media, block.rong, (image.width, image.height), caption, file.name)
 

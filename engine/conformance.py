@@ -2,7 +2,8 @@
 
 The check reads the layout (engine.render.layout: every property resolved through the
 styles), finds each element by its text and its place, the way a clerk would (the Quốc hiệu
-by its words, the agency in the cell left of it, the signer in the cell beside "Nơi nhận"),
+by its words, the agency in the cell left of it, the signer in the cell beside "Nơi nhận", or each
+signature block of the table right above "Nơi nhận" when several sign; a Nơi nhận sub-heading by its ":"),
 and says for each rule what it expected and what it found. So it works on documents the
 engine did not make, such as one typed in Word.
 
@@ -278,14 +279,17 @@ class _Checker:
         if not lines:
             self.add("Tên cơ quan ban hành", "tên cơ quan ở cột trái, ngang Quốc hiệu", "không có", where(quoc_hieu))
             return
-        issuer = lines[-1]
-        self.size(issuer, "Tên cơ quan ban hành", 12, 13)
-        self.style(issuer, "Tên cơ quan ban hành", bold=True, italic=False)
-        self.upper(issuer, "Tên cơ quan ban hành")
-        if not self._ruled_below(issuer):
+        # The issuing bodies are the bold lines at the bottom (a joint document has one per body, or all in one
+        # paragraph); the lines above them, not bold, name the parent body.
+        issuers = list(_trailing(lines, lambda p: _flag(p, "bold") == "có")) or [lines[-1]]
+        for issuer in issuers:
+            self.size(issuer, "Tên cơ quan ban hành", 12, 13)
+            self.style(issuer, "Tên cơ quan ban hành", bold=True, italic=False)
+            self.upper(issuer, "Tên cơ quan ban hành")
+        if not self._ruled_below(issuers[-1]):
             self.add("Đường kẻ dưới tên cơ quan", "một đường kẻ liền dưới tên cơ quan ban hành", "không có",
-                     where(issuer))
-        for parent in lines[:-1]:
+                     where(issuers[-1]))
+        for parent in lines[:-len(issuers)]:
             self.size(parent, "Tên cơ quan chủ quản", 12, 13)
             self.style(parent, "Tên cơ quan chủ quản", bold=False, italic=False)
             self.upper(parent, "Tên cơ quan chủ quản")
@@ -413,12 +417,18 @@ class _Checker:
         self.align(label, element, "left", "both")
         items = [p for p in self._after(label, same_cell=label.table is not None) if p.text.strip()]
         if label.table is None:
-            items = list(_leading(items, lambda p: p.text.strip().startswith("-")))
+            items = list(_leading(items, lambda p: p.table is None and (p.text.strip().startswith(("-", "–"))
+                                                                       or _is_sub_heading(p.text))))
         self.noi_nhan_items(items, label)
-        self.signer(label)
-        return self.paragraphs.index(label)
+        self.signers(label)
+        blocks_above = self._signature_table_above(label)
+        start = self.paragraphs.index(label)
+        if blocks_above is not None:
+            start = min(start, self.paragraphs.index(self.layout.in_table(blocks_above)[0]))
+        return start
 
     def noi_nhan_items(self, items: list[Paragraph], label: Paragraph) -> None:
+        """The list: "- X;" lines, the last "- Lưu: VT, …."; sub-headings ("Gửi bản điện tử:") bare, with items."""
         element = "Nơi nhận (các nơi)"
         if not items:
             self.add(element, "mỗi nơi nhận một dòng, dòng cuối \"- Lưu: VT, …\"", "không có", where(label))
@@ -426,30 +436,78 @@ class _Checker:
         for p in items:
             self.size(p, element, 11, 11)
             self.style(p, element, bold=False, italic=False)
-        for p in items[:-1]:
+        heading = "Nơi nhận (dòng tiêu đề nhóm)"
+        for position, p in enumerate(items):
             line = p.text.strip()
+            following = items[position + 1].text.strip() if position + 1 < len(items) else ""
+            if _is_sub_heading(line):
+                if line != _sub_heading_core(line):
+                    self.add(heading, 'dòng tiêu đề nhóm không có gạch đầu dòng, kết thúc bằng ":" (không thêm ";" '
+                             'hay "." như các nơi nhận): "Gửi bản điện tử:"', f'"{_short(line)}"', where(p))
+                if not following or _is_sub_heading(following) or _is_storage(following):
+                    self.add(heading, "ít nhất một nơi nhận dưới dòng tiêu đề nhóm", f'"{_short(line)}" không có nơi '
+                             "nào dưới nó", where(p))
+                continue
+            if position == len(items) - 1:
+                break
             if not line.startswith("- ") or not line.endswith(";"):
                 self.add(element, 'mỗi dòng bắt đầu "- " (gạch đầu dòng sát lề trái), kết thúc ";"',
                          f'"{_short(line)}"', where(p))
+            if _is_storage(line):
+                self.add(element, 'dòng "- Lưu: VT, …" là dòng cuối cùng, sau mọi nơi nhận và nhóm',
+                         f'"{_short(line)}" ở giữa danh sách', where(p))
         last = items[-1].text.strip()
         if not re.fullmatch(r"- Lưu: VT(, [^,;]+)*\.", last):
             self.add(element, 'dòng cuối "- Lưu: VT, <đơn vị soạn thảo>." (kết thúc bằng dấu chấm)',
                      f'"{_short(last)}"', where(items[-1]))
 
-    def signer(self, label: Paragraph) -> None:
+    def _signature_table_above(self, label: Paragraph) -> int | None:
+        """The borderless table of signature blocks right above a "Nơi nhận:" that stands in the body, if any."""
+        if label.table is not None:
+            return None
+        index = self.paragraphs.index(label)
+        previous = [p for p in self.paragraphs[:index] if p.text.strip() or p.table is not None][-1:]
+        if not previous or previous[0].table is None:
+            return None
+        table = next((t for t in self.layout.tables if t.number == previous[0].table), None)
+        if table is None or table.borders != "không":
+            return None
+        texts = [p.text.strip() for p in self.layout.in_table(table.number) if p.text.strip()]
+        if any(_plain(t) == _plain(QUOC_HIEU) for t in texts):
+            return None  # the header (a document with nothing between it and Nơi nhận)
+        return table.number if any(AUTHORITY_LIKE.match(t) or _is_upper(t) for t in texts) else None
+
+    def signers(self, label: Paragraph) -> None:
+        """Every signature block: beside "Nơi nhận:" (one signer), or in a table of blocks above it (several)."""
         if label.table is not None and label.cell is not None:
             cells = {p.cell for p in self.layout.in_table(label.table)
                      if p.cell and p.cell[0] == label.cell[0] and p.cell[1] > label.cell[1] and p.text.strip()}
             lines = [p for p in self.layout.in_table(label.table) if p.cell in cells and p.text.strip()]
-        else:
-            start = self.paragraphs.index(label)
-            lines = [p for p in self.paragraphs[start:] if AUTHORITY_LIKE.match(p.text.strip())][:1]
-            if lines:
-                after = [p for p in self._after(lines[0], same_cell=False) if p.text.strip()]
-                lines += after[:3]
+            self.signature_block(lines, label)
+            return
+        above = self._signature_table_above(label)
+        if above is not None:
+            paragraphs = [p for p in self.layout.in_table(above) if p.text.strip()]
+            cells = list(dict.fromkeys(p.cell for p in paragraphs))
+            blocks = [[p for p in paragraphs if p.cell == cell] for cell in cells]
+            for block in blocks:
+                self.signature_block(block, label)
+            if len(blocks) == 1:
+                self.add("Quyền hạn, chức vụ người ký", 'ngang hàng với "Nơi nhận:" (văn bản một người ký)',
+                         'khối chữ ký ở trên, "Nơi nhận:" ở dưới', where(blocks[0][0]))
+            return
+        start = self.paragraphs.index(label)
+        lines = [p for p in self.paragraphs[start:] if AUTHORITY_LIKE.match(p.text.strip())][:1]
+        if lines:
+            after = [p for p in self._after(lines[0], same_cell=False) if p.text.strip()]
+            lines += after[:3]
+        self.signature_block(lines, label)
+
+    def signature_block(self, lines: list[Paragraph], label: Paragraph) -> None:
+        """One signer: quyền hạn and chức vụ lines (upper case, bold, centred), then the name."""
         if len(lines) < 2:
             self.add("Chữ ký", "khối chữ ký bên phải Nơi nhận: quyền hạn, chức vụ và họ tên người ký",
-                     "không có", where(label))
+                     "không có", where(lines[0] if lines else label))
             return
         authority, name = lines[0], lines[-1]
         element = "Quyền hạn, chức vụ người ký"
@@ -462,7 +520,8 @@ class _Checker:
         if AUTHORITY_LIKE.match(text) and not AUTHORITY.match(text):
             self.add(element, 'viết tắt quyền hạn "TM.", "KT.", "TL.", "TUQ." hoặc "Q." rồi dấu cách',
                      f'"{_short(text)}"', where(authority))
-        if authority.table is not None and authority.cell and label.cell and authority.cell[0] != label.cell[0]:
+        if (authority.table is not None and authority.table == label.table and authority.cell and label.cell
+                and authority.cell[0] != label.cell[0]):
             self.add(element, 'ngang hàng với "Nơi nhận:"', "ở dòng khác", where(authority))
         element = "Họ tên người ký"
         self.size(name, element, 13, 14)
@@ -583,6 +642,31 @@ class _Checker:
             self.size(note, "Dòng kèm theo của phụ lục", 13, 14)
             self.style(note, "Dòng kèm theo của phụ lục", bold=False, italic=True)
             self.align(note, "Dòng kèm theo của phụ lục", "center")
+
+
+def _sub_heading_core(text: str) -> str:
+    """A Nơi nhận line without a leading dash and without item punctuation after its ":"."""
+    return re.sub(r"^[-–]\s*", "", text.strip()).rstrip(" ;.")
+
+
+def _is_storage(text: str) -> bool:
+    return bool(re.match(r"^[-–]?\s*Lưu\s*:", text.strip()))
+
+
+def _is_sub_heading(text: str) -> bool:
+    """A Nơi nhận sub-heading ("Gửi bản điện tử:"), even one given an item's dash or punctuation ("- …:;")."""
+    core = _sub_heading_core(text)
+    return core.endswith(":") and len(core) > 1 and not _is_storage(core) and _plain(core) != "noi nhan:"
+
+
+def _trailing(items: list[Paragraph], predicate) -> list[Paragraph]:
+    """The last items that all satisfy ``predicate``, in order."""
+    out: list[Paragraph] = []
+    for item in reversed(items):
+        if not predicate(item):
+            break
+        out.insert(0, item)
+    return out
 
 
 def _leading(items: list[Paragraph], predicate) -> Iterable[Paragraph]:

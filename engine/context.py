@@ -33,7 +33,7 @@ from engine.render.messages import jinja_message
 from engine.render.runs import styled
 from engine.spec import models
 from engine.spec.loader import LoadedSpec, dotted_path
-from engine.trust.images import checked_png
+from engine.trust.images import ROLES, checked_image
 from engine.trust.limits import current_limits
 from engine.vn.dates import BLANK, place_and_date
 from engine.vn.numbers import roman, two_digits
@@ -50,12 +50,28 @@ BLANK_NUMBER = BLANK
 class SignatureImage:
     """A signature picture to place between the chức vụ and the name (made into a drawing at render).
 
-    It holds the checked bytes of the PNG, never a path or a file: the template sees only the
-    drawing the render layer makes of it.
+    It holds the checked bytes of the image (PNG or JPEG), never a path or a file: the template sees
+    only the drawing the render layer makes of it. ``seal``: the agency's seal drawn over the left
+    third of the signature (Nghị định 30, Phụ lục I, II.8.a), if the spec gives one.
     """
+
+    png: bytes  # the image's bytes (a PNG, or a JPEG for a scanned signature)
+    name: str
+    width_mm: float = 40.0
+    seal: SealImage | None = None
+
+
+@dataclass(frozen=True)
+class SealImage:
+    """A seal picture (a PNG with transparency) at its true size, laid over the signature it goes with."""
 
     png: bytes
     name: str
+    width_mm: float = 36.0
+
+
+SIGNATURE_WIDTH_MM = 40.0  # a signature as printed: about the width of the name under it
+SEAL_WIDTH_MM = 36.0  # a common diameter of an office's round seal (unverified; give the seal's own with 'rong')
 
 
 def build_context(loaded: LoadedSpec, data: dict[str, Any], *, unavailable: frozenset[str] = frozenset()
@@ -77,7 +93,8 @@ def build_context(loaded: LoadedSpec, data: dict[str, Any], *, unavailable: froz
         "ngay": spec.date,
         "dia_danh_ngay": place_and_date(spec.dia_danh, spec.date),
         "co_quan_chu_quan": upper_vi(spec.co_quan_chu_quan) if spec.co_quan_chu_quan else "",
-        "co_quan_ban_hanh": upper_vi(spec.co_quan_ban_hanh.ten) if spec.co_quan_ban_hanh else "",
+        "co_quan_ban_hanh": agencies_line(spec),
+        "cac_co_quan": [upper_vi(agency.ten) for agency in spec.agencies],
     }
     wrong: list[Problem] = []
     expr = Expressions(loaded, {**data, "van_ban": dict(van_ban)}, wrong, unavailable)
@@ -97,11 +114,15 @@ def build_context(loaded: LoadedSpec, data: dict[str, Any], *, unavailable: froz
     van_ban["can_cu"] = [styled(c) for c in closing_list([expr.text(c, ("can_cu", i))
                                                           for i, c in enumerate(spec.can_cu)])]
     van_ban["noi_dung"] = _bounded_paragraphs(_blocks(spec.noi_dung, ("noi_dung",), expr, parent_number=""), loaded)
-    van_ban["noi_nhan"] = [styled(line) for line in noi_nhan_lines(
-        [expr.text(r, ("noi_nhan", "cac_noi", i)) for i, r in enumerate(spec.noi_nhan.cac_noi)],
-        spec.noi_nhan.luu,
-    )]
-    van_ban["nguoi_ky"] = signer(spec.nguoi_ky, loaded)
+    van_ban["noi_nhan"] = [styled(line) for line in noi_nhan_lines(_recipients(spec.noi_nhan.cac_noi, expr),
+                                                                    spec.noi_nhan.luu)]
+    signers = [signer(one, loaded, path=("nguoi_ky", i) if isinstance(spec.nguoi_ky, list) else ("nguoi_ky",),
+                      lead=spec.co_quan_ban_hanh)
+               for i, one in enumerate(spec.signers)]
+    van_ban["nguoi_ky"] = signers[0]  # the one signer of most documents (and the first of several)
+    van_ban["cac_nguoi_ky"] = signers
+    van_ban["nhieu_nguoi_ky"] = len(signers) > 1
+    van_ban["hang_ky"] = signature_rows(signers)
     try:
         van_ban["dinh_kem"] = expr.notes.finish(expr)  # pictures, charts and footnotes: parts of the package
     except SpecError as error:
@@ -161,29 +182,100 @@ def dash_list(items: list[str]) -> list[str]:
     return ["- " + re.sub(r"^[-–]\s*", "", i) for i in closing_list(items)]
 
 
-def noi_nhan_lines(recipients: list[str], storage_units: list[str]) -> list[str]:
-    """Nơi nhận items "- X;" ending with "- Lưu: VT, <units>." (Nghị định 30, II.9.d)."""
-    luu = "Lưu: " + ", ".join(["VT", *storage_units])
-    return dash_list([*recipients, luu])
+def noi_nhan_lines(recipients: list[str | tuple[str, list[str]]], storage_units: list[str]) -> list[str]:
+    """Nơi nhận lines "- X;" ending with "- Lưu: VT, <units>." (Nghị định 30, II.9.d).
+
+    A sub-heading (given as ``(heading, items)``, e.g. "Gửi bản điện tử") is its own line ending ":", with no dash
+    and none of the items' punctuation; its items follow it, each "- X;" like any other. The "." goes on the very
+    last line, the "Lưu" line, after every group.
+    """
+    lines: list[tuple[bool, str]] = []  # (is a sub-heading, text)
+    for recipient in recipients:
+        if isinstance(recipient, tuple):
+            heading, items = recipient
+            lines.append((True, heading))
+            lines.extend((False, item) for item in items)
+        else:
+            lines.append((False, recipient))
+    lines.append((False, "Lưu: " + ", ".join(["VT", *storage_units])))
+    items = iter(dash_list([text for heading, text in lines if not heading]))
+    return [_sub_heading(text) if heading else next(items) for heading, text in lines]
 
 
-def signer(nguoi_ky: models.NguoiKy, loaded: LoadedSpec) -> dict[str, Any]:
-    """The signature block: quyền hạn line, chức vụ, optional signature image and name."""
+def _sub_heading(text: str) -> str:
+    """A Nơi nhận sub-heading as printed: no dash, no item punctuation, one ":" at the end."""
+    return re.sub(r"^[-–]\s*", "", text).rstrip().rstrip(";.,: \t") + ":"
+
+
+def _recipients(items: list[Any], expr: Expressions) -> list[str | tuple[str, list[str]]]:
+    """The spec's Nơi nhận items with their expressions evaluated: text, or (sub-heading, its items)."""
+    out: list[str | tuple[str, list[str]]] = []
+    for i, item in enumerate(items):
+        if isinstance(item, models.NhomNoiNhan):
+            here = ("noi_nhan", "cac_noi", i)
+            out.append((expr.text(item.tieu_de, here),
+                        [expr.text(r, (*here, j)) for j, r in enumerate(item.cac_noi)]))
+        else:
+            out.append(expr.text(item, ("noi_nhan", "cac_noi", i)))
+    return out
+
+
+def agencies_line(spec: models.Spec) -> str:
+    """The issuing body's name as printed in the header; a joint document's bodies one under another.
+
+    Each name keeps its own line breaks; the names of a joint document are joined by " - " at the end of
+    each body's last line, the form of the one-line "BỘ TÀI CHÍNH - BỘ NỘI VỤ" (a no-break space before the
+    dash, so that a line that wraps never leaves the dash alone).
+    """
+    return "\u00a0-\n".join(upper_vi(agency.ten) for agency in spec.agencies)
+
+
+def signature_rows(signers: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Several signature blocks two to a row: the first of each pair on the right, the next on the left.
+
+    The first signer (the issuing body's) stands where a single signer stands, on the right; a last one
+    alone keeps to the right. Nghị định 30 gives no layout for several signers: this is the layout of
+    joint documents, the lead body on the right (docs/spec.md, "Nhiều người ký").
+    """
+    return [{"phai": signers[i], "trai": signers[i + 1] if i + 1 < len(signers) else None}
+            for i in range(0, len(signers), 2)]
+
+
+def signer(nguoi_ky: models.NguoiKy, loaded: LoadedSpec, *, path: tuple[Any, ...] = ("nguoi_ky",),
+           lead: models.CoQuan | None = None) -> dict[str, Any]:
+    """The signature block: quyền hạn line, chức vụ, optional signature (and seal) image and name."""
     authority = f"{nguoi_ky.quyen_han} {upper_vi(nguoi_ky.thay)}" if nguoi_ky.quyen_han else ""
     image = None
     if nguoi_ky.chu_ky:
-        where = loaded.source.location(("nguoi_ky", "chu_ky"), field="nguoi_ky.chu_ky")
-        if not nguoi_ky.chu_ky.lower().endswith(".png"):
-            raise SpecError(Problem("SPEC_VALUE", f"ảnh chữ ký '{nguoi_ky.chu_ky[:120]}' phải là tệp PNG", where,
-                                    hint="Lưu ảnh chữ ký dạng PNG nền trong suốt."))
-        file = loaded.access.read(nguoi_ky.chu_ky, where=where, role="anh")
-        image = SignatureImage(checked_png(file.data, where), file.name)
+        seal = None
+        if nguoi_ky.dau:
+            data, name = _image(nguoi_ky.dau, loaded, (*path, "dau"), role="dau")
+            seal = SealImage(data, name, nguoi_ky.dau.rong or SEAL_WIDTH_MM)
+        data, name = _image(nguoi_ky.chu_ky, loaded, (*path, "chu_ky"), role="chu_ky")
+        image = SignatureImage(data, name, nguoi_ky.chu_ky.rong or SIGNATURE_WIDTH_MM, seal)
+    agency = nguoi_ky.co_quan or lead
     return {
         "quyen_han": authority,
         "chuc_vu": upper_vi(nguoi_ky.chuc_vu) if nguoi_ky.chuc_vu else "",
         "ho_ten": nguoi_ky.ho_ten,
         "chu_ky": image,
+        "co_quan": upper_vi(agency.ten) if agency else "",
     }
+
+
+_IMAGE_SUFFIXES = {"chu_ky": (".png", ".jpg", ".jpeg"), "dau": (".png",)}
+
+
+def _image(image: models.AnhKy, loaded: LoadedSpec, path: tuple[Any, ...], *, role: str) -> tuple[bytes, str]:
+    """The checked bytes of a signature or seal image the spec names, read through engine.trust."""
+    where = loaded.source.location((*path, "tep"), field=dotted_path(path))
+    what = ROLES[role]
+    if not image.tep.lower().endswith(_IMAGE_SUFFIXES[role]):
+        kinds = "tệp PNG" if role == "dau" else "tệp PNG hoặc JPEG"
+        raise SpecError(Problem("SPEC_VALUE", f"{what} '{image.tep[:120]}' phải là {kinds}", where,
+                                hint="Lưu ảnh dạng PNG nền trong suốt (Nghị định 30, Phụ lục I, II.7.d và II.8.a)."))
+    file = loaded.access.read(image.tep, where=where, role="anh")
+    return checked_image(file.data, where, role=role).data, file.name
 
 
 # ----- body -----------------------------------------------------------------------------
@@ -380,6 +472,5 @@ class Expressions:
         return (f"biểu thức dùng giá trị không có ({raw})", "Kiểm tra tên dữ liệu và tên trường.")
 
 
-__all__ = ["build_context", "heading_number", "period_names", "Expressions", "SignatureImage", "number_line",
-           "closing_list", "dash_list",
-           "noi_nhan_lines"]
+__all__ = ["build_context", "heading_number", "period_names", "Expressions", "SignatureImage", "SealImage",
+           "number_line", "closing_list", "dash_list", "noi_nhan_lines", "agencies_line", "signature_rows"]

@@ -176,6 +176,7 @@ ERROR_CODES: dict[str, str] = {
     "TEMPLATE_OUTPUT": "kết quả điền mẫu không phải XML hợp lệ",
     "TEMPLATE_FILTER": "mẫu dùng một bộ lọc không có (gõ sai tên bộ lọc)",
     "TEMPLATE_REPAIRED": "(lưu ý, không phải lỗi) thẻ bị Word tách thành nhiều run đã được nối lại",
+    "TEMPLATE_SIGNERS": "mẫu chỉ in một người ký mà đặc tả có nhiều người ký",
     "TEMPLATE_KINDS": "một mục trong templates/kinds.yaml sai (thiếu mau, sai kiểu, mẫu không có)",
     "OUTPUT_EXISTS": "tệp kết quả đã có",
     "OUTPUT_PATH": "không ghi được vào đường dẫn kết quả",

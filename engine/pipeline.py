@@ -22,7 +22,7 @@ from engine.errors import Location, OutputError, Problem, SpecError
 from engine.kinds import KINDS, TEMPLATES_DIR
 from engine.output import check_destination, write_atomic
 from engine.provenance import DocumentProperties, Input, Provenance
-from engine.render.docx import APPENDIX_CONTEXT, CompiledTemplate, load_joined_template
+from engine.render.docx import APPENDIX_CONTEXT, CompiledTemplate, load_joined_template, load_template
 from engine.render.environment import sandbox_budget
 from engine.render.tables import TableMarkup
 from engine.scoring.stage import Scored, score_spec
@@ -189,6 +189,9 @@ def lint_prepared(prepared: Prepared) -> tuple[str, ...]:
     names = {**prepared.data, **{name: result.view for name, result in prepared.scored.items()}}
     paths = [prepared.template_path, *(part.template for part in prepared.appendices)]
     notices, problems = check_templates(dict.fromkeys(paths), names)
+    if not problems:
+        signers = load_template(prepared.template_path).signers_problem(prepared.context)
+        problems += [signers] if signers is not None else []
     if problems:
         raise TemplateError(problems)
     return tuple(notices)

@@ -87,6 +87,7 @@ class _Builder:
         self.comments: dict[Path_, str] = {}
         self.files: dict[str, bytes] = {}
         self.index_frameworks, self.criteria_frameworks = _frameworks(frameworks)
+        self.co_abbreviations: list[str] = []  # a joint document's other bodies' abbreviations, from its ký hiệu
 
     # -- the document's own fields ---------------------------------------------------------------------------
 
@@ -128,10 +129,14 @@ class _Builder:
         if parts.bases:
             spec["can_cu"] = parts.bases
         spec["noi_dung"] = [block.as_spec() for block in read_blocks(parts.body)]
-        spec["noi_nhan"] = {"cac_noi": parts.distribution, "luu": parts.storage or []}
+        spec["noi_nhan"] = {"cac_noi": [{"tieu_de": item[0], "cac_noi": item[1]} if isinstance(item, tuple) else item
+                                        for item in parts.distribution], "luu": parts.storage or []}
+        for index, item in enumerate(parts.distribution):
+            if isinstance(item, tuple) and not item[1]:
+                self.comments[("noi_nhan", "cac_noi", index)] = "nhóm không có nơi nào dưới dòng tiêu đề: điền vào"
         if parts.storage is None:
             self.comments[("noi_nhan",)] = "văn bản không có dòng 'Lưu: VT, …'; chương trình luôn in 'Lưu: VT'"
-        spec["nguoi_ky"] = self._signer()
+        spec["nguoi_ky"] = self._signers()
         return spec
 
     def _kind_from_symbol(self) -> str | None:
@@ -151,6 +156,15 @@ class _Builder:
             agency["viet_tat"] = ""
             return
         pieces = symbol.split("-")
+        bodies = len(self.parts.co_agencies)
+        # A joint document's ký hiệu names every body, the lead first: BC-UBND-MTTQ, UBND-MTTQ-VP.
+        if bodies and abbreviation and len(pieces) == 2 + bodies and pieces[0] == abbreviation:
+            agency["viet_tat"], self.co_abbreviations = pieces[1], pieces[2:]
+            return
+        if bodies and abbreviation is None and len(pieces) == 2 + bodies:
+            agency["viet_tat"], self.co_abbreviations = pieces[0], pieces[1:-1]
+            spec["don_vi_soan_thao"] = pieces[-1]
+            return
         if abbreviation and len(pieces) >= 2 and pieces[0] == abbreviation:
             agency["viet_tat"] = "-".join(pieces[1:])
         elif abbreviation is None and len(pieces) == 2:
@@ -160,11 +174,29 @@ class _Builder:
             spec["ky_hieu"] = symbol
             agency["viet_tat"] = pieces[-1] if len(pieces) > 1 else pieces[0]
 
-    def _signer(self) -> dict[str, Any]:
-        signer = self.parts.signer
+    def _signers(self) -> dict[str, Any] | list[dict[str, Any]]:
+        """One signer as a mapping; several as a list, the others with the bodies the header names after the first."""
+        signers = self.parts.signers
+        if len(signers) <= 1:
+            return self._signer(self.parts.signer, ("nguoi_ky",))
+        out = [self._signer(signer, ("nguoi_ky", index)) for index, signer in enumerate(signers)]
+        bodies = self.parts.co_agencies
+        if bodies and len(bodies) == len(signers) - 1:
+            abbreviations = self.co_abbreviations or [""] * len(bodies)
+            for index, (body, abbreviation) in enumerate(zip(bodies, abbreviations, strict=True), start=1):
+                co_quan = {"ten": body if len(body) > 1 else body[0], "viet_tat": abbreviation}
+                out[index] = {"co_quan": co_quan, **out[index]}
+                if not abbreviation:
+                    self.comments[("nguoi_ky", index)] = "ghi viet_tat của cơ quan phối hợp (để lập ký hiệu)"
+        elif bodies:
+            self.notes.append(f"đầu văn bản có {len(bodies) + 1} cơ quan nhưng có {len(signers)} khối chữ ký: ghi "
+                              "'co_quan' của từng người ký cơ quan phối hợp")
+        return out
+
+    def _signer(self, signer: Any, path: Path_) -> dict[str, Any]:
         out: dict[str, Any] = {}
         if signer is None:
-            self.comments[("nguoi_ky",)] = "không thấy khối chữ ký: điền chức vụ và họ tên người ký"
+            self.comments[path] = "không thấy khối chữ ký: điền chức vụ và họ tên người ký"
             return {"chuc_vu": "", "ho_ten": ""}
         if signer.authority:
             out["quyen_han"] = signer.authority
@@ -173,7 +205,7 @@ class _Builder:
             out["chuc_vu"] = signer.title or ""
         out["ho_ten"] = signer.name or ""
         if not signer.name:
-            self.comments[("nguoi_ky",)] = "không thấy họ tên người ký (dòng cuối khối chữ ký): điền vào"
+            self.comments[path] = "không thấy họ tên người ký (dòng cuối khối chữ ký): điền vào"
         return out
 
     # -- phụ lục and tables ------------------------------------------------------------------------------------

@@ -5,7 +5,8 @@ table cell); this module reads it the way a văn thư reads a page, not the way 
 so a document typed in Word is read too: the header in a borderless table, in tabs or in plain lines;
 the number line "Số: 205/BC-UBND" (or a draft's "Số:      /BC-UBND"); the italic "Tủa Chùa, ngày …"
 line; the tên loại and trích yếu in bold; "Kính gửi:"; italic "Căn cứ …" lines; the body up to "Nơi
-nhận:"; the Nơi nhận list and the signature block side by side (a table, tabs) or one under the other;
+nhận:"; the Nơi nhận list (with its sub-headings, "Gửi bản điện tử:") and the signature block side by side
+(a table, tabs) or one under the other, or several signature blocks in a table above Nơi nhận;
 and each phụ lục with its title, its "(Kèm theo …)" line, its lead lines, its table and the notes
 under it. Nothing here decides what a paragraph *means* in the spec (engine.recover.body does that);
 nothing here touches XML.
@@ -125,9 +126,12 @@ class Parts:
     bases: list[str] = field(default_factory=list)
     body: list[Line] = field(default_factory=list)
     body_tables: list[Grid] = field(default_factory=list)
-    distribution: list[str] = field(default_factory=list)
+    # Nơi nhận: items, and sub-headings ("Gửi bản điện tử") with the items under them
+    distribution: list[str | tuple[str, list[str]]] = field(default_factory=list)
     storage: list[str] | None = None  # units after VT on the "Lưu:" line; None: no such line
-    signer: Signer | None = None
+    signer: Signer | None = None  # the first (or only) signer
+    signers: list[Signer] = field(default_factory=list)  # every signature block, the issuing body's first
+    co_agencies: list[list[str]] = field(default_factory=list)  # a joint document's other bodies, as printed
     appendices: list[Appendix] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)  # what could not be read, in words for the clerk
 
@@ -409,6 +413,16 @@ class _Reader:
             parent = [t for t, _ in texts[:bold_from]]
             parts.parent_agency = parent
             parts.agency = [t for t, _ in texts[bold_from:]]
+        # A joint document's bodies one under another, each but the last ending " -" (engine.context.agencies_line).
+        bodies: list[list[str]] = [[]]
+        for text in parts.agency:
+            if re.search(r"\s[-–]$", text):
+                bodies[-1].append(text[:-1].rstrip())
+                bodies.append([])
+            else:
+                bodies[-1].append(text)
+        if len(bodies) > 1 and all(bodies):
+            parts.agency, parts.co_agencies = bodies[0], bodies[1:]
 
     # -- title ----------------------------------------------------------------------------------------------
 
@@ -532,12 +546,38 @@ class _Reader:
     def _is_closing_table(self, table: Table) -> bool:
         texts = [_fold(p.text) for key, ps in self.cells.items() if key[0] == table.number for p in ps]
         return any(re.match(r"^nơi\s*nhận", t, re.IGNORECASE) for t in texts) or any(
-            _AUTHORITY.match(t) and t.isupper() for t in texts[:3] + texts[-12:])
+            _AUTHORITY.match(t) and t.isupper() for t in texts[:3] + texts[-12:]) or self._signers_above_list(table)
+
+    def _signers_above_list(self, table: Table) -> bool:
+        """A borderless table of signature blocks (upper-case lines, then a name) right above "Nơi nhận:"."""
+        if table.borders not in ("không", ""):
+            return False
+        index = self.flow.index(table)
+        following = next((b for b in self.flow[index + 1:] if not isinstance(b, Paragraph) or _fold(b.text)), None)
+        if not isinstance(following, Paragraph) or not re.match(r"^nơi\s*nhận", _fold(following.text), re.IGNORECASE):
+            return False
+        blocks = self._cell_blocks(table)
+        return bool(blocks) and all(_looks_like_a_signer(block) for block in blocks)
+
+    def _cell_blocks(self, table: Table) -> list[list[Line]]:
+        """The text of each cell of a table, row by row and, in a row, right to left: the order of its signers."""
+        blocks: list[list[Line]] = []
+        for row_number, row in enumerate(table.rows, start=1):
+            for span in sorted(row, key=lambda s: -s.column):
+                if span.merge == "continue":
+                    continue
+                lines = [line for paragraph in self.cells.get((table.number, row_number, span.column), [])
+                         for line in _split_lines(paragraph)]
+                if any(_fold(line.text) for line in lines):
+                    blocks.append(lines)
+        return blocks
 
     # -- Nơi nhận and the signature ------------------------------------------------------------------------
 
     def read_closing(self, position: int) -> int:
         lines: list[Line] = []
+        blocks: list[list[Line]] = []  # signature blocks of a table above Nơi nhận (several signers)
+        pictures = 0  # signature and seal images
         while position < len(self.flow):
             block = self.flow[position]
             if isinstance(block, Table):
@@ -545,7 +585,11 @@ class _Reader:
                     break
                 if not self._is_closing_table(block):
                     break
-                lines.extend(self.table_lines(block))
+                if self._signers_above_list(block):
+                    blocks.extend(self._cell_blocks(block))
+                else:
+                    lines.extend(self.table_lines(block))
+                pictures += sum(p.shapes for key, ps in self.cells.items() if key[0] == block.number for p in ps)
                 position += 1
                 continue
             text = _fold(block.text)
@@ -555,13 +599,22 @@ class _Reader:
                 break
             lines.extend(_split_lines(block) if text else [Line("", alignment=block.alignment,
                                                                   paragraph=block.number)])
+            pictures += block.shapes
             position += 1
             if text == "" and block.section > 1:
                 break
-        self.closing_lines(lines)
+        self.closing_lines(lines, blocks)
+        if pictures:
+            self.parts.notes.append(f"phần ký có {pictures} ảnh (chữ ký, dấu): chương trình không lấy lại ảnh; ghi "
+                                    "'chu_ky' và 'dau' của người ký nếu văn bản mới cũng in ảnh")
         return position
 
-    def closing_lines(self, lines: list[Line]) -> None:
+    def closing_lines(self, lines: list[Line], blocks: list[list[Line]] | None = None) -> None:
+        """Nơi nhận (its items, sub-headings, the "Lưu" line) and the signers, from the closing's lines.
+
+        ``blocks``: the signature blocks of a table of several signers, each read on its own; without them the
+        signer is what is not the Nơi nhận list.
+        """
         parts = self.parts
         distribution: list[str] = []
         signature: list[Line] = []
@@ -571,7 +624,8 @@ class _Reader:
             if re.match(r"^nơi\s*nhận\s*:?$", text, re.IGNORECASE):
                 in_list = True
                 continue
-            if line.side == "trai" or (line.side == "" and in_list and re.match(r"^[-–+•]", text)):
+            if line.side == "trai" or (line.side == "" and in_list and (re.match(r"^[-–+•]", text)
+                                                                       or _is_sub_heading(text))):
                 if text:
                     distribution.append(text)
                 continue
@@ -580,19 +634,28 @@ class _Reader:
                 continue
             signature.append(line)
         storage: list[str] | None = None
-        items: list[str] = []
-        for item in distribution:
-            item = _strip_item(item)
+        items: list[str | tuple[str, list[str]]] = []
+        group: tuple[str, list[str]] | None = None
+        for raw in distribution:
+            if _is_sub_heading(raw):
+                group = (_strip_item(raw).rstrip(":").rstrip(), [])
+                items.append(group)
+                continue
+            item = _strip_item(raw)
             lưu = re.match(r"^Lưu\s*:?\s*(.*)$", item, re.IGNORECASE)
             if lưu:
                 units = [u.strip() for u in re.split(r"[,;]", lưu[1]) if u.strip()]
                 storage = [u for u in units if u.upper() != "VT"]
                 continue
-            items.append(item)
+            if group is not None:
+                group[1].append(item)
+            else:
+                items.append(item)
         parts.distribution = items
         parts.storage = storage
-        parts.signer = _signer(signature)
-
+        signers = [_signer(block) for block in blocks or ()]
+        parts.signers = [s for s in signers if s is not None] or [s for s in (_signer(signature),) if s is not None]
+        parts.signer = parts.signers[0] if parts.signers else None
 
     # -- phụ lục ---------------------------------------------------------------------------------------------
 
@@ -654,6 +717,19 @@ def _lead(paragraph: Paragraph) -> tuple[str, str]:
         else:
             label.append(run.text)
     return _fold("".join(label)), _fold("".join(value))
+
+
+def _is_sub_heading(text: str) -> bool:
+    """A Nơi nhận sub-heading ("Gửi bản điện tử:"): no dash, ends with ":" (a "Lưu:" line is an item)."""
+    text = _fold(text)
+    return (text.endswith(":") and len(text) > 1 and not re.match(r"^[-–+•]", text)
+            and not re.match(r"^(lưu|nơi\s*nhận)\s*:", text, re.IGNORECASE))
+
+
+def _looks_like_a_signer(lines: list[Line]) -> bool:
+    """A signature block: upper-case lines (quyền hạn, chức vụ) and, last, a name that is not upper case."""
+    texts = [_fold(line.text) for line in lines if _fold(line.text)]
+    return len(texts) >= 2 and not texts[-1].isupper() and all(t.isupper() for t in texts[:-1])
 
 
 def _strip_end(text: str) -> str:

@@ -46,6 +46,7 @@ LANDSCAPE_TEXT_WIDTH_CM = 25.2
 
 HEADER_COLUMNS_CM = (6.0, 10.5)  # agency | Quốc hiệu; both rows share the grid
 SIGNATURE_COLUMNS_CM = (7.5, 9.0)  # Nơi nhận | signer
+SEVERAL_SIGNERS_COLUMNS_CM = (8.25, 8.25)  # two signature blocks a row (a joint document)
 CELL_MARGIN_CM = 0.19  # Word's default left/right cell padding
 
 BODY_INDENT = Cm(1.27)
@@ -241,30 +242,70 @@ def body_block(doc) -> None:
     control(doc, "{%p endfor %}")
 
 
+def signer_paragraphs(cell, signer: str) -> None:
+    """One signature block, centred: quyền hạn and chức vụ (14 pt bold), the signature (or room for it), the name."""
+    control(cell, f"{{%p if {signer}.quyen_han %}}")
+    para(cell, f"{{{{ {signer}.quyen_han }}}}", font=Font(14, bold=True))
+    control(cell, "{%p endif %}")
+    control(cell, f"{{%p if {signer}.chuc_vu %}}")
+    para(cell, f"{{{{ {signer}.chuc_vu }}}}", font=Font(14, bold=True))
+    control(cell, "{%p endif %}")
+    control(cell, f"{{%p if {signer}.chu_ky %}}")
+    para(cell, f"{{{{ {signer}.chu_ky }}}}", font=Font(14))
+    control(cell, "{%p else %}")
+    for _ in range(4):  # room for the handwritten signature and seal
+        para(cell, "", font=Font(14))
+    control(cell, "{%p endif %}")
+    para(cell, f"{{{{ {signer}.ho_ten }}}}", font=Font(14, bold=True))
+
+
+def noi_nhan_paragraphs(container, *, together: bool = False) -> None:
+    """"Nơi nhận:" (12 pt bold italic) and its lines (11 pt): items "- X;", sub-headings "Gửi bản điện tử:".
+
+    ``together``: the list is kept on one page (each line kept with the next), for a list in the body's flow.
+    """
+    left = WD_ALIGN_PARAGRAPH.LEFT
+    label = para(container, "Nơi nhận:", font=Font(12, bold=True, italic=True), align=left)
+    control(container, "{%p for x in van_ban.noi_nhan %}")
+    line = para(container, "{{ x }}", font=Font(11), align=left)
+    control(container, "{%p endfor %}")
+    if together:
+        label.paragraph_format.keep_with_next = line.paragraph_format.keep_with_next = True
+
+
 def signature_block(doc) -> None:
-    """Nơi nhận (left, 12 pt bold italic, items 11 pt) beside the signer (right)."""
+    """The closing: Nơi nhận (left) beside one signer (right); several signers two to a row, Nơi nhận below.
+
+    Nghị định 30 puts "Nơi nhận:" level with the signer's quyền hạn line; with several signers (a joint
+    document) the left column holds a signature block too, so Nơi nhận goes under the blocks, flush left.
+    """
     para(doc, "", font=Font(14), before=Pt(6))
+    control(doc, "{%p if van_ban.nhieu_nguoi_ky %}")
+    several_signers_block(doc)
+    control(doc, "{%p else %}")
     table = borderless_table(doc, SIGNATURE_COLUMNS_CM, rows=1)
     recipients, signer = table.rows[0].cells
-    left = WD_ALIGN_PARAGRAPH.LEFT
-    para(recipients, "Nơi nhận:", font=Font(12, bold=True, italic=True), align=left)
-    control(recipients, "{%p for x in van_ban.noi_nhan %}")
-    para(recipients, "{{ x }}", font=Font(11), align=left)
-    control(recipients, "{%p endfor %}")
+    noi_nhan_paragraphs(recipients)
+    signer_paragraphs(signer, "van_ban.nguoi_ky")
+    control(doc, "{%p endif %}")
 
-    control(signer, "{%p if van_ban.nguoi_ky.quyen_han %}")
-    para(signer, "{{ van_ban.nguoi_ky.quyen_han }}", font=Font(14, bold=True))
-    control(signer, "{%p endif %}")
-    control(signer, "{%p if van_ban.nguoi_ky.chuc_vu %}")
-    para(signer, "{{ van_ban.nguoi_ky.chuc_vu }}", font=Font(14, bold=True))
-    control(signer, "{%p endif %}")
-    control(signer, "{%p if van_ban.nguoi_ky.chu_ky %}")
-    para(signer, "{{ van_ban.nguoi_ky.chu_ky }}", font=Font(14))
-    control(signer, "{%p else %}")
-    for _ in range(4):  # room for the handwritten signature and seal
-        para(signer, "", font=Font(14))
-    control(signer, "{%p endif %}")
-    para(signer, "{{ van_ban.nguoi_ky.ho_ten }}", font=Font(14, bold=True))
+
+def several_signers_block(doc) -> None:
+    """Signature blocks two to a row (van_ban.hang_ky: the first of a pair on the right), then Nơi nhận."""
+    table = borderless_table(doc, SEVERAL_SIGNERS_COLUMNS_CM, rows=3)
+    opening, blocks, closing = table.rows
+    control(opening.cells[0], "{%tr for hang in van_ban.hang_ky %}")
+    control(opening.cells[1], "")  # every cell holds a paragraph, or Word calls the template damaged
+    no_split = OxmlElement("w:cantSplit")  # a block is never cut across two pages
+    blocks._tr.get_or_add_trPr().append(no_split)
+    for cell, side in zip(blocks.cells, ("trai", "phai"), strict=True):
+        control(cell, f"{{%p if hang.{side} %}}")
+        signer_paragraphs(cell, f"hang.{side}")
+        control(cell, "{%p endif %}")
+        para(cell, "", font=Font(6))  # a little room under each row of blocks
+    control(closing.cells[0], "{%tr endfor %}")
+    control(closing.cells[1], "")
+    noi_nhan_paragraphs(doc, together=True)
 
 
 def page_numbers(section) -> None:

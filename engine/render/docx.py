@@ -29,6 +29,7 @@ import contextvars
 import gc
 import io
 import re
+import struct
 import threading
 import zipfile
 from collections import OrderedDict
@@ -39,12 +40,13 @@ from typing import Any
 
 import jinja2
 from docx import Document
+from docx.image.exceptions import UnrecognizedImageError
 from docx.shared import Mm
-from docxtpl import DocxTemplate, InlineImage
+from docxtpl import DocxTemplate
 from lxml import etree
 
 from engine.context import SignatureImage
-from engine.errors import EngineError, LimitError, Location, Problem, TemplateError
+from engine.errors import EngineError, LimitError, Location, Problem, SpecError, TemplateError
 from engine.provenance import DocumentProperties
 from engine.render.blocks import AttachmentConflict, Attachments, attached_parts
 from engine.render.compose import join_documents, restore_core_properties_prefix
@@ -79,8 +81,6 @@ from engine.trust.limits import current_limits
 from engine.trust.packages import fetching_field, open_package, xml_syntax_problem
 from engine.vn.numbers import format_number
 
-SIGNATURE_WIDTH = Mm(40)
-
 # docxtpl imports docxcompose, which re-points python-docx's "cp" prefix (docxcompose #101); put it back
 # before any document is saved, or core.xml gets a foreign element.
 restore_core_properties_prefix()
@@ -97,6 +97,7 @@ class CompiledTemplate:
         self._check_tags()
         self._compiled: _Compiled | bool | None = None  # False: this template renders through docxtpl
         self.components: tuple[CompiledTemplate, ...] = ()  # of a joined template: the templates joined
+        self._several: bool | None = None  # whether it prints several signers (shows_several_signers)
         self._compile_lock = threading.Lock()
 
     @classmethod
@@ -152,12 +153,34 @@ class CompiledTemplate:
         if problems:
             raise TemplateError(problems)
 
+    @property
+    def shows_several_signers(self) -> bool:
+        """Whether the template prints every signer (``van_ban.hang_ky`` or ``van_ban.cac_nguoi_ky``), not just one."""
+        if self._several is None:
+            tags = template_tags(self.package)
+            self._several = any(name in tag.tag for tag in tags for name in SEVERAL_SIGNERS)
+        return self._several
+
+    def signers_problem(self, context: dict[str, Any]) -> Problem | None:
+        """A template that prints one signer given a document with several: the others would be lost without a word."""
+        fields = context.get("van_ban")
+        if not isinstance(fields, dict) or not fields.get("nhieu_nguoi_ky") or self.shows_several_signers:
+            return None
+        return Problem(
+            "TEMPLATE_SIGNERS", f"đặc tả có {len(fields.get('cac_nguoi_ky') or ())} người ký nhưng mẫu chỉ in một "
+            "(van_ban.nguoi_ky): các người ký khác sẽ bị mất", Location(file=self.name),
+            hint="Thêm vào mẫu khối các người ký như mẫu của chương trình ({%tr for hang in van_ban.hang_ky %} … "
+                 "hang.phai, hang.trai …, docs/templates.md), hoặc dùng mẫu của chương trình (bỏ 'mau:').")
+
     def render(self, context: dict[str, Any], properties: DocumentProperties | None = None) -> bytes:
         """Render the context into a verified, deterministic .docx package.
 
         ``properties``: what the file says about itself (title, creator, date, provenance:
         engine.render.properties); without them it states only the engine and the render's date.
         """
+        problem = self.signers_problem(context)
+        if problem is not None:
+            raise TemplateError(problem)
         properties = properties if properties is not None else default_properties()
         compiled = self._compile()
         if compiled is None or _has_images(context):
@@ -241,9 +264,10 @@ class CompiledTemplate:
         with self._package_errors():
             document = DocxTemplate(io.BytesIO(self.package))
             document.init_docx()
-        context = _resolve_images(context, document)
+        context = _resolve_images(context, _Images(document))
         with self._render_errors(), sandbox_budget():
             document.render(context, jinja_env=docx_environment(), autoescape=True)
+        _place_seals(document.docx.element.body)
         buffer = io.BytesIO()
         document.save(buffer)
         try:
@@ -352,6 +376,10 @@ class CompiledTemplate:
             hint="Sửa tên biến trong mẫu, hoặc thêm giá trị này vào đặc tả/dữ liệu.",
         )
 
+
+# What a template reads to print every signer of a document with several (engine.context: the rows of blocks,
+# or the list of signers); one that reads neither prints only van_ban.nguoi_ky, the first.
+SEVERAL_SIGNERS = ("van_ban.hang_ky", "van_ban.cac_nguoi_ky")
 
 # Template tags whose tables docxtpl's fix_tables must re-grid after rendering.
 _DYNAMIC_COLUMNS = re.compile(r"\{%-?\s*tc\b|\bcolspan\b|\{%-?\s*hm\b|\{%-?\s*vm\b")
@@ -602,28 +630,151 @@ def _holds_image(value: Any) -> bool:
 
 
 class _Drawing(EngineMarkup):
-    """A signature image as the template sees it: a drawing to print, with nothing in it to read or call.
+    """A signature image (and its seal) as the template sees it: a drawing to print, with nothing in it to read or call.
 
-    docxtpl's InlineImage carries the whole DocxTemplate (which can save files); it stays out of reach.
+    docxtpl's InlineImage carries the whole DocxTemplate (which can save files); nothing of it is in reach here:
+    the drawing's XML is made when it is printed and the template gets only that text.
     """
 
-    __slots__ = ("__image",)
+    __slots__ = ("__make",)
 
-    def __init__(self, image: InlineImage) -> None:
-        self.__image = image
+    def __init__(self, make: Any) -> None:
+        self.__make = make
 
     def __html__(self) -> str:
-        return self.__image._insert_image()
+        return self.__make()
 
 
-def _resolve_images(value: Any, document: DocxTemplate) -> Any:
+class _Images:
+    """The drawings of one render: each image added to the part being rendered (docxtpl numbers their ids)."""
+
+    def __init__(self, document: DocxTemplate) -> None:
+        self.document = document
+
+    def inline(self, data: bytes, width_mm: float, name: str) -> Any:
+        part = self.document.current_rendering_part
+        try:
+            inline = part.new_pic_inline(io.BytesIO(data), Mm(width_mm), None)
+        except (UnrecognizedImageError, ValueError, KeyError, IndexError, struct.error) as exc:
+            raise SpecError(Problem("SPEC_VALUE", f"ảnh của khối chữ ký không đọc được ({type(exc).__name__})",
+                                    Location(field="nguoi_ky"), hint="Lưu lại ảnh dạng PNG.")) from None
+        inline.docPr.set("name", name)
+        inline.docPr.set("descr", name)  # what a screen reader says of the picture
+        return inline
+
+    def signature(self, image: SignatureImage) -> str:
+        """The signature as an inline picture; its seal, if any, floating over its left third (Nghị định 30, II.8.a).
+
+        The seal floats in front of the text (the signature shows through its transparent background) and takes
+        no room, so the block's lines stay where they are with or without it. It is centred on the signature's
+        height here; across, it is placed once the document is rendered (:func:`_place_seals`), from the width
+        of the cell it ended up in.
+        """
+        signature = self.inline(image.png, image.width_mm, SIGNATURE_NAME)
+        runs = f"<w:r><w:drawing>{signature.xml}</w:drawing></w:r>"
+        if image.seal is not None:
+            seal = self.inline(image.seal.png, image.seal.width_mm, SEAL_NAME)
+            top = (int(signature.extent.cy) - int(seal.extent.cy)) // 2
+            runs = f"<w:r><w:drawing>{_anchor(seal, top)}</w:drawing></w:r>" + runs
+        return f'</w:t></w:r>{runs}<w:r><w:t xml:space="preserve">'
+
+
+SIGNATURE_NAME, SEAL_NAME = "Chữ ký", "Dấu"
+_WP = "http://schemas.openxmlformats.org/drawingml/2006/wordprocessingDrawing"
+_W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
+_DEFAULT_CELL_MARGIN = 108  # twips: Word's left and right cell padding when the table says none
+_EMU_PER_TWIP = 635
+
+
+def _anchor(inline: Any, top_emu: int) -> str:
+    """A floating picture made of an inline one, placed ``top_emu`` below the top of its paragraph.
+
+    Across, it is measured from the left of its column (a table cell's text, or the page's): both Word and
+    LibreOffice read "column" the same way, where "character" differs between them by a few millimetres.
+    """
+    extent = inline.extent
+    parts = "".join(etree.tostring(child, encoding="unicode") for child in inline
+                    if etree.QName(child).localname in ("docPr", "cNvGraphicFramePr", "graphic"))
+    return (f'<wp:anchor xmlns:wp="{_WP}" distT="0" distB="0" distL="0" distR="0" simplePos="0" '
+            f'relativeHeight="251659264" behindDoc="0" locked="0" layoutInCell="1" allowOverlap="1">'
+            f'<wp:simplePos x="0" y="0"/>'
+            f'<wp:positionH relativeFrom="column"><wp:posOffset>0</wp:posOffset></wp:positionH>'
+            f'<wp:positionV relativeFrom="paragraph"><wp:posOffset>{top_emu}</wp:posOffset></wp:positionV>'
+            f'<wp:extent cx="{int(extent.cx)}" cy="{int(extent.cy)}"/><wp:effectExtent l="0" t="0" r="0" b="0"/>'
+            f"<wp:wrapNone/>{parts}</wp:anchor>")
+
+
+def _place_seals(body: etree._Element) -> None:
+    """Put each seal across so that it covers the left third of the signature beside it.
+
+    The signature stands alone in its paragraph, so its left edge follows from the paragraph's alignment and
+    indents and the width of its column (the cell's width less its padding, or the page's text width): the
+    seal's right edge goes a third of the way into the signature.
+    """
+    for anchor in body.iter(f"{{{_WP}}}anchor"):
+        doc_pr = anchor.find(f"{{{_WP}}}docPr")
+        paragraph = next(anchor.iterancestors(f"{{{_W}}}p"), None)
+        if doc_pr is None or doc_pr.get("name") != SEAL_NAME or paragraph is None:
+            continue
+        inline = next(paragraph.iter(f"{{{_WP}}}inline"), None)
+        if inline is None:
+            continue
+        signature = int(inline.find(f"{{{_WP}}}extent").get("cx"))
+        seal = int(anchor.find(f"{{{_WP}}}extent").get("cx"))
+        width, left_indent, right_indent, alignment = _column_of(paragraph, body)
+        start = left_indent
+        if alignment == "center":
+            start = left_indent + (width - left_indent - right_indent - signature) // 2
+        elif alignment in ("right", "end"):
+            start = width - right_indent - signature
+        anchor.find(f"{{{_WP}}}positionH/{{{_WP}}}posOffset").text = str(start + signature // 3 - seal)
+
+
+def _twips(element: etree._Element | None, attribute: str, default: int = 0) -> int:
+    value = element.get(f"{{{_W}}}{attribute}") if element is not None else None
+    try:
+        return int(float(value)) if value is not None else default
+    except ValueError:
+        return default
+
+
+def _column_of(paragraph: etree._Element, body: etree._Element) -> tuple[int, int, int, str]:
+    """The width of the paragraph's column, its left and right indents (EMU), and its alignment."""
+    p_pr = paragraph.find(f"{{{_W}}}pPr")
+    indent = p_pr.find(f"{{{_W}}}ind") if p_pr is not None else None
+    jc = p_pr.find(f"{{{_W}}}jc") if p_pr is not None else None
+    alignment = jc.get(f"{{{_W}}}val") if jc is not None else "left"
+    left = _twips(indent, "left", _twips(indent, "start"))
+    right = _twips(indent, "right", _twips(indent, "end"))
+    cell = next(paragraph.iterancestors(f"{{{_W}}}tc"), None)
+    if cell is not None:
+        width = _twips(cell.find(f"{{{_W}}}tcPr/{{{_W}}}tcW"), "w")
+        table = next(cell.iterancestors(f"{{{_W}}}tbl"), None)
+        margins = [cell.find(f"{{{_W}}}tcPr/{{{_W}}}tcMar")]
+        if table is not None:
+            margins.append(table.find(f"{{{_W}}}tblPr/{{{_W}}}tblCellMar"))
+        padding = 0
+        for side, other in (("left", "start"), ("right", "end")):
+            found = next((m.find(f"{{{_W}}}{name}") for m in margins if m is not None for name in (side, other)
+                          if m.find(f"{{{_W}}}{name}") is not None), None)
+            padding += _twips(found, "w", _DEFAULT_CELL_MARGIN) if found is not None else _DEFAULT_CELL_MARGIN
+        width -= padding
+    else:
+        section = body.find(f"{{{_W}}}sectPr")
+        size = section.find(f"{{{_W}}}pgSz") if section is not None else None
+        margin = section.find(f"{{{_W}}}pgMar") if section is not None else None
+        width = _twips(size, "w") - _twips(margin, "left") - _twips(margin, "right")
+    return width * _EMU_PER_TWIP, left * _EMU_PER_TWIP, right * _EMU_PER_TWIP, alignment
+
+
+def _resolve_images(value: Any, images: _Images) -> Any:
     """Replace SignatureImage markers by drawings bound to this render."""
     if isinstance(value, SignatureImage):
-        return _Drawing(InlineImage(document, io.BytesIO(value.png), width=SIGNATURE_WIDTH))
+        return _Drawing(lambda: images.signature(value))
     if isinstance(value, dict):
-        return {k: _resolve_images(v, document) for k, v in value.items()}
+        return {k: _resolve_images(v, images) for k, v in value.items()}
     if isinstance(value, list):
-        return [_resolve_images(v, document) for v in value]
+        return [_resolve_images(v, images) for v in value]
     return value
 
 

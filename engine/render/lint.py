@@ -111,8 +111,10 @@ _FULL_SPEC: dict[str, Any] = {
     "kinh_gui": ["B", "C"], "can_cu": ["Căn cứ D"],
     "noi_dung": [{"muc": "M", "noi_dung": [{"khoan": "K", "noi_dung": [{"tieu_khoan": "TK", "noi_dung": [
         {"diem": "Đ", "doan": "x"}]}]}]}, {"doan": "x"}, {"gach": ["g"]}, {"cong": ["c"]}],
-    "noi_nhan": {"cac_noi": ["N"], "luu": "VP"},
-    "nguoi_ky": {"quyen_han": "KT.", "thay": "Chủ tịch", "chuc_vu": "Phó Chủ tịch", "ho_ten": "E"},
+    "noi_nhan": {"cac_noi": ["N", {"tieu_de": "Gửi bản điện tử", "cac_noi": ["N2"]}], "luu": "VP"},
+    # Two signers, so that the shape has every field of a joint document (van_ban.hang_ky[].trai …) too.
+    "nguoi_ky": [{"quyen_han": "KT.", "thay": "Chủ tịch", "chuc_vu": "Phó Chủ tịch", "ho_ten": "E"},
+                 {"co_quan": {"ten": "CƠ QUAN B", "viet_tat": "B"}, "chuc_vu": "Chủ tịch", "ho_ten": "F"}],
 }
 
 
@@ -177,9 +179,11 @@ def lint_template(path: str | Path, *, names: Mapping[str, Any] | None = None,
     environment = docx_environment()
     shape = context_shape(names)
     checker = _Checker(environment, shape, report)
+    # Blocks are matched over a whole part (the body is one Jinja template: a {%tr for %} row loop opens in one
+    # table row and closes in another); a paragraph-level block must still close in the cell it opened in.
     by_part: dict[str, list[TemplateTag]] = {}
     for tag in tags:
-        by_part.setdefault(tag.part, []).append(tag)
+        by_part.setdefault(_part_of(tag), []).append(tag)
     for part_tags in by_part.values():
         checker.check_part(part_tags)
     # The leaves: a path that a longer one read continues (van_ban.can_cu → van_ban.can_cu[]) is left out.
@@ -193,6 +197,19 @@ def lint_template(path: str | Path, *, names: Mapping[str, Any] | None = None,
 class _Block:
     statement: str
     tag: TemplateTag
+
+    @property
+    def row_level(self) -> bool:
+        """A docxtpl row or cell block ({%tr …%}, {%tc …%}): it may open and close in different cells."""
+        return bool(_ROW_LEVEL.match(self.tag.tag))
+
+
+_ROW_LEVEL = re.compile(r"^\{%-?\s*(?:tr|tc)\s")
+
+
+def _part_of(tag: TemplateTag) -> str:
+    """The part a tag is in, without its table cell ("thân văn bản", not "thân văn bản, bảng 2, ô 1.1")."""
+    return tag.part.split(", bảng ", 1)[0]
 
 
 class _Checker:
@@ -250,7 +267,12 @@ class _Checker:
                            f"{tag.tag!r}", block.tag, f"Đóng khối này bằng {{%p end{block.statement} %}} trước "
                            f"{tag.tag!r}.")
             else:
-                stack.pop()
+                block = stack.pop()
+                if block.tag.part != tag.part and not block.row_level:
+                    self.error("TEMPLATE_SYNTAX", f"khối '{block.statement}' mở ở thẻ {block.tag.tag!r} "
+                               f"({block.tag.part}) được đóng ở chỗ khác ({tag.part})", block.tag,
+                               "Mở và đóng một khối {%p … %} trong cùng một ô bảng; khối lặp theo hàng viết "
+                               "{%tr for … %} … {%tr endfor %}.")
             return
         if word in ("else", "elif"):
             if not stack or stack[-1].statement not in ("if", "for"):

@@ -139,18 +139,21 @@ def _rules_despite_errors(source: LoadedYaml) -> list[Problem]:
         data = source.data
         for key in path:
             data = data.get(key) if isinstance(data, dict) else None
-        if not isinstance(data, dict):
-            continue
-        for decorator in model.__pydantic_decorators__.model_validators.values():
-            if decorator.info.mode != "after":
+        # Several signers (a list) are each judged by the signer's rules, at their own place.
+        items = [((*path, i), item) for i, item in enumerate(data)] if isinstance(data, list) else [(path, data)]
+        for place, item in items:
+            if not isinstance(item, dict):
                 continue
-            try:
-                decorator.func(_Raw(data))
-            except PydanticCustomError as err:
-                found.append(_problem(source, {"type": err.type, "loc": path, "msg": err.message(),
-                                               "ctx": err.context or {}, "input": data}))
-            except Exception:  # noqa: BLE001, S112 - a rule that cannot be judged on invalid data is left for later
-                continue
+            for decorator in model.__pydantic_decorators__.model_validators.values():
+                if decorator.info.mode != "after":
+                    continue
+                try:
+                    decorator.func(_Raw(item))
+                except PydanticCustomError as err:
+                    found.append(_problem(source, {"type": err.type, "loc": place, "msg": err.message(),
+                                                   "ctx": err.context or {}, "input": item}))
+                except Exception:  # noqa: BLE001, S112 - a rule that cannot be judged on invalid data is left for later
+                    continue
     return found
 
 

@@ -17,6 +17,7 @@ from pydantic_core import PydanticCustomError
 from engine.kinds import KINDS
 from engine.vn.dates import PartialDate
 from engine.vn.periods import Period, period_from_parts
+from engine.vn.text import upper_vi
 
 QuyenHan = Literal["TM.", "KT.", "TL.", "TUQ.", "Q."]
 
@@ -133,14 +134,39 @@ class Ky(_Model):
                                  den=self.den.as_partial() if self.den else None)
 
 
-class NguoiKy(_Model):
-    """Người ký: quyền hạn (TM., KT., TL., TUQ., Q. or none), chức vụ, họ tên, chữ ký."""
+# A joint document (văn bản liên tịch) has a signature block per agency; past a handful the closing no longer fits
+# a page (two blocks a row, about 5 cm a row) and the document is not one a clerk signs.
+MAX_SIGNERS = 8
 
+
+class AnhKy(_Model):
+    """An image of the signature block (a signature, a seal): its file and its printed width."""
+
+    tep: str = Field(min_length=1, description="tệp ảnh, đường dẫn tính từ tệp đặc tả")
+    rong: float | None = Field(default=None, ge=5, le=100, description="độ rộng khi in (mm)")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _a_path_alone(cls, value: Any) -> Any:
+        return {"tep": value} if isinstance(value, str) else value
+
+
+class NguoiKy(_Model):
+    """Người ký: quyền hạn (TM., KT., TL., TUQ., Q. or none), chức vụ, họ tên, chữ ký, dấu; in a joint
+    document, the agency the signer signs for."""
+
+    co_quan: CoQuan | None = Field(default=None, description="cơ quan người này ký thay (văn bản liên tịch)")
     quyen_han: QuyenHan | None = None
     thay: str | None = Field(default=None, description="tập thể (TM.) hoặc chức vụ người đứng đầu")
     chuc_vu: str | None = None
     ho_ten: str = Field(min_length=1)
-    chu_ky: str | None = Field(default=None, description="ảnh chữ ký PNG, đường dẫn tính từ tệp đặc tả")
+    chu_ky: AnhKy | None = Field(default=None, description="ảnh chữ ký PNG hoặc JPEG, đường dẫn tính từ tệp đặc tả")
+    dau: AnhKy | None = Field(default=None, description="ảnh dấu PNG nền trong suốt, trùm 1/3 ảnh chữ ký bên trái")
+
+    @field_validator("co_quan", mode="before")
+    @classmethod
+    def _agency_by_name(cls, v: Any) -> Any:
+        return {"ten": v} if isinstance(v, (str, list)) else v
 
     @field_validator("quyen_han", mode="before")
     @classmethod
@@ -176,13 +202,62 @@ class NguoiKy(_Model):
             raise _err("spec_value", "'thay' chỉ dùng khi có 'quyen_han' (TM., KT., TL., TUQ., Q.)")
         if not self.quyen_han and not self.chuc_vu:
             raise _err("spec_missing_chuc_vu", "người ký không có quyền hạn thì phải có 'chuc_vu'")
+        if self.dau and not self.chu_ky:
+            raise _err("spec_value", "ảnh dấu trùm lên 1/3 ảnh chữ ký bên trái (Nghị định 30, Phụ lục I, II.8.a): "
+                       "có 'dau' thì cần 'chu_ky'")
         return self
 
 
-class NoiNhan(_Model):
-    """Nơi nhận: the recipients, then the "Lưu: VT, …" line (VT is always first)."""
+class NhomNoiNhan(_Model):
+    """A sub-heading of Nơi nhận ("Gửi bản điện tử:") and the recipients under it."""
 
-    cac_noi: list[str] = Field(default_factory=list)
+    tieu_de: str = Field(min_length=1, description="dòng tiêu đề nhóm, không gạch đầu dòng, kết thúc ':'")
+    cac_noi: list[str] = Field(min_length=1, description="các nơi nhận của nhóm, mỗi nơi một dòng '- …;'")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _heading_as_key(cls, value: Any) -> Any:
+        """``{Gửi bản điện tử: [A, B]}`` (how YAML reads "- Gửi bản điện tử:" with items under it) as the model."""
+        if isinstance(value, dict) and len(value) == 1 and not set(value) & {"tieu_de", "cac_noi"}:
+            (heading, items), = value.items()
+            if items is None:
+                raise _err("spec_value", "nhóm nơi nhận '{h}' chưa có nơi nào: ghi các nơi dưới dòng tiêu đề, "
+                           "mỗi nơi một dòng '- …'", h=str(heading)[:80])
+            return {"tieu_de": heading, "cac_noi": [items] if isinstance(items, str) else items}
+        return value
+
+    @field_validator("tieu_de")
+    @classmethod
+    def _heading_is_text(cls, v: str) -> str:
+        v = v.strip().rstrip(":;.,").strip()
+        if not v:
+            raise _err("spec_value", "dòng tiêu đề nhóm nơi nhận không được để trống")
+        return v
+
+
+def _recipient_tag(value: Any) -> str | None:
+    if isinstance(value, str):
+        return "noi"
+    if isinstance(value, (dict, NhomNoiNhan)):
+        return "nhom"
+    return None
+
+
+NoiNhanMuc = Annotated[
+    Annotated[str, Tag("noi")] | Annotated[NhomNoiNhan, Tag("nhom")],
+    Discriminator(
+        _recipient_tag,
+        custom_error_type="spec_type",
+        custom_error_message=("mỗi nơi nhận là một dòng chữ, hoặc một nhóm có dòng tiêu đề: "
+                              "'- Gửi bản điện tử:' rồi các nơi của nhóm thụt vào dưới nó"),
+    ),
+]
+
+
+class NoiNhan(_Model):
+    """Nơi nhận: the recipients (some under sub-headings), then the "Lưu: VT, …" line (VT is always first)."""
+
+    cac_noi: list[NoiNhanMuc] = Field(default_factory=list)
     luu: list[str] = Field(default_factory=list)
 
     @field_validator("luu", mode="before")
@@ -486,6 +561,37 @@ class PhuLuc(_Model):
 # ----- the document ---------------------------------------------------------------------
 
 
+def _signers_tag(value: Any) -> str | None:
+    if isinstance(value, (dict, NguoiKy)):
+        return "mot"
+    if isinstance(value, list):
+        return "nhieu"
+    return None
+
+
+def _as_signers(value: Any) -> list[NguoiKy]:
+    if isinstance(value, NguoiKy):
+        return [value]
+    return [s for s in value if isinstance(s, NguoiKy)] if isinstance(value, list) else []
+
+
+def _name_key(agency: Any) -> str:
+    """An agency's name for comparing: its lines as one, upper case, single spaces."""
+    return " ".join(upper_vi(str(getattr(agency, "ten", "") or "")).split())
+
+
+def _co_agencies(lead: CoQuan | None, signers: list[NguoiKy]) -> list[CoQuan]:
+    """The co-issuing bodies the signers name (each once, in order), other than the issuing body."""
+    seen = {_name_key(lead)} if lead is not None else set()
+    agencies = []
+    for signer in signers:
+        if signer.co_quan is not None and _name_key(signer.co_quan) not in seen:
+            seen.add(_name_key(signer.co_quan))
+            agencies.append(signer.co_quan)
+    return agencies
+
+
+
 class Spec(_Model):
     """One document: its kind, header, body, Nơi nhận and signatory."""
 
@@ -507,11 +613,30 @@ class Spec(_Model):
     so_lieu_ghi: list[SoLieuGhi] = Field(default_factory=list)
     noi_dung: list[Block] = Field(default_factory=list)
     noi_nhan: NoiNhan
-    nguoi_ky: NguoiKy
+    nguoi_ky: Annotated[
+        Annotated[NguoiKy, Tag("mot")] | Annotated[list[NguoiKy], Tag("nhieu")],
+        Discriminator(
+            _signers_tag,
+            custom_error_type="spec_type",
+            custom_error_message="người ký là một bảng (quyen_han, chuc_vu, ho_ten …) hoặc một danh sách các bảng "
+                                 "như thế (văn bản nhiều người ký, liên tịch)",
+        ),
+    ]
     phu_luc: list[PhuLuc] = Field(default_factory=list)
 
     _chu_quan_lines = field_validator("co_quan_chu_quan", mode="before")(_lines)
     _kinh_gui_list = field_validator("kinh_gui", mode="before")(_items)
+
+    @field_validator("nguoi_ky", mode="before")
+    @classmethod
+    def _signers_fit_a_page(cls, v: Any) -> Any:
+        if isinstance(v, list):
+            if not v:
+                raise _err("spec_value", "danh sách người ký trống: cần ít nhất một người ký")
+            if len(v) > MAX_SIGNERS:
+                raise _err("spec_value", "văn bản có {n} người ký; nhiều nhất {m} khối chữ ký (hai khối một hàng, "
+                           "phần ký không còn vừa một trang)", n=len(v), m=MAX_SIGNERS)
+        return v
 
     @field_validator("loai")
     @classmethod
@@ -562,12 +687,31 @@ class Spec(_Model):
         return self
 
     @model_validator(mode="after")
+    def _agencies_of_the_signers(self) -> Spec:
+        signers = _as_signers(self.nguoi_ky)
+        first = signers[0].co_quan if signers else None
+        lead = self.co_quan_ban_hanh
+        if first is not None and (lead is None or _name_key(first) != _name_key(lead)):
+            raise _err("spec_value", "người ký đầu tiên ký cho cơ quan ban hành (co_quan_ban_hanh, cơ quan chủ trì): "
+                       "bỏ 'co_quan' của người này, hoặc ghi đúng tên cơ quan ban hành; các cơ quan phối hợp ghi "
+                       "'co_quan' ở người ký của mình, từ người thứ hai")
+        if any(s.co_quan is not None for s in signers[1:]) and self.co_quan_ban_hanh is None:
+            raise _err("spec_missing_agency", "văn bản liên tịch cần 'co_quan_ban_hanh' (cơ quan chủ trì, người ký "
+                       "đầu tiên) bên cạnh 'co_quan' của các cơ quan phối hợp")
+        return self
+
+    @model_validator(mode="after")
     def _symbol_can_be_built(self) -> Spec:
         kind = KINDS[self.loai]
         if self.ky_hieu is None:
             if self.co_quan_ban_hanh is None or not self.co_quan_ban_hanh.viet_tat:
                 raise _err("spec_missing_symbol", "cần 'co_quan_ban_hanh.viet_tat' (ví dụ UBND) để lập "
                            "ký hiệu, hoặc ghi thẳng 'ky_hieu'")
+            unnamed = [a.ten.replace("\n", " ") for a in _co_agencies(self.co_quan_ban_hanh, _as_signers(self.nguoi_ky))
+                       if not a.viet_tat]
+            if unnamed:
+                raise _err("spec_missing_symbol", "cần 'viet_tat' của cơ quan phối hợp '{a}' (ở 'co_quan' của "
+                           "người ký) để lập ký hiệu liên tịch, hoặc ghi thẳng 'ky_hieu'", a=unnamed[0][:80])
             if kind.viet_tat is None and not self.don_vi_soan_thao:
                 raise _err("spec_missing_symbol", "công văn cần 'don_vi_soan_thao' (ví dụ VP) để lập ký hiệu "
                            "dạng UBND-VP, hoặc ghi thẳng 'ky_hieu'")
@@ -584,12 +728,26 @@ class Spec(_Model):
     def period(self) -> Period | None:
         return self.ky.as_period() if self.ky is not None else None
 
+    @property
+    def signers(self) -> list[NguoiKy]:
+        """Every signer in the order of the spec (one for most documents); the first signs for the issuing body."""
+        return _as_signers(self.nguoi_ky)
+
+    @property
+    def agencies(self) -> list[CoQuan]:
+        """The issuing body, then each co-issuing body of a joint document (văn bản liên tịch), in signer order."""
+        lead = [self.co_quan_ban_hanh] if self.co_quan_ban_hanh else []
+        return lead + _co_agencies(self.co_quan_ban_hanh, self.signers)
+
     def symbol(self) -> str:
-        """Ký hiệu per Nghị định 30: "BC-UBND" for a named type, "UBND-VP" for a công văn."""
+        """Ký hiệu per Nghị định 30: "BC-UBND" for a named type, "UBND-VP" for a công văn.
+
+        A joint document names every issuing body, the lead first: "KH-UBND-MTTQ", "UBND-MTTQ-VP".
+        """
         if self.ky_hieu:
             return self.ky_hieu
         kind = KINDS[self.loai]
-        agency = self.co_quan_ban_hanh.viet_tat if self.co_quan_ban_hanh else ""
+        agency = "-".join(a.viet_tat or "" for a in self.agencies)
         if kind.viet_tat:
             return f"{kind.viet_tat}-{agency}"
         return f"{agency}-{self.don_vi_soan_thao}"
@@ -601,5 +759,5 @@ RESERVED_NAMES = frozenset({"van_ban", "ky", "loop", "range", "true", "false", "
 
 __all__ = ["Spec", "ChamDiem", "SoLieuGhi", "PhuLuc", "CotBang", "DongDau",
            "Block", "TieuDe", "Doan", "Gach", "Cong", "Bang", "BangNoiDung", "CotNoiDung", "Anh", "AnhNoiDung",
-           "BieuDo", "BieuDoNoiDung", "ChuThich", "NguoiKy", "NoiNhan", "CoQuan", "Ngay", "Ky",
-           "HEADING_LEVELS", "RESERVED_NAMES"]
+           "BieuDo", "BieuDoNoiDung", "ChuThich", "NguoiKy", "NoiNhan", "NhomNoiNhan", "AnhKy", "CoQuan", "Ngay", "Ky",
+           "HEADING_LEVELS", "RESERVED_NAMES", "MAX_SIGNERS"]

@@ -50,9 +50,11 @@ FIELD_DOCS: dict[str, dict[str, tuple[str, Any]]] = {
                         [{"noi_dung": "Tỷ lệ đúng hạn", "ghi": "98,5%", "tinh": "kq.ty_le_dung_han", "ty_le": True}]),
         "noi_dung": ("Các khối của thân văn bản: doan, gach, cong, muc, khoan, tieu_khoan, diem.",
                      [{"muc": "KẾT QUẢ"}, {"doan": "Trong tháng, xã tiếp nhận {{ so_lieu.tiep_nhan }} hồ sơ."}]),
-        "noi_nhan": ("Nơi nhận và đơn vị lưu (VT luôn đứng đầu, chương trình tự thêm).",
-                     {"cac_noi": ["Như trên", "UBND tỉnh"], "luu": "VP"}),
-        "nguoi_ky": ("Người ký: quyền hạn, tập thể hoặc người đứng đầu, chức vụ, họ tên, chữ ký.",
+        "noi_nhan": ("Nơi nhận (có thể chia nhóm có dòng tiêu đề) và đơn vị lưu (VT luôn đứng đầu, chương trình tự "
+                     "thêm).", {"cac_noi": ["Như trên", "UBND tỉnh"], "luu": "VP"}),
+        "nguoi_ky": ("Người ký: quyền hạn, tập thể hoặc người đứng đầu, chức vụ, họ tên, ảnh chữ ký và dấu; nhiều "
+                     "người ký (văn bản liên tịch): một danh sách, người đầu tiên ký cho cơ quan ban hành, các người "
+                     "sau ghi 'co_quan' của mình.",
                      {"quyen_han": "TM.", "thay": "Ủy ban nhân dân", "chuc_vu": "Chủ tịch", "ho_ten": "Nguyễn Văn An"}),
         "phu_luc": ("Các phụ lục, mỗi phụ lục một bảng, nối sau văn bản.",
                     [{"mau": "bang_chi_so", "nguon": "kq", "tieu_de": "Kết quả đánh giá tháng 02/2026"}]),
@@ -76,15 +78,32 @@ FIELD_DOCS: dict[str, dict[str, tuple[str, Any]]] = {
         "den": ("Ngày kết thúc (hết ngày này) khi kỳ có khoảng ngày riêng.", "14/03/2023"),
     },
     "NguoiKy": {
+        "co_quan": ("Văn bản liên tịch: cơ quan phối hợp mà người này ký cho (tên, viet_tat); in ở đầu văn bản sau "
+                    "cơ quan ban hành và vào ký hiệu. Người ký đầu tiên ký cho cơ quan ban hành: không ghi.",
+                    {"ten": ["ỦY BAN MẶT TRẬN TỔ QUỐC", "VIỆT NAM XÃ LỤC BÌNH"], "viet_tat": "MTTQ"}),
         "quyen_han": ("TM., KT., TL., TUQ. hoặc Q.; bỏ trống khi người đứng đầu ký.", "KT."),
         "thay": ("Tập thể (TM. ỦY BAN NHÂN DÂN) hoặc chức vụ người đứng đầu (KT. CHỦ TỊCH).", "Chủ tịch"),
         "chuc_vu": ("Chức vụ người ký.", "Phó Chủ tịch"),
         "ho_ten": ("Họ và tên, không học hàm học vị.", "Lò Văn Cường"),
-        "chu_ky": ("Ảnh chữ ký PNG (đường dẫn tính từ tệp đặc tả).", "chu_ky.png"),
+        "chu_ky": ("Ảnh chữ ký PNG (nền trong suốt) hoặc JPEG, đặt giữa chức vụ và họ tên; đường dẫn tính từ tệp "
+                   "đặc tả, hoặc {tep, rong} (rộng mặc định 40 mm).", "chu_ky.png"),
+        "dau": ("Ảnh dấu PNG màu đỏ nền trong suốt, trùm lên 1/3 ảnh chữ ký bên trái (cần chu_ky); {tep, rong}: "
+                "rong là đường kính thật của dấu (mặc định 36 mm).", {"tep": "dau.png", "rong": 36}),
+    },
+    "AnhKy": {
+        "tep": ("Tệp ảnh (PNG, JPEG), đường dẫn tính từ tệp đặc tả.", "dau.png"),
+        "rong": ("Độ rộng khi in, mm (5–100); chiều cao theo tỷ lệ ảnh.", 36),
     },
     "NoiNhan": {
-        "cac_noi": ("Các nơi nhận, mỗi nơi một dòng '- …;'.", ["Như trên", "Chủ tịch, các PCT UBND tỉnh"]),
+        "cac_noi": ("Các nơi nhận, mỗi nơi một dòng '- …;'; một nhóm có dòng tiêu đề ghi '- Gửi bản điện tử:' rồi các "
+                    "nơi của nhóm thụt vào dưới nó (hoặc {tieu_de, cac_noi}).",
+                    ["Như trên", {"Gửi bản điện tử": ["Văn phòng UBND huyện", "Trang TTĐT xã"]}]),
         "luu": ("Đơn vị lưu sau VT: một đơn vị hoặc danh sách.", ["VP", "KSTT"]),
+    },
+    "NhomNoiNhan": {
+        "tieu_de": ("Dòng tiêu đề của nhóm, in không gạch đầu dòng, kết thúc ':' (chương trình thêm).",
+                    "Gửi bản điện tử"),
+        "cac_noi": ("Các nơi nhận của nhóm, mỗi nơi một dòng '- …;'.", ["Văn phòng HĐND - UBND huyện"]),
     },
     "Doan": {"doan": ("Một đoạn văn (có thể có biểu thức {{ … }}).", "Ủy ban nhân dân xã báo cáo như sau:")},
     "Gach": {"gach": ("Một hoặc nhiều đoạn '- …'.", ["Tiếp nhận 120 hồ sơ", "Giải quyết 118 hồ sơ"])},
@@ -207,7 +226,9 @@ MODEL_DOCS = {
     "Ky": ("Kỳ báo cáo: một tháng, quý, 6 tháng đầu/cuối năm, 9 tháng, một năm hoặc một khoảng ngày; "
            "có thể kèm khoảng ngày riêng (tu, den)."),
     "NguoiKy": "Người ký: quyền hạn (TM., KT., TL., TUQ., Q. hoặc không), chức vụ, họ tên, chữ ký.",
-    "NoiNhan": "Nơi nhận, rồi dòng 'Lưu: VT, …'.",
+    "NoiNhan": "Nơi nhận (có thể chia nhóm có dòng tiêu đề), rồi dòng 'Lưu: VT, …'.",
+    "NhomNoiNhan": "Một nhóm nơi nhận: dòng tiêu đề ('Gửi bản điện tử:') và các nơi dưới nó.",
+    "AnhKy": "Một ảnh của khối chữ ký (chữ ký, dấu): tệp và độ rộng khi in.",
     "Doan": "Một đoạn văn của thân văn bản.",
     "Gach": "Một hoặc nhiều đoạn gạch đầu dòng '- …'.",
     "Cong": "Một hoặc nhiều đoạn '+ …'.",
@@ -242,6 +263,14 @@ _ALSO = {
     ("Cong", "cong"): {"type": "string"},
     ("PhuLuc", "tieu_de"): {"type": "string"},
     ("NguoiKy", "quyen_han"): {"type": "string", "pattern": r"^(?i:tm|kt|tl|tuq|q)\.?$|^$"},
+    ("NguoiKy", "co_quan"): {"anyOf": [{"type": "string"}, {"type": "array", "items": {"type": "string"}}]},
+    ("NguoiKy", "chu_ky"): {"type": "string"},
+    ("NguoiKy", "dau"): {"type": "string"},
+    # "- Gửi bản điện tử:" with its items under it, as YAML reads it: a mapping of the heading to the items.
+    ("NoiNhan", "cac_noi"): {"type": "array", "items": {"anyOf": [
+        {"type": "string"}, {"$ref": "#/$defs/NhomNoiNhan"},
+        {"type": "object", "minProperties": 1, "maxProperties": 1,
+         "additionalProperties": {"anyOf": [{"type": "string"}, {"type": "array", "items": {"type": "string"}}]}}]}},
 }
 
 
@@ -264,6 +293,14 @@ def spec_schema() -> dict[str, Any]:
         model.pop("title", None)
         if model is not schema:
             model["description"] = MODEL_DOCS[name]
+    # One signer (a mapping) or several (a list): if/then/else, so that an editor marks the wrong field of a
+    # signer itself rather than "not valid under any of the given schemas" on the whole block.
+    signers = schema["properties"]["nguoi_ky"]
+    signers.pop("oneOf", None)
+    signers.update({"if": {"type": "array"},
+                    "then": {"type": "array", "items": {"$ref": "#/$defs/NguoiKy"}, "minItems": 1,
+                             "maxItems": models.MAX_SIGNERS},
+                    "else": {"$ref": "#/$defs/NguoiKy"}})
     # One heading level exactly (the model checks it after reading; the schema says it up front).
     definitions["TieuDe"]["oneOf"] = [{"required": [level]} for level in models.HEADING_LEVELS]
     schema["properties"]["loai"]["enum"] = sorted(KINDS)

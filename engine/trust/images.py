@@ -1,8 +1,14 @@
-"""Turn the bytes of a signature image from outside into a PNG known to be whole and of a sane size.
+"""Turn the bytes of a signature or seal image from outside into an image known to be whole and of a sane size.
 
 The image goes into the .docx as it is, and LibreOffice decodes it when it draws a PDF page: a
-PNG that claims 100,000 × 100,000 pixels is a memory bomb there, and a file that only ends in
-.png breaks the document. Only the header is read here (no pixel is decoded).
+PNG or JPEG that claims 100,000 × 100,000 pixels is a memory bomb there, and a file that only ends in
+.png breaks the document. Only the headers are read here (no pixel is decoded): the PNG IHDR chunk
+(and, for a seal, the chunks before the pixel data, to find its transparency), or the JPEG markers up
+to the first frame header (SOFn).
+
+A seal covers the left third of the signature (Nghị định 30, Phụ lục I, II.8.a: a red PNG with a
+transparent background), so a seal must be a PNG with transparency: a JPEG or an opaque PNG would hide
+the signature under a white square.
 """
 
 from __future__ import annotations
@@ -17,87 +23,117 @@ from engine.vn.numbers import format_number
 __all__ = ["CheckedImage", "checked_image", "checked_png"]
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+JPEG_SIGNATURE = b"\xff\xd8\xff"
+# JPEG frame headers that carry the picture's size: SOF0–SOF15 except DHT (C4), JPG (C8) and DAC (CC).
+_JPEG_FRAMES = frozenset(range(0xC0, 0xD0)) - {0xC4, 0xC8, 0xCC}
+_PNG_ALPHA_TYPES = (4, 6)  # grey + alpha, RGB + alpha
 
-
-def checked_png(data: bytes, where: Location) -> bytes:
-    """``data`` if it is a PNG whose header is whole and whose pixel count is within the limit."""
-    if not data.startswith(PNG_SIGNATURE) or len(data) < 33 or data[12:16] != b"IHDR":
-        raise SpecError(Problem("SPEC_VALUE", "tệp ảnh chữ ký không phải ảnh PNG (hoặc đã hỏng)", where,
-                                hint="Mở ảnh bằng một chương trình xem ảnh rồi lưu lại dạng PNG."))
-    width, height = struct.unpack(">II", data[16:24])
-    limits = current_limits()
-    if width == 0 or height == 0:
-        raise SpecError(Problem("SPEC_VALUE", f"ảnh chữ ký có kích thước {width} × {height} điểm ảnh", where,
-                                hint="Lưu lại ảnh chữ ký."))
-    if width * height > limits.anh_diem_anh:
-        raise LimitError(Problem("LIMIT_FILE_SIZE", f"ảnh chữ ký {format_number(width)} × {format_number(height)} "
-                                 f"điểm ảnh, quá giới hạn {limits.describe('anh_diem_anh')} điểm ảnh", where,
-                                 hint="Thu nhỏ ảnh chữ ký (khoảng 600 × 300 điểm ảnh là đủ)."))
-    return data
+# What a message calls the image, by its role in the signature block.
+ROLES = {"chu_ky": "ảnh chữ ký", "dau": "ảnh dấu", "anh": "ảnh"}
 
 
 @dataclass(frozen=True)
 class CheckedImage:
-    """An image's bytes known to be a whole PNG or JPEG header of a sane size, with its kind and pixel size."""
+    """An image whose header was read: its format ("png" or "jpeg"), size in pixels, and whether it is transparent."""
 
     data: bytes
-    kind: str  # "png" or "jpeg"
+    format: str
     width: int
     height: int
+    transparent: bool
 
 
-_JPEG_FRAMES = {0xC0, 0xC1, 0xC2, 0xC3, 0xC5, 0xC6, 0xC7, 0xC9, 0xCA, 0xCB, 0xCD, 0xCE, 0xCF}
+def checked_png(data: bytes, where: Location) -> bytes:
+    """``data`` if it is a PNG whose header is whole and whose pixel count is within the limit."""
+    image = checked_image(data, where, role="chu_ky")
+    if image.format != "png":
+        raise SpecError(Problem("SPEC_VALUE", "tệp ảnh chữ ký không phải ảnh PNG (hoặc đã hỏng)", where,
+                                hint="Mở ảnh bằng một chương trình xem ảnh rồi lưu lại dạng PNG."))
+    return data
 
 
-def _jpeg_size(data: bytes) -> tuple[int, int] | None:
-    """The (width, height) a JPEG's frame header states, reading its markers only (None if there is none)."""
-    index = 2
-    while index + 4 <= len(data):
-        if data[index] != 0xFF:
-            return None
-        marker = data[index + 1]
-        if marker == 0xFF:  # fill bytes before a marker
-            index += 1
-            continue
-        if marker in (0xD8, 0x01) or 0xD0 <= marker <= 0xD7:  # markers without a length
-            index += 2
-            continue
-        if marker in (0xD9, 0xDA):  # end of image, start of scan: no frame header before it
-            return None
-        length = struct.unpack(">H", data[index + 2:index + 4])[0]
-        if length < 2:
-            return None
-        if marker in _JPEG_FRAMES:
-            if index + 9 > len(data):
-                return None
-            height, width = struct.unpack(">HH", data[index + 5:index + 9])
-            return width, height
-        index += 2 + length
-    return None
+def checked_image(data: bytes, where: Location, *, role: str = "chu_ky") -> CheckedImage:
+    """``data`` as a PNG or JPEG whose header is whole and whose pixel count is within the limit.
 
-
-def checked_image(data: bytes, where: Location, what: str = "ảnh") -> CheckedImage:
-    """``data`` as a PNG or JPEG whose header is whole and whose pixel count is within ``anh_diem_anh``.
-
-    Only the header is read: a file that claims 100,000 × 100,000 pixels is refused before anything
-    decodes it (LibreOffice would, when it draws the PDF page).
+    ``role``: "chu_ky" (a signature: PNG or JPEG) or "dau" (a seal: a PNG with transparency).
     """
-    if data.startswith(PNG_SIGNATURE) and len(data) >= 33 and data[12:16] == b"IHDR":
-        kind = "png"
-        width, height = struct.unpack(">II", data[16:24])
-    elif data.startswith(b"\xff\xd8\xff") and (size := _jpeg_size(data)) is not None:
-        kind = "jpeg"
-        width, height = size
+    what = ROLES.get(role, "ảnh")
+    if data.startswith(PNG_SIGNATURE):
+        image = _png(data, where, what)
+    elif data.startswith(JPEG_SIGNATURE):
+        image = _jpeg(data, where, what)
     else:
         raise SpecError(Problem("SPEC_VALUE", f"tệp {what} không phải ảnh PNG hay JPEG (hoặc đã hỏng)", where,
-                                hint="Mở ảnh bằng một chương trình xem ảnh rồi lưu lại dạng PNG hoặc JPEG."))
-    if width == 0 or height == 0:
-        raise SpecError(Problem("SPEC_VALUE", f"{what} có kích thước {width} × {height} điểm ảnh", where,
-                                hint="Lưu lại ảnh."))
+                                hint="Mở ảnh bằng một chương trình xem ảnh rồi lưu lại dạng PNG."))
     limits = current_limits()
-    if width * height > limits.anh_diem_anh:
-        raise LimitError(Problem("LIMIT_FILE_SIZE", f"{what} {format_number(width)} × {format_number(height)} "
-                                 f"điểm ảnh, quá giới hạn {limits.describe('anh_diem_anh')} điểm ảnh", where,
-                                 hint="Thu nhỏ ảnh (khoảng 3.000 × 2.000 điểm ảnh là đủ cho một trang in); nếu "
-                                      "đúng là cần, nâng giới hạn anh_diem_anh."))
-    return CheckedImage(data, kind, width, height)
+    if image.width == 0 or image.height == 0:
+        raise SpecError(Problem("SPEC_VALUE", f"{what} có kích thước {image.width} × {image.height} điểm ảnh", where,
+                                hint=f"Lưu lại {what}."))
+    if image.width * image.height > limits.anh_diem_anh:
+        raise LimitError(Problem("LIMIT_FILE_SIZE", f"{what} {format_number(image.width)} × "
+                                 f"{format_number(image.height)} điểm ảnh, quá giới hạn "
+                                 f"{limits.describe('anh_diem_anh')} điểm ảnh", where,
+                                 hint=f"Thu nhỏ {what} (khoảng 600 × 300 điểm ảnh là đủ cho chữ ký, 600 × 600 "
+                                      "cho dấu)."))
+    if role == "dau" and not image.transparent:
+        kind = "ảnh JPEG (không có nền trong suốt)" if image.format == "jpeg" else "ảnh PNG không có nền trong suốt"
+        raise SpecError(Problem("SPEC_VALUE", f"{what} là {kind}: dấu trùm lên 1/3 ảnh chữ ký bên trái và sẽ che "
+                                "mất chữ ký", where,
+                                hint="Nghị định 30 (Phụ lục I, II.8.a): ảnh dấu màu đỏ, định dạng PNG nền trong suốt. "
+                                     "Lưu lại ảnh dấu dạng PNG có kênh trong suốt (alpha)."))
+    return image
+
+
+def _broken(what: str, where: Location) -> SpecError:
+    return SpecError(Problem("SPEC_VALUE", f"tệp {what} hỏng (phần đầu của ảnh không đọc được)", where,
+                             hint="Mở ảnh bằng một chương trình xem ảnh rồi lưu lại dạng PNG."))
+
+
+def _png(data: bytes, where: Location, what: str) -> CheckedImage:
+    if len(data) < 33 or data[12:16] != b"IHDR":
+        raise _broken(what, where)
+    width, height = struct.unpack(">II", data[16:24])
+    colour_type = data[25]
+    transparent = colour_type in _PNG_ALPHA_TYPES or _has_chunk_before_pixels(data, b"tRNS")
+    return CheckedImage(data, "png", width, height, transparent)
+
+
+def _has_chunk_before_pixels(data: bytes, kind: bytes) -> bool:
+    """Whether a chunk of ``kind`` comes before the first IDAT (tRNS must), reading only chunk headers."""
+    position = 8
+    while position + 8 <= len(data):
+        length = struct.unpack(">I", data[position:position + 4])[0]
+        chunk = data[position + 4:position + 8]
+        if chunk == kind:
+            return True
+        if chunk in (b"IDAT", b"IEND"):
+            return False
+        position += 12 + length  # length, type, data, CRC
+    return False
+
+
+def _jpeg(data: bytes, where: Location, what: str) -> CheckedImage:
+    """The size in the first frame header (SOFn), walking the markers before it by their lengths."""
+    position = 2
+    while position + 4 <= len(data):
+        if data[position] != 0xFF:
+            raise _broken(what, where)
+        marker = data[position + 1]
+        if marker == 0xFF:  # fill bytes before a marker
+            position += 1
+            continue
+        if marker in (0xD8, 0x01) or 0xD0 <= marker <= 0xD7:  # markers without a length
+            position += 2
+            continue
+        if marker in (0xD9, 0xDA):  # end of image, or pixel data before any frame header
+            break
+        length = struct.unpack(">H", data[position + 2:position + 4])[0]
+        if length < 2:
+            raise _broken(what, where)
+        if marker in _JPEG_FRAMES:
+            if position + 9 > len(data) or length < 7:
+                raise _broken(what, where)
+            height, width = struct.unpack(">HH", data[position + 5:position + 9])
+            return CheckedImage(data, "jpeg", width, height, transparent=False)
+        position += 2 + length
+    raise _broken(what, where)

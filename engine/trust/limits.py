@@ -35,7 +35,7 @@ class Limits:
     tep_du_lieu: int = 50 * MB  # a table file: CSV or .xlsx (scores, a units list)
     tep_mau: int = 20 * MB  # a .docx template
     tep_van_ban: int = 100 * MB  # a .docx or PDF given to check, snapshot or preview
-    tep_anh: int = 5 * MB  # an image: a signature, a picture in the body
+    tep_anh: int = 5 * MB  # an image: a signature, a seal, a picture in the body
     anh_diem_anh: int = 25_000_000  # pixels of an image (width × height)
     giai_nen: int = 200 * MB  # what a .docx or .xlsx may unpack to, all entries together (its XML is parsed whole)
     so_muc_nen: int = 10_000  # entries of a .docx or .xlsx
@@ -72,7 +72,7 @@ LIMIT_DOCS: dict[str, tuple[str, str]] = {
     "tep_du_lieu": ("cỡ một tệp bảng CSV hoặc .xlsx (bảng điểm, danh sách đơn vị)", "byte"),
     "tep_mau": ("cỡ tệp mẫu .docx", "byte"),
     "tep_van_ban": ("cỡ tệp .docx/PDF đưa cho check, snapshot, preview", "byte"),
-    "tep_anh": ("cỡ một ảnh: ảnh chữ ký, ảnh trong thân văn bản", "byte"),
+    "tep_anh": ("cỡ một ảnh: ảnh chữ ký, ảnh dấu, ảnh trong thân văn bản", "byte"),
     "anh_diem_anh": ("số điểm ảnh (rộng × cao) của một ảnh", "điểm ảnh"),
     "giai_nen": ("tổng cỡ sau giải nén của một tệp .docx/.xlsx", "byte"),
     "so_muc_nen": ("số mục trong một tệp .docx/.xlsx", "mục"),

@@ -21,11 +21,14 @@ CASES = {
     "son_la_2023_q1": "003_08b48e67c976b758.txt",
     "tien_lu_2024_08": "004_f5570a6a7a3c459c.txt",
 }
-# Fixture folders that show one feature rather than reproduce a sample: a layout golden each, and `check`.
-FEATURE_CASES = {
-    "khoi_noi_dung": "inline formatting, body tables, footnotes, a picture and a chart (issue 15, parts 1 and 2)",
-}
 SAMPLE_COPY = "mau_goc.txt"
+
+# Fixture folders that show a feature rather than reproduce a sample: no seed, no deviation table; each has
+# its layout snapshot golden (tests/golden/layout/<folder>.txt) and passes check.
+FEATURES = {
+    "lien_tich_2026_03": "văn bản liên tịch: ba người ký, ảnh chữ ký và dấu, Nơi nhận chia nhóm",
+    "khoi_noi_dung": "chữ đậm, nghiêng … trong đoạn, bảng trong thân văn bản, chú thích cuối trang, ảnh, biểu đồ",
+}
 
 OMITTED = "—"  # in the rendered column: the sample's text is left out on purpose
 

@@ -12,7 +12,7 @@ from engine.cli import main
 from engine.render.outline import document_text
 from tests.acceptance.samples import (
     CASES,
-    FEATURE_CASES,
+    FEATURES,
     SAMPLE_COPY,
     read_audit_table,
     read_deviations,
@@ -76,12 +76,12 @@ def test_the_audit_reports_exactly_the_wrong_figures_the_readme_lists(case: str)
 
 
 def test_every_fixture_folder_is_an_acceptance_case() -> None:
-    """A folder with a spec reproduces a sample, or is a batch (its units in don_vi.csv, tested by test_batch), or a
-    province's own template (mau_tinh.docx, tested by tests/word/test_province), or shows a feature (FEATURE_CASES,
-    each with its layout golden in test_snapshots)."""
+    """A folder with a spec reproduces a sample, or shows a feature (samples.FEATURES: a layout golden of its own), or
+    is a batch (its units in don_vi.csv, tested by test_batch), or a province's own template (mau_tinh.docx, tested
+    by tests/word/test_province)."""
     folders = {p.name for p in FIXTURES.iterdir() if (p / "spec.yaml").exists() and not (p / "don_vi.csv").exists()
-               and not (p / "mau_tinh.docx").exists() and p.name not in FEATURE_CASES}
-    assert folders == set(CASES)
+               and not (p / "mau_tinh.docx").exists()}
+    assert folders == set(CASES) | set(FEATURES)
 
 
 def test_rendering_twice_gives_identical_bytes(tmp_path: Path) -> None:

@@ -19,7 +19,7 @@ from click.testing import CliRunner
 from engine.cli import main
 from engine.convert import read_pdf
 from engine.render.layout import read_layout
-from tests.acceptance.samples import CASES
+from tests.acceptance.samples import CASES, FEATURES
 from tests.conftest import FIXTURES
 
 PDFTOTEXT = shutil.which("pdftotext")
@@ -36,7 +36,7 @@ def page_text(pdf: bytes, page: int, folder: Path) -> str:
 
 
 @needs_pdftotext
-@pytest.mark.parametrize("case", CASES)
+@pytest.mark.parametrize("case", [*CASES, *FEATURES])
 def test_quoc_hieu_tieu_ngu_and_date_each_sit_on_one_line(case: str, fixture_pdfs, tmp_path: Path) -> None:
     lines = page_text(fixture_pdfs[case].pdf, 1, tmp_path).splitlines()
     assert any("CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM" in line for line in lines)
@@ -45,7 +45,7 @@ def test_quoc_hieu_tieu_ngu_and_date_each_sit_on_one_line(case: str, fixture_pdf
 
 
 @needs_pdftotext
-@pytest.mark.parametrize("case", CASES)
+@pytest.mark.parametrize("case", [*CASES, *FEATURES])
 def test_page_one_has_no_number_and_page_two_starts_with_2(case: str, fixture_pdfs, tmp_path: Path) -> None:
     pdf = fixture_pdfs[case].pdf
     first = [line.strip() for line in page_text(pdf, 1, tmp_path).splitlines() if line.strip()]
@@ -54,7 +54,7 @@ def test_page_one_has_no_number_and_page_two_starts_with_2(case: str, fixture_pd
     assert second and second[0] == "2"
 
 
-@pytest.mark.parametrize("case", CASES)
+@pytest.mark.parametrize("case", [*CASES, *FEATURES])
 def test_every_page_is_a4_and_turned_like_its_section(case: str, fixture_pdfs,
                                                       rendered_fixtures: dict[str, bytes]) -> None:
     info = read_pdf(fixture_pdfs[case].pdf)

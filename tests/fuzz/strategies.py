@@ -651,7 +651,12 @@ def valid_specs(draw: st.DrawFn, clean: bool | None = None) -> dict[str, Any]:
              "tinh": either(st.sampled_from(["d.n", "d.x", "d.n * 2", "d.rows | length"]), expressions)},
             optional={"ty_le": st.booleans(), "nguon": text}), max_size=2))
     spec["noi_dung"] = draw(body_blocks(text))
-    spec["noi_nhan"] = {"cac_noi": draw(st.lists(text, max_size=3)),
+    # A Nơi nhận item may be a group (a sub-heading over its items), as YAML reads "- Gửi bản điện tử:" with items.
+    group = st.one_of(st.dictionaries(text, st.one_of(st.lists(text, max_size=2), text, st.none()), min_size=1,
+                                      max_size=1),
+                      st.fixed_dictionaries({"tieu_de": text, "cac_noi": st.lists(text, max_size=2)}))
+    spec["noi_nhan"] = {"cac_noi": draw(st.lists(st.one_of(text, group) if draw(st.integers(0, 4)) == 0 else text,
+                                                 max_size=3)),
                         "luu": pick(st.one_of(st.just("VP"), st.lists(clean_symbols, max_size=2)),
                                     st.one_of(lines_or_text(text), st.just("VT")))}
     authority = pick(st.sampled_from(["TM.", "KT.", "TL.", "TUQ.", "Q.", "tm", "KT", "", None, None]),
@@ -667,6 +672,16 @@ def valid_specs(draw: st.DrawFn, clean: bool | None = None) -> dict[str, Any]:
         signer["chu_ky"] = pick(st.just("chu_ky.png"), st.sampled_from(["chu_ky.PNG", "chu_ky.jpg", "../chu_ky.png",
                                                                         "khong_co.png", "thu_muc"]))
     spec["nguoi_ky"] = signer
+    if draw(st.integers(0, 5)) == 0:  # several signers: the others sign for their own bodies (a joint document)
+        body = st.fixed_dictionaries({"ten": st.just("HỘI NÔNG DÂN XÃ A"), "viet_tat": st.just("HND")})
+        odd_body = st.one_of(text, st.dictionaries(st.sampled_from(["ten", "viet_tat", "x"]), text))
+        other = {"co_quan": pick(body, odd_body),
+                 "chuc_vu": pick(st.just("Chủ tịch"), text), "ho_ten": pick(st.just("Lò Thị Bình"), text)}
+        if draw(st.integers(0, 3)) == 0:
+            other["dau"] = pick(st.just("chu_ky.png"), st.sampled_from(["dau.jpg", "../dau.png", "thu_muc"]))
+            other["chu_ky"] = "chu_ky.png"
+        spec["nguoi_ky"] = pick(st.lists(st.just(other), min_size=1, max_size=2).map(lambda rest: [signer, *rest]),
+                                st.one_of(st.just([]), st.lists(st.just(signer), min_size=9, max_size=12)))
     if draw(st.integers(0, 2)) == 0:
         spec["phu_luc"] = pick(st.lists(clean_phu_luc, min_size=1, max_size=2),
                                st.lists(phu_luc_items, max_size=2))

@@ -757,7 +757,7 @@ TEMPLATE_ATTACKS: list[tuple[str, tuple[str, ...], str, int, dict[str, Any]]] = 
     ("template_reading_the_signature_image_descriptor_is_a_sandbox_access",
      ("{{ van_ban.nguoi_ky.chu_ky.image_descriptor }}",), "SANDBOX_ACCESS", 5, {"signature": True}),
     ("template_reaching_the_hidden_image_through_attr_is_a_sandbox_access",
-     ("{{ (van_ban.nguoi_ky.chu_ky | attr('_Drawing__image')).tpl }}",), "SANDBOX_ACCESS", 5, {"signature": True}),
+     ("{{ (van_ban.nguoi_ky.chu_ky | attr('_Drawing__make')).tpl }}",), "SANDBOX_ACCESS", 5, {"signature": True}),
     ("template_reading_a_string_method_is_a_sandbox_access", ("{{ ''.format }}",), "SANDBOX_ACCESS", 5, {}),
     ("template_naming_the_cycler_global_finds_no_such_name", ("{{ cycler }}",), "TEMPLATE_UNDEFINED", 5, {}),
     ("template_printing_the_whole_document_is_a_sandbox_print", ("{{ van_ban }}",), "SANDBOX_PRINT", 5, {}),
@@ -1362,3 +1362,123 @@ def _fake_png(tmp: Path) -> list[str]:
     spec = spec_with(tmp, {"nguoi_ky.chu_ky": "ky.png"})
     (spec.parent / "ky.png").write_bytes(b"<svg onload='alert(1)'/>")
     return validate_argv(spec)
+
+
+# ----- several signers, signature and seal images (issue 15) -------------------------------------------------
+
+
+def seal_png(path: Path, size: tuple[int, int] = (60, 60)) -> Path:
+    """A red ring on a transparent background: what a seal image is."""
+    from PIL import Image, ImageDraw
+
+    image = Image.new("RGBA", size, (0, 0, 0, 0))
+    ImageDraw.Draw(image).ellipse((2, 2, size[0] - 3, size[1] - 3), outline=(210, 20, 30, 255), width=4)
+    image.save(path)
+    return path
+
+
+def jpeg_claiming(path: Path, width: int, height: int) -> Path:
+    """A JPEG whose frame header (SOF0) claims ``width`` × ``height`` pixels, with nothing else of an image."""
+    frame = struct.pack(">BHHB", 8, height, width, 1) + b"\x01\x11\x00"
+    path.write_bytes(b"\xff\xd8\xff\xe0" + struct.pack(">H", 16) + b"JFIF\x00\x01\x01\x00\x00\x01\x00\x01\x00\x00"
+                     + b"\xff\xc0" + struct.pack(">H", 2 + len(frame)) + frame + b"\xff\xd9")
+    return path
+
+
+def _with_seal(tmp: Path, seal: str, signature: str = "ky.png") -> Path:
+    """The fixture's spec with a signature image in its folder and the seal named ``seal``."""
+    spec = spec_with(tmp, {"nguoi_ky.chu_ky": signature, "nguoi_ky.dau": seal})
+    png(spec.parent / "ky.png")
+    return spec
+
+
+@case(CONFINEMENT, "seal_image_reached_through_dot_dot_is_outside", "ACCESS_OUTSIDE", 9)
+def _seal_outside(tmp: Path) -> list[str]:
+    seal_png(outside(tmp) / "dau.png")
+    return validate_argv(_with_seal(tmp, "../ngoai/dau.png"))
+
+
+@case(CONFINEMENT, "seal_image_through_a_symlink_inside_the_folder_is_outside", "ACCESS_OUTSIDE", 9)
+def _seal_symlink(tmp: Path) -> list[str]:
+    target = seal_png(outside(tmp) / "dau.png")
+    spec = _with_seal(tmp, "lien_ket.png")
+    (spec.parent / "lien_ket.png").symlink_to(target)
+    return validate_argv(spec)
+
+
+@case(CONFINEMENT, "seal_image_given_as_an_absolute_path_is_outside", "ACCESS_OUTSIDE", 9)
+def _seal_absolute(tmp: Path) -> list[str]:
+    target = seal_png(outside(tmp) / "dau.png")
+    return validate_argv(_with_seal(tmp, str(target)))
+
+
+@case(SPECIAL, "fifo_as_a_seal_image_is_not_a_file", "ACCESS_NOT_FILE", 9)
+def _seal_fifo(tmp: Path) -> list[str]:
+    spec = _with_seal(tmp, "ong.png")
+    fifo(spec.parent / "ong.png")
+    return validate_argv(spec)
+
+
+@case(RESOURCES, "seal_png_claiming_ten_billion_pixels_is_a_file_size_limit", "LIMIT_FILE_SIZE", 10,
+      says=("ảnh dấu",))
+def _seal_bomb(tmp: Path) -> list[str]:
+    spec = _with_seal(tmp, "dau.png")
+    png_claiming(spec.parent / "dau.png", 100_000, 100_000)
+    return validate_argv(spec)
+
+
+@case(RESOURCES, "signature_jpeg_claiming_four_billion_pixels_is_a_file_size_limit", "LIMIT_FILE_SIZE", 10,
+      says=("65.535 × 65.535",))
+def _jpeg_bomb(tmp: Path) -> list[str]:
+    spec = spec_with(tmp, {"nguoi_ky.chu_ky": "ky.jpg"})
+    jpeg_claiming(spec.parent / "ky.jpg", 65_535, 65_535)
+    return validate_argv(spec)
+
+
+@case(RESOURCES, "seal_file_past_tep_anh_is_a_file_size_limit", "LIMIT_FILE_SIZE", 10, says=("tep_anh",))
+def _seal_too_big(tmp: Path) -> list[str]:
+    spec = _with_seal(tmp, "dau.png")
+    seal_png(spec.parent / "dau.png")
+    with (spec.parent / "dau.png").open("ab") as file:  # bytes after IEND: a PNG that is mostly padding
+        file.write(b"\0" * (6 * MB))
+    return validate_argv(spec)
+
+
+@case(REFUSALS, "a_hundred_signers_are_refused_with_the_most_the_closing_holds", "SPEC_VALUE", 3,
+      says=("100 người ký", "nhiều nhất 8"))
+def _hundred_signers(tmp: Path) -> list[str]:
+    signer = {"chuc_vu": "Chủ tịch", "ho_ten": "Nguyễn Văn An"}
+    return validate_argv(spec_with(tmp, {"nguoi_ky": [dict(signer) for _ in range(100)]}))
+
+
+@case(REFUSALS, "seal_as_a_jpeg_is_refused_it_would_hide_the_signature", "SPEC_VALUE", 3, says=("trong suốt",))
+def _seal_jpeg(tmp: Path) -> list[str]:
+    spec = _with_seal(tmp, "dau.png")
+    from PIL import Image
+
+    Image.new("RGB", (60, 60), "red").save(spec.parent / "dau.png", format="JPEG")  # a JPEG named .png
+    return validate_argv(spec)
+
+
+@case(REFUSALS, "several_signers_with_a_template_that_prints_one_are_refused", "TEMPLATE_SIGNERS", 5)
+def _one_signer_template(tmp: Path) -> list[str]:
+    from docx import Document
+
+    signers = [{"quyen_han": "TM.", "thay": "Ủy ban nhân dân", "chuc_vu": "Chủ tịch", "ho_ten": "Lường Tuấn Anh"},
+               {"co_quan": {"ten": "ỦY BAN MTTQ VIỆT NAM HUYỆN TỦA CHÙA", "viet_tat": "MTTQ"},
+                "chuc_vu": "Chủ tịch", "ho_ten": "Lò Thị Bình"}]
+    spec = spec_with(tmp, {"nguoi_ky": signers, "mau": "mau_cu.docx"})
+    document = Document()
+    document.add_paragraph("{{ van_ban.nguoi_ky.ho_ten }}")
+    document.save(str(spec.parent / "mau_cu.docx"))
+    return render_argv(tmp, spec)
+
+
+for _path in ("van_ban.hang_ky[0].phai.chu_ky", "van_ban.cac_nguoi_ky[0].chu_ky"):
+    _short_path = _path.split(".")[1].split("[")[0]
+    add(Case(f"template_saving_a_file_through_the_signature_of_{_short_path}_is_a_sandbox_access", SANDBOX,
+             template_attack(f"{{{{ {_path}.tpl.save('{{tmp}}/bi_ghi.docx') }}}}", signature=True),
+             "SANDBOX_ACCESS", 5))
+    add(Case(f"template_reaching_the_drawing_maker_of_{_short_path}_through_attr_is_a_sandbox_access", SANDBOX,
+             template_attack(f"{{{{ ({_path} | attr('_Drawing__make')).__globals__ }}}}", signature=True),
+             "SANDBOX_ACCESS", 5))

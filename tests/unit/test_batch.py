@@ -266,3 +266,21 @@ def test_a_bad_value_from_the_units_file_is_placed_at_its_row_and_column(spec: P
     assert list(failed) == ["xa_b"], summary.results
     assert "31/02/2026" in failed["xa_b"].reason and place in failed["xa_b"].reason, failed["xa_b"].reason
     assert "spec.yaml" not in failed["xa_b"].reason
+
+
+def test_a_units_column_names_one_of_several_signers_by_its_number(spec: Path, tmp_path: Path) -> None:
+    import yaml
+
+    data = yaml.safe_load(spec.read_text(encoding="utf-8"))
+    data["nguoi_ky"] = [data["nguoi_ky"], {"co_quan": {"ten": "ỦY BAN MTTQ VIỆT NAM HUYỆN", "viet_tat": "MTTQ"},
+                                           "chuc_vu": "Chủ tịch", "ho_ten": "Lò Thị Bình"}]
+    spec.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    units = spec.parent / "don_vi.csv"
+    units.write_text("ma,ten,kinh_gui,diem,hang,so_xa,tien_do,nguoi_ky.1.ho_ten,nguoi_ky.ho_ten\n"
+                     + row(1) + ',"Hà Thị Mai",\n' + row(2) + ',,"Hà Thị Mai"\n', encoding="utf-8")
+    summary = run_batch(spec, units, tmp_path / "out", workers=1)
+    status = {r.ma: r for r in summary.results}
+    assert status["xa_0001"].status == "ok"
+    assert "Hà Thị Mai" in document_text((tmp_path / "out" / "xa_0001.docx").read_bytes())
+    assert status["xa_0002"].status == "loi" and status["xa_0002"].codes == ("SPEC_VALUE",)
+    assert "cột 'nguoi_ky.ho_ten': 'nguoi_ky' là một danh sách (2 mục)" in status["xa_0002"].reason

@@ -28,12 +28,22 @@ def _tables(path: Path) -> list[bytes]:
     return [etree.tostring(t._tbl, method="c14n") for t in doc.tables]
 
 
+def _closing(path: Path) -> list[bytes]:
+    """Every body element from the closing's first tag (one signer or several) to the end."""
+    body = Document(io.BytesIO(path.read_bytes())).element.body
+    elements = list(body)
+    start = next(i for i, e in enumerate(elements) if "van_ban.nhieu_nguoi_ky" in "".join(e.itertext()))
+    return [etree.tostring(e, method="c14n") for e in elements[start:]]
+
+
 def test_bao_cao_and_cong_van_share_the_same_header_and_signature_blocks() -> None:
     bao_cao = _tables(TEMPLATES_DIR / "bao_cao" / "bao_cao.docx")
     cong_van = _tables(TEMPLATES_DIR / "bao_cao" / "cong_van.docx")
-    assert len(bao_cao) == len(cong_van) == 2
+    assert len(bao_cao) == len(cong_van) == 3  # header; several signers; Nơi nhận beside one signer
     assert bao_cao[0] == cong_van[0], "the header tables have drifted apart"
-    assert bao_cao[1] == cong_van[1], "the Nơi nhận / signature tables have drifted apart"
+    assert bao_cao[1] == cong_van[1], "the tables of several signature blocks have drifted apart"
+    assert bao_cao[2] == cong_van[2], "the Nơi nhận / signature tables have drifted apart"
+    assert _closing(TEMPLATES_DIR / "bao_cao" / "bao_cao.docx") == _closing(TEMPLATES_DIR / "bao_cao" / "cong_van.docx")
 
 
 def test_every_kind_points_at_an_existing_template() -> None:
