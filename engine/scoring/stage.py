@@ -118,6 +118,9 @@ def _framework(loaded: LoadedSpec, name: str, entry: ChamDiem) -> IndexFramework
         note_input(Input(field, written_name(text, loaded.access.base), digest, role="dac_ta"))
     else:  # one of the engine's own, by its file's name among them
         note_input(Input(field, source.name, digest, builtin=True, role="dac_ta"))
+    if entry.so_thap_phan is not None:  # the spec's precision over the framework's, field by field
+        declared = entry.so_thap_phan.model_dump(exclude_none=True)
+        framework = framework.model_copy(update={"so_thap_phan": framework.so_thap_phan.model_copy(update=declared)})
     return framework
 
 
