@@ -21,6 +21,7 @@ import zipfile
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal, localcontext
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -56,7 +57,7 @@ from engine.trust.files import InputFile, decode_text, read_file
 from engine.trust.limits import current_limits
 from engine.trust.packages import Package, open_package
 from engine.trust.plain import UNPRINTABLE
-from engine.vn.numbers import check_magnitude, decimals_of, format_number, to_decimal
+from engine.vn.numbers import MAX_DECIMALS, check_magnitude, decimals_of, format_number, to_decimal
 from engine.vn.text import nfc
 
 __all__ = ["SUPPORTED_SUFFIXES", "ColumnMap", "SummaryRow", "UnitRow", "UnitTable", "parse_number", "read_layout",
@@ -848,6 +849,7 @@ def _iter_rows(worksheet: Any, as_shown: bool) -> Iterable[Sequence[object]]:
 _FORMAT_LITERALS = re.compile(r'"[^"]*"|\\.|\[[^\]]*\]|_.|\*.')
 
 
+@lru_cache(maxsize=256)  # a workbook has a few formats and every cell names one of them
 def format_decimals(number_format: str | None) -> tuple[int, int] | None:
     """The fewest and the most decimals an Excel number format shows a number with; None: as stored.
 
@@ -867,7 +869,8 @@ def format_decimals(number_format: str | None) -> tuple[int, int] | None:
     _, point, fraction = first.partition(".")
     places = re.match(r"[0#?]*", fraction)[0] if point else ""  # type: ignore[index]
     shift = 2 * first.count("%")
-    return places.count("0") + shift, len(places) + shift
+    # Excel shows at most 30 decimals; a format asking for more (a hostile file) is read as showing 30.
+    return min(places.count("0") + shift, MAX_DECIMALS), min(len(places) + shift, MAX_DECIMALS)
 
 
 def cell_number(value: object, number_format: str | None) -> object:

@@ -271,3 +271,10 @@ def test_an_xlsx_score_typed_4_0_prints_4_0_in_the_phu_luc(tmp_path: Path) -> No
     (tmp_path / "spec.yaml").write_text(spec, encoding="utf-8")
     rows = unit_rows(pipeline.render(tmp_path / "spec.yaml"), -2)
     assert rows[0][2:5] == ["4,0", "6", "10,0"]
+
+
+def test_a_number_format_asking_for_more_than_30_decimals_shows_30_as_excel_does() -> None:
+    from engine.data.readers import cell_number, format_decimals
+
+    assert format_decimals("0." + "0" * 200_000) == (30, 30)
+    assert cell_number(3.7, "0." + "0" * 200_000) == Decimal("3.7" + "0" * 29)
