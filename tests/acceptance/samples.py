@@ -93,8 +93,8 @@ class StatedFigure:
 
 
 def read_audit_table(readme: Path) -> list[StatedFigure]:
-    """Rows of the README table under '## Số liệu ghi sai (audit báo)': level, stated, computed."""
-    return [StatedFigure(level, stated, computed)
+    """Rows of the README table under '## Số liệu ghi sai (audit báo)': level, stated, computed ("—": none)."""
+    return [StatedFigure(level, "" if stated == OMITTED else stated, "" if computed == OMITTED else computed)
             for level, stated, computed, *_ in _readme_table(readme, "## Số liệu ghi sai (audit báo)", 3)]
 
 
