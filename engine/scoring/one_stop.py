@@ -167,14 +167,16 @@ def one_stop_statistics(framework: OneStopFramework, counts: Mapping[str, Any], 
 
 def _parts(parts: list[str], known: dict[str, int], statuses: dict[str, Any],
            seen: frozenset[str] = frozenset()) -> tuple[list[tuple[str, int]], list[str]]:
-    """The parts with a figure, and those without; a part without one counts by its own parts when it has them."""
+    """The parts with a figure, and those without; a part without one counts by its own parts when some have one."""
     counted: list[tuple[str, int]] = []
     missing: list[str] = []
     for part in parts:
         if part in known:
             counted.append((part, known[part]))
-        elif statuses[part].bang_tong and part not in seen:
-            more, lacking = _parts(statuses[part].bang_tong, known, statuses, seen | {part})
+            continue
+        more, lacking = (_parts(statuses[part].bang_tong, known, statuses, seen | {part})
+                         if statuses[part].bang_tong and part not in seen else ([], []))
+        if more:
             counted += more
             missing += lacking
         else:
