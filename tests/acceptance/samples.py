@@ -23,6 +23,12 @@ CASES = {
 }
 SAMPLE_COPY = "mau_goc.txt"
 
+# Fixture folders that show a feature rather than reproduce a sample (each has a text and a layout golden file,
+# and conforms to `check`): folder -> what it shows.
+FEATURES = {
+    "so_nhu_nguon_ghi": "số in như nguồn ghi, hoặc với số chữ số thập phân khai báo (issue 15, phần 5)",
+}
+
 OMITTED = "—"  # in the rendered column: the sample's text is left out on purpose
 
 

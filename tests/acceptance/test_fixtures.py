@@ -12,6 +12,7 @@ from engine.cli import main
 from engine.render.outline import document_text
 from tests.acceptance.samples import (
     CASES,
+    FEATURES,
     SAMPLE_COPY,
     read_audit_table,
     read_deviations,
@@ -41,7 +42,7 @@ def rendered(tmp_path_factory: pytest.TempPathFactory) -> dict[str, bytes]:
     return _RenderedThroughCli(tmp_path_factory.mktemp("rendered"))
 
 
-@pytest.mark.parametrize("case", CASES)
+@pytest.mark.parametrize("case", [*CASES, *FEATURES])
 def test_fixture_text_matches_its_golden_file(case: str, rendered: dict[str, bytes], regen_golden: bool) -> None:
     text = document_text(rendered[case])
     golden = GOLDEN / f"{case}.txt"
@@ -75,11 +76,11 @@ def test_the_audit_reports_exactly_the_wrong_figures_the_readme_lists(case: str)
 
 
 def test_every_fixture_folder_is_an_acceptance_case() -> None:
-    """A folder with a spec reproduces a sample, or is a batch (its units in don_vi.csv, tested by test_batch), or a
-    province's own template (mau_tinh.docx, tested by tests/word/test_province)."""
+    """A folder with a spec reproduces a sample, or shows a feature (FEATURES), or is a batch (its units in
+    don_vi.csv, tested by test_batch), or a province's own template (mau_tinh.docx, by tests/word/test_province)."""
     folders = {p.name for p in FIXTURES.iterdir() if (p / "spec.yaml").exists() and not (p / "don_vi.csv").exists()
                and not (p / "mau_tinh.docx").exists()}
-    assert folders == set(CASES)
+    assert folders == set(CASES) | set(FEATURES)
 
 
 def test_rendering_twice_gives_identical_bytes(tmp_path: Path) -> None:
