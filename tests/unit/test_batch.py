@@ -266,3 +266,18 @@ def test_a_bad_value_from_the_units_file_is_placed_at_its_row_and_column(spec: P
     assert list(failed) == ["xa_b"], summary.results
     assert "31/02/2026" in failed["xa_b"].reason and place in failed["xa_b"].reason, failed["xa_b"].reason
     assert "spec.yaml" not in failed["xa_b"].reason
+
+
+def test_a_units_warnings_count_stated_figures_that_disagree_not_checks_the_data_cannot_make(spec: Path,
+                                                                                            tmp_path: Path) -> None:
+    # Records whose status the data does not give are an info finding: no warning for the unit.
+    scored = "cham_diem:\n  mc:\n    bo_tieu_chi: mot_cua_nd61\n" \
+             "    du_lieu: {ky_truoc_chuyen_sang: 1, tiep_nhan_trong_ky: 9, truoc_han: 5, dung_han: 1, qua_han: 0}\n"
+    text = spec.read_text(encoding="utf-8").replace("noi_dung:\n", scored + "noi_dung:\n", 1)
+    spec.write_text(text, encoding="utf-8")
+    summary = run_batch(spec, LO / "don_vi.csv", tmp_path / "out", workers=1)
+    assert [(r.status, r.warnings) for r in summary.results] == [("ok", 0)] * 3
+    stated = "so_lieu_ghi:\n  - {noi_dung: Tổng số hồ sơ, ghi: 11, tinh: mc.tong_so.so}\n"
+    spec.write_text(text.replace("noi_dung:\n", stated + "noi_dung:\n", 1), encoding="utf-8")
+    summary = run_batch(spec, LO / "don_vi.csv", tmp_path / "out2", workers=1)
+    assert [(r.status, r.warnings) for r in summary.results] == [("ok", 1)] * 3
