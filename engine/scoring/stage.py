@@ -17,7 +17,17 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from engine.audit import ERROR, INFO, WARNING, Fact, Finding, Reason, compare_number, shown_decimals
+from engine.audit import (
+    ERROR,
+    INFO,
+    MOST_OWN_DECIMALS,
+    WARNING,
+    Fact,
+    Finding,
+    Reason,
+    compare_number,
+    shown_decimals,
+)
 from engine.data.layout import MEAN, TEXT, Column, TableLayout, header_key
 from engine.data.readers import ColumnMap, SummaryRow, UnitRow, UnitTable, parse_number, read_unit_table
 from engine.errors import DataError, Location, Problem, SpecError
@@ -304,6 +314,9 @@ def _summary_findings(result: IndexResult, table: UnitTable, columns: ColumnMap)
                                         hint="Ghi số theo cách Việt Nam (16,74), hoặc để trống / '-' nếu không tính."))
                 continue
             values, places = values_of(summary, field)
+            # A column whose values run to more decimals than anyone writes (an .xlsx formula's result under
+            # General) has no written precision: the row is compared at its own.
+            places = places if places <= MOST_OWN_DECIMALS else 0
             findings.extend(_summary_finding(summary, columns.fields[field], Decimal(stated), values, places, where))
     if problems:
         raise DataError(problems)

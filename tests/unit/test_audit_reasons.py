@@ -217,3 +217,9 @@ def test_only_errors_fail_audit_and_strict_a_check_not_made_does_not(tmp_path: P
     [data] = json.loads(runner.invoke(main, ["audit", str(spec), "--json"]).output)
     assert data["level"] == "info" and data["missing"][0] == {"name": "Hồ sơ đang giải quyết", "value": None,
                                                               "code": "dang_giai_quyet", "formula": None, "base": []}
+
+
+def test_a_column_of_formula_results_has_no_written_precision_and_its_mean_is_compared_at_the_rows(
+        tmp_path: Path) -> None:
+    csv = CSV.replace("81,72;81,72;", "81,7166666666667;81,72;") + "Trung bình;76,49;;;\n"
+    assert [f for f in audit(make(tmp_path, csv=csv)) if "Trung bình" in f.message] == []
