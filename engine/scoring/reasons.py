@@ -10,6 +10,7 @@ decimals for percentages (more when rounding would hide on which side of a thres
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 
 from engine.audit import Fact, Reason
 from engine.scoring.criteria import ConditionCheck, CriteriaResult, CriterionScore
@@ -17,6 +18,7 @@ from engine.scoring.figures import Figure
 from engine.scoring.indices import IndexResult, UnitScore
 from engine.scoring.models import Band, CriteriaFramework, Level
 from engine.vn.numbers import format_number
+from engine.vn.text import nfc
 
 __all__ = ["band_reasons", "choice_reasons", "converted_fact", "counted_fact", "criteria_total_reasons",
            "earned_fact", "lower_first", "rank_reasons"]
@@ -149,22 +151,33 @@ def _bound(band: Band) -> str:
     return f"{'từ' if band.bao_gom_tu else 'trên'} {format_number(band.tu)}" if band.tu is not None else "còn lại"
 
 
-def band_reasons(unit: UnitScore, bands: Sequence[Band], stated: str) -> tuple[Reason, ...]:
-    """Why the unit's converted score is in its band, not in the band stated."""
-    fact = converted_fact(unit)
-    key = stated.casefold()
+def band_reasons(unit: UnitScore, bands: Sequence[Band], stated: str, *, as_displayed: bool = True
+                 ) -> tuple[Reason, ...]:
+    """Why the unit's converted score is in its band, not in the band stated.
+
+    The score is shown as it was compared: as displayed when the framework rounds before comparing,
+    else with the decimals it takes to see on which side of the bound it is (79,96 is under 80).
+    """
+    key = nfc(stated).casefold()
     named = next((b for b in bands if key in (b.ten.casefold(), b.short.casefold())), None)
     order = list(bands)
-    if named is not None and order.index(named) < order.index(unit.band) and named.tu is not None:
-        # stated higher: the score does not reach the stated band's bound
-        relation = "<" if named.bao_gom_tu else "≤"
-        return (Reason(fact, relation, Fact(f"ngưỡng mức {named.ten}", format_number(named.tu)),
-                       f"mức {named.ten}: {_bound(named)}"),)
-    if unit.band.tu is not None:
-        relation = "≥" if unit.band.bao_gom_tu else ">"
-        return (Reason(fact, relation, Fact(f"ngưỡng mức {unit.band.ten}", format_number(unit.band.tu)),
-                       f"mức {unit.band.ten}: {_bound(unit.band)}"),)
-    return (Reason(fact, rule=f"mức {unit.band.ten}: dưới mọi ngưỡng"),)
+    higher = named is not None and order.index(named) < order.index(unit.band) and named.tu is not None
+    band = named if higher and named is not None else unit.band
+    fact = converted_fact(unit)
+    if band.tu is not None and not as_displayed:
+        decimals = unit.converted.decimals
+        while decimals < MOST_DECIMALS and unit.converted.value != band.tu and \
+                Figure(unit.converted.value, decimals).rounded() == band.tu:
+            decimals += 1
+        fact = replace(fact, value=format_number(unit.converted.value, decimals))
+    if higher:  # stated higher: the score does not reach the stated band's bound
+        relation = "<" if band.bao_gom_tu else "≤"
+    elif band.tu is not None:
+        relation = "≥" if band.bao_gom_tu else ">"
+    else:
+        return (Reason(fact, rule=f"mức {band.ten}: dưới mọi ngưỡng"),)
+    return (Reason(fact, relation, Fact(f"ngưỡng mức {band.ten}", format_number(band.tu)),
+                   f"mức {band.ten}: {_bound(band)}"),)
 
 
 _RANK_KEYS = {"quy_doi": "điểm quy đổi", "dat_duoc": "điểm đạt được"}

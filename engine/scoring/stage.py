@@ -238,6 +238,7 @@ def _at_row(problem: Problem, row_of: dict[str, UnitRow]) -> Problem:
 
 def _index_findings(result: IndexResult, row_of: dict[str, UnitRow], framework: IndexFramework) -> list[Finding]:
     findings: list[Finding] = []
+    as_displayed = framework.lam_tron_truoc_khi_so_sanh
     for unit in result.units:
         row = row_of[unit.unit]
         stated = row.values
@@ -254,7 +255,8 @@ def _index_findings(result: IndexResult, row_of: dict[str, UnitRow], framework: 
         if band is not None and nfc(str(band)).casefold() not in (unit.band.ten.casefold(), unit.band.short.casefold()):
             findings.append(Finding.of(ERROR, where, str(band), unit.band.ten,
                                        f"'{unit.unit}' ghi xếp loại {band} nhưng {unit.converted.display()} điểm quy "
-                                       f"đổi thuộc mức {unit.band.ten}", band_reasons(unit, result.bands, str(band))))
+                                       f"đổi thuộc mức {unit.band.ten}",
+                                       band_reasons(unit, result.bands, str(band), as_displayed=as_displayed)))
         rank = stated.get("xep_hang_ghi")
         if rank is not None and Decimal(rank) != unit.rank:
             findings.append(Finding.of(ERROR, where, format_number(rank), str(unit.rank),

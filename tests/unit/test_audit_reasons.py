@@ -223,3 +223,13 @@ def test_a_column_of_formula_results_has_no_written_precision_and_its_mean_is_co
         tmp_path: Path) -> None:
     csv = CSV.replace("81,72;81,72;", "81,7166666666667;81,72;") + "Trung bình;76,49;;;\n"
     assert [f for f in audit(make(tmp_path, csv=csv)) if "Trung bình" in f.message] == []
+
+
+def test_a_class_compared_on_the_exact_score_shows_the_decimals_that_decide_it(tmp_path: Path) -> None:
+    exact = FRAMEWORK.replace("so_thap_phan: {diem: 2, quy_doi: 1}",
+                              "so_thap_phan: {diem: 2, quy_doi: 1}\nlam_tron_truoc_khi_so_sanh: false")
+    spec = make(tmp_path, csv=CSV.replace("UBND xã An Phú;81,72;81,72;Tốt;1", "UBND xã An Phú;79,96;79,96;Tốt;1"))
+    (tmp_path / "bo.yaml").write_text(exact, encoding="utf-8")
+    [finding] = audit(spec)  # 79,96 shows as 80,0 but is under the 80 of Tốt
+    [why] = finding.reasons
+    assert (why.fact.value, why.relation, why.threshold.value) == ("79,96", "<", "80")
