@@ -209,6 +209,12 @@ def stated_figures(loaded: LoadedSpec, names: dict[str, Any]) -> list[Finding]:
         where = loaded.source.location((*path, "ghi"), field=f"so_lieu_ghi[{index}] ({item.noi_dung})")
         try:
             computed = expressions.value(item.tinh, (*path, "tinh"))
+            if computed is None:  # the data has no such figure (a share of a zero base, no previous period)
+                missing = Fact(item.noi_dung, code=item.tinh)
+                findings.append(Finding.of(
+                    INFO, where, _written(item), None, f"không kiểm tra được '{item.noi_dung}' ghi {_written(item)}",
+                    missing=(missing,), because=f"'tinh' ({item.tinh}) không có giá trị trong số liệu"))
+                continue
             if isinstance(computed, bool) or not isinstance(computed, (Figure, Percentage, int, Decimal)):
                 raise SpecError(Problem(
                     "SPEC_EXPRESSION", f"biểu thức 'tinh' của '{item.noi_dung[:80]}' cho ra {_what(computed)}, "
@@ -224,6 +230,15 @@ def stated_figures(loaded: LoadedSpec, names: dict[str, Any]) -> list[Finding]:
     if problems:
         raise SpecError(problems)
     return findings
+
+
+def _written(item: SoLieuGhi) -> str:
+    """A stated figure as the source wrote it, for a finding that cannot compare it."""
+    stated = item.ghi
+    if isinstance(stated, str):
+        return stated.strip()
+    text = format_number(Decimal(repr(stated)) if isinstance(stated, float) else stated)
+    return text + "%" if item.ty_le else text
 
 
 def _what(value: Any) -> str:

@@ -233,3 +233,13 @@ def test_a_class_compared_on_the_exact_score_shows_the_decimals_that_decide_it(t
     [finding] = audit(spec)  # 79,96 shows as 80,0 but is under the 80 of Tốt
     [why] = finding.reasons
     assert (why.fact.value, why.relation, why.threshold.value) == ("79,96", "<", "80")
+
+
+def test_a_stated_figure_whose_computed_value_the_data_does_not_have_is_a_check_not_made(tmp_path: Path) -> None:
+    # A share of a zero base has no value: the stated figure cannot be checked, and the audit says so.
+    stated = "\n  - {noi_dung: Tỷ lệ quá hạn, ghi: '0,5%', tinh: mc.qua_han.ty_le}\n"
+    data = {"mot_cua.yaml": "ky_truoc_chuyen_sang: 0\ntiep_nhan_trong_ky: 4\ntruoc_han: 0\ndung_han: 0\nqua_han: 0\n"}
+    findings = audit(make(tmp_path, stated=stated, data=data, extra=ONE_STOP))
+    [finding] = [f for f in findings if "Tỷ lệ quá hạn" in f.message]
+    assert (finding.level, finding.stated, finding.computed) == ("info", "0,5%", None)
+    assert [m.code for m in finding.missing] == ["mc.qua_han.ty_le"]
