@@ -12,6 +12,7 @@ columns a spec declares). Nothing here writes XML; engine.render does.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
@@ -23,14 +24,14 @@ from engine.kinds import KINDS, TEMPLATES_DIR
 from engine.render.runs import styled
 from engine.render.tables import Cell, Row, Table
 from engine.scoring.criteria import CriteriaResult
-from engine.scoring.figures import Figure
+from engine.scoring.figures import Figure, Percentage
 from engine.scoring.indices import IndexResult, UnitScore
 from engine.scoring.stage import DataGroup, Scored
 from engine.spec.loader import LoadedSpec
-from engine.spec.models import PhuLuc
+from engine.spec.models import CotBang, PhuLuc
 from engine.trust.limits import current_limits
 from engine.vn.dates import BLANK, format_date
-from engine.vn.numbers import format_number, roman, two_digits
+from engine.vn.numbers import format_number, format_percent, roman, two_digits
 from engine.vn.text import upper_vi
 from engine.vn.words import capitalize_first
 
@@ -171,12 +172,14 @@ def _table(loaded: LoadedSpec, item: PhuLuc, path: tuple[Any, ...], scored: dict
 # ----- the tables ----------------------------------------------------------------------------
 
 
-def _natural(value: Figure | Decimal | int | None) -> str:
-    """A score as typed in score tables: its own decimals, no trailing zeros ("72,1", "67"); "-" if none."""
+def _shown(value: Figure | Decimal | int | None, declared: int | None = None) -> str:
+    """A cell of a score column: a figure at its precision, a data value with the declared decimals or as the data
+    writes it ("4,0" stays 4,0, "86,2" stays 86,2); "-" if none (không phát sinh)."""
     if value is None:
         return "-"
-    number = value.value if isinstance(value, Figure) else Decimal(value)
-    return format_number(number)
+    if isinstance(value, Figure):
+        return value.display() if declared is None else format_number(value.value, declared)
+    return format_number(Decimal(value), declared)
 
 
 def _numbers_row(count: int) -> Row:
@@ -222,9 +225,9 @@ def index_table(result: IndexResult, item: PhuLuc, groups: tuple[DataGroup, ...]
         if head is not None:
             rows.append(head)
         for number, unit in enumerate(members, start=1):
-            values = [_natural(unit.index(ix.ma).value) for _, ix in indices]
+            values = [_shown(unit.index(ix.ma).value) for _, ix in indices]
             rows.append(Row((Cell(str(number)), Cell(unit.unit, align="trai"), *(Cell(v) for v in values),
-                             Cell(_natural(unit.earned)), Cell(unit.converted.display()), Cell(unit.band.short))))
+                             Cell(unit.earned.display()), Cell(unit.converted.display()), Cell(unit.band.short))))
     return Table(widths, tuple(rows), font_size=11, header_font_size=11)
 
 
@@ -264,11 +267,12 @@ def ranking_table(result: IndexResult, item: PhuLuc, view: dict[str, Any]) -> Ta
     widths = (1.1, 5.0, *([round((PORTRAIT_WIDTH_CM - 6.1) / (2 + len(extra)), 2)] * (2 + len(extra))))
     rows = [Row(tuple(Cell(h, bold=True) for h in headers), header=True)]
     units = result.ranked() if item.thu_tu == "xep_hang" else list(result.units)
+    given = result.framework.so_thap_phan.du_lieu
     for number, unit in enumerate(units, start=1):
         extras = view["theo_ten"][unit.unit]["them"]
         change = unit.change.display() if unit.change is not None else ""
         rows.append(Row((Cell(str(number)), Cell(unit.unit, align="trai"), Cell(unit.converted.display()),
-                         Cell(change), *(Cell(_natural(extras.get(key))) for _, key in extra))))
+                         Cell(change), *(Cell(_shown(extras.get(key), given)) for _, key in extra))))
     return Table(widths, tuple(rows), font_size=12, header_font_size=12)
 
 
@@ -283,8 +287,48 @@ def _declared_table(loaded: LoadedSpec, item: PhuLuc, path: tuple[Any, ...], exp
                                 hint="Ví dụ: kq.xep_hang (danh sách đơn vị theo hạng)."))
     header = Row(tuple(Cell(c.tieu_de, bold=True) for c in item.cot), header=True)
     rows = [header]
+    numbers = {i: _one_expression(loaded, c, (*path, "cot", i)) for i, c in enumerate(item.cot)
+               if c.so_thap_phan is not None}
     for number, row in enumerate(rows_data, start=1):
         local = expr.extended({"dong": row, "stt": number})
-        rows.append(Row(tuple(Cell(local.text(c.gia_tri, (*path, "cot", i, "gia_tri")), align=c.can)
-                              for i, c in enumerate(item.cot))))
+        cells = []
+        for i, column in enumerate(item.cot):
+            here = (*path, "cot", i, "gia_tri")
+            if i in numbers:
+                text = _fixed(local.value(numbers[i], here), column.so_thap_phan or 0, local.where(here), number)
+            else:
+                text = local.text(column.gia_tri, here)
+            cells.append(Cell(text, align=column.can))
+        rows.append(Row(tuple(cells)))
     return Table(tuple(c.rong for c in item.cot), tuple(rows), font_size=12, header_font_size=12)
+
+
+_ONE_EXPRESSION = re.compile(r"\s*\{\{((?:(?!\{\{|\}\}|\{%|%\}).)*)\}\}\s*", re.DOTALL)
+
+
+def _one_expression(loaded: LoadedSpec, column: CotBang, path: tuple[Any, ...]) -> str:
+    """The expression of a column declared with ``so_thap_phan``: its value must be one ``{{ … }}``, a number."""
+    match = _ONE_EXPRESSION.fullmatch(column.gia_tri)
+    if match is None or not match[1].strip():
+        raise SpecError(Problem(
+            "SPEC_VALUE", f"cột '{column.tieu_de[:60]}' có so_thap_phan nên 'gia_tri' phải là đúng một biểu thức "
+            "ra số, như \"{{ dong.quy_doi }}\"", loaded.source.location((*path, "gia_tri"), field="gia_tri"),
+            hint="Bỏ chữ đi kèm và bộ lọc so/phan_tram: so_thap_phan tự in số với đúng chừng ấy chữ số thập phân; "
+                 "hoặc bỏ so_thap_phan."))
+    return match[1]
+
+
+def _fixed(value: Any, decimals: int, where: Location, row: int) -> str:
+    """A number of a declared column with its column's decimals; "-" for a value the data does not have."""
+    if value is None:
+        return "-"
+    if isinstance(value, Percentage):
+        return format_percent(value.value.value, decimals)
+    if isinstance(value, Figure):
+        return format_number(value.value, decimals)
+    if isinstance(value, (int, Decimal)) and not isinstance(value, bool):
+        return format_number(value, decimals)
+    shown = f"chữ '{value[:40]}'" if isinstance(value, str) else "một giá trị không phải số"
+    raise SpecError(Problem("SPEC_VALUE", f"dòng {row} của bảng: cột có so_thap_phan nhưng giá trị là {shown}", where,
+                            hint="Cột có so_thap_phan chỉ in số; bỏ bộ lọc so/phan_tram trong 'gia_tri', hoặc bỏ "
+                                 "so_thap_phan."))

@@ -34,6 +34,7 @@ from pathlib import Path
 from typing import Any
 
 from engine import pipeline, provenance
+from engine.audit import INFO
 from engine.data.readers import read_records
 from engine.errors import DataError, EngineError, LimitError, Location, OutputError, Problem, SpecError
 from engine.output import write_atomic
@@ -60,7 +61,7 @@ class UnitResult:
     status: str  # "ok" | "loi" (failed) | "bo_qua" (skipped: unchanged, or a file the batch must not overwrite)
     files: tuple[str, ...] = ()
     reason: str = ""  # why it failed, was skipped, or was rendered again
-    warnings: int = 0  # audit findings (stated figures that disagree)
+    warnings: int = 0  # audit findings of a stated figure that disagrees (errors and warnings, not infos)
     seconds: float = 0.0
     codes: tuple[str, ...] = ()  # the error codes of a failed unit (docs/errors.md)
     engine_version: str = ""  # of the engine that rendered the unit's files
@@ -299,7 +300,9 @@ class _Worker:
         except Exception as exc:  # noqa: BLE001 - one unit's bug must not stop the batch
             return UnitResult(ma, "loi", (), f"lỗi nội bộ: {type(exc).__name__}: {exc}", 0,
                               time.perf_counter() - started)
-        return UnitResult(ma, "ok", tuple(t.name for t in targets), reason, len(prepared.findings),
+        # A check the data could not decide (info) is not a stated figure that disagrees.
+        disagreeing = sum(finding.level != INFO for finding in prepared.findings)
+        return UnitResult(ma, "ok", tuple(t.name for t in targets), reason, disagreeing,
                           time.perf_counter() - started, (), properties.provenance.engine,
                           tuple(item.as_dict() for item in properties.provenance.inputs),
                           {t.name: provenance.sha256(outputs[t.suffix]) for t in targets})

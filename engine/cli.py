@@ -18,7 +18,7 @@ from pathlib import Path
 import click
 
 from engine import pipeline
-from engine.audit import ERROR, Finding
+from engine.audit import ERROR, INFO, WARNING, Finding
 from engine.errors import (
     EXIT_AUDIT_FINDINGS,
     EXIT_INTERNAL,
@@ -200,6 +200,17 @@ def _warn(findings: tuple[Finding, ...] | list[Finding]) -> None:
             click.echo(f"  {finding}", err=True)
 
 
+def audit_summary(findings: list[Finding] | tuple[Finding, ...]) -> str:
+    """ "2 lỗi, 1 cảnh báo, 1 lưu ý (số liệu chưa kiểm tra được)."; only errors fail audit and --strict."""
+    counts = {level: sum(f.level == level for f in findings) for level in (ERROR, WARNING, INFO)}
+    text = f"{counts[ERROR]} lỗi, {counts[WARNING]} cảnh báo"
+    if counts[INFO]:
+        text += f", {counts[INFO]} lưu ý (số liệu chưa kiểm tra được)"
+    if not counts[ERROR] and not counts[WARNING]:
+        text += "; không thấy số liệu nào sai"
+    return text + "."
+
+
 def read_document(path: Path) -> bytes:
     """The bytes of a document the user named (a regular file within its limit), or a named error."""
     return read_file(path, role="van_ban").data
@@ -223,8 +234,7 @@ def audit(spec: Path, as_json: bool, allowed: tuple[Path, ...], limits: Limits |
         elif findings:
             for finding in findings:
                 click.echo(str(finding))
-            errors = sum(f.level == ERROR for f in findings)
-            click.echo(f"{errors} lỗi, {len(findings) - errors} cảnh báo.")
+            click.echo(audit_summary(findings))
         else:
             click.echo("Không thấy số liệu nào sai.")
         if any(f.level == ERROR for f in findings):

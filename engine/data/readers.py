@@ -20,7 +20,8 @@ import warnings
 import zipfile
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal, localcontext
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -56,7 +57,7 @@ from engine.trust.files import InputFile, decode_text, read_file
 from engine.trust.limits import current_limits
 from engine.trust.packages import Package, open_package
 from engine.trust.plain import UNPRINTABLE
-from engine.vn.numbers import check_magnitude, format_number, to_decimal
+from engine.vn.numbers import MAX_DECIMALS, check_magnitude, decimals_of, format_number, to_decimal
 from engine.vn.text import nfc
 
 __all__ = ["SUPPORTED_SUFFIXES", "ColumnMap", "SummaryRow", "UnitRow", "UnitTable", "parse_number", "read_layout",
@@ -233,7 +234,7 @@ def read_records(source: Path | str | InputFile) -> tuple[list[str], list[tuple[
     elif file.suffix == ".xlsx":
         workbook = _open_workbook(file, data_only=True)
         worksheet = _choose_sheet(workbook, file.name, None)
-        table = _Table(file.name, _sheet_rows(worksheet, file.name), sheet=worksheet.title)
+        table = _Table(file.name, _sheet_rows(worksheet, file.name, as_shown=True), sheet=worksheet.title)
     else:
         raise DataError(Problem("DATA_FORMAT", "cần một bảng .csv hoặc .xlsx", Location(file=file.name)))
     if not table.rows:
@@ -801,18 +802,19 @@ def _choose_sheet(workbook: Any, shown: str, sheet: str | None) -> Any:
                             hint=f"Các trang tính đang có: {_headers_list(titles)}."))
 
 
-def _sheet_rows(worksheet: Any, shown: str, *, values_only: bool = True) -> list[tuple[int, Sequence[object]]]:
+def _sheet_rows(worksheet: Any, shown: str, *, as_shown: bool = False) -> list[tuple[int, Sequence[object]]]:
     """The rows of a sheet as stored, within the limits, whatever size the sheet claims for itself.
 
     A sheet states its own dimension ("A1:XFD1048576"), and openpyxl would pad every row to it;
-    the dimension is ignored and the rows are read as the file holds them.
+    the dimension is ignored and the rows are read as the file holds them. With ``as_shown`` a number
+    is read with the decimals its cell's number format shows (:func:`cell_number`).
     """
     limits = current_limits()
     most = limits.so_dong + HEADER_SEARCH_ROWS
     worksheet.reset_dimensions()
     rows: list[tuple[int, Sequence[object]]] = []
     try:
-        for number, cells in enumerate(worksheet.iter_rows(min_row=1, values_only=values_only), start=1):
+        for number, cells in enumerate(_iter_rows(worksheet, as_shown), start=1):
             if number > most:
                 raise LimitError(Problem("LIMIT_ROWS", f"trang tính có dữ liệu ở dòng {format_number(number)} trở "
                                          f"đi, quá giới hạn {limits.describe('so_dong')} dòng",
@@ -832,6 +834,72 @@ def _sheet_rows(worksheet: Any, shown: str, *, values_only: bool = True) -> list
                                 f"({type(exc).__name__})", Location(file=shown),
                                 hint="Mở và lưu lại tệp bằng Excel hoặc LibreOffice.")) from None
     return rows
+
+
+def _iter_rows(worksheet: Any, as_shown: bool) -> Iterable[Sequence[object]]:
+    if not as_shown:
+        yield from worksheet.iter_rows(min_row=1, values_only=True)
+        return
+    for cells in worksheet.iter_rows(min_row=1):
+        yield tuple(cell_number(cell.value, cell.number_format) for cell in cells)
+
+
+# A number format's parts that are not digits: quoted text, escaped characters, [colours, conditions,
+# locales], padding (_x) and fill (*x) characters.
+_FORMAT_LITERALS = re.compile(r'"[^"]*"|\\.|\[[^\]]*\]|_.|\*.')
+
+
+@lru_cache(maxsize=256)  # a workbook has a few formats and every cell names one of them
+def format_decimals(number_format: str | None) -> tuple[int, int] | None:
+    """The fewest and the most decimals an Excel number format shows a number with; None: as stored.
+
+    "0.0" → (1, 1); "#,##0.00" → (2, 2); "0.0#" → (1, 2); "0%" → (2, 2) (a fraction shown in percent);
+    "0" → (0, 0). "General", text ("@"), scientific and fraction formats show a number as it is stored.
+
+    >>> format_decimals("0.0"), format_decimals("#,##0.00;[Red]-#,##0.00"), format_decimals("0.00%")
+    ((1, 1), (2, 2), (4, 4))
+    >>> format_decimals("General"), format_decimals("0.00E+00"), format_decimals('0.0" điểm"')
+    (None, None, (1, 1))
+    """
+    if not number_format or number_format.strip().lower() in ("general", "@"):
+        return None
+    first = _FORMAT_LITERALS.sub("", number_format).split(";", 1)[0]
+    if not any(ch in first for ch in "0#?") or any(ch in first for ch in "eE/@"):
+        return None
+    _, point, fraction = first.partition(".")
+    places = re.match(r"[0#?]*", fraction)[0] if point else ""  # type: ignore[index]
+    shift = 2 * first.count("%")
+    # Excel shows at most 30 decimals; a format asking for more (a hostile file) is read as showing 30.
+    return min(places.count("0") + shift, MAX_DECIMALS), min(len(places) + shift, MAX_DECIMALS)
+
+
+def cell_number(value: object, number_format: str | None) -> object:
+    """A cell's value, a number with the decimals its number format shows: .xlsx numbers have no written form.
+
+    Excel stores 4 for a cell typed "4,0" under the format "0.0": it is read as 4,0 (padded, the value
+    unchanged). A value stored with more decimals than its format shows is read as Excel shows it, rounded
+    half-up (9,6667 under "0.0" is 9,7: the figure the clerk sees and the document prints). Under "General"
+    a number is read as stored (its shortest form to 15 digits: 72.1 is 72,1, 87 is 87). Anything that is
+    not an int or a float is returned unchanged.
+
+    >>> cell_number(4, "0.0"), cell_number(9.6667, "0.0"), cell_number(72.1, "General"), cell_number(3.7, "0")
+    (Decimal('4.0'), Decimal('9.7'), 72.1, 4)
+    """
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return value
+    shows = format_decimals(number_format)
+    if shows is None or (isinstance(value, float) and not math.isfinite(value)):
+        return value
+    try:
+        number = to_decimal(value)
+    except ValueError:
+        return value  # past the engine's bounds: reported as such when the cell is converted
+    fewest, most = shows
+    places = min(max(decimals_of(number), fewest), most)
+    with localcontext() as ctx:
+        ctx.prec = max(ctx.prec, number.adjusted() + places + 2)
+        shown = number.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
+    return int(shown) if places == 0 else shown
 
 
 # <mergeCell ref="A1:P1"/>, with or without a namespace prefix; the ranges come after the sheet's rows.
@@ -902,7 +970,7 @@ def _xlsx_table(file: InputFile, sheet: str | None) -> tuple[_Table, list[Merge]
     workbook, package = _open_checked(file, data_only=True)
     try:
         worksheet = _choose_sheet(workbook, file.name, sheet)
-        table = _Table(file.name, _sheet_rows(worksheet, file.name), sheet=worksheet.title)
+        table = _Table(file.name, _sheet_rows(worksheet, file.name, as_shown=True), sheet=worksheet.title)
         titles = tuple(ws.title for ws in workbook.worksheets)
         merges = _sheet_merges(package, worksheet, file.name)
     finally:

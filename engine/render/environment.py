@@ -35,7 +35,7 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
-from decimal import Decimal
+from decimal import Decimal, localcontext
 from functools import cache, lru_cache
 from itertools import islice
 from typing import Any
@@ -194,6 +194,15 @@ def _exact(value: Any) -> Any:
     if isinstance(value, bool) or not isinstance(value, (int, float, Decimal)):
         return value
     return Decimal(str(value)) if isinstance(value, float) else Decimal(value)
+
+
+def _plain(value: Decimal) -> Decimal:
+    """The same value without trailing zeros, a whole number without an exponent (1,20 → 1,2; 1E+2 → 100)."""
+    with localcontext() as ctx:
+        ctx.prec = max(ctx.prec, len(value.as_tuple().digits) + abs(value.adjusted()) + 2)
+        if value == value.to_integral_value():
+            return value.quantize(Decimal(1))
+        return value.normalize()
 
 
 def _sized(value: Any) -> int | None:
@@ -604,6 +613,10 @@ class ExactEnvironment(ImmutableSandboxedEnvironment):
                 raise SandboxLimit("LIMIT_NUMBER", f"lũy thừa bậc {b} không được phép (chỉ số mũ nguyên đến "
                                    f"{MAX_EXPONENT})")
             result = _number(_OPERATORS[op](a, b))
+            if op not in ("+", "-"):
+                # A sum keeps the decimals its terms were written with (3,5 + 1,5 = 5,0); a product or a
+                # quotient has no written precision of its own (16,74 × 0,5 is 8,37, not 8,370).
+                result = _plain(result)
             # Keep whole-number results of whole-number operands as ints (counts stay counts).
             if isinstance(left, int) and isinstance(right, int) and (op in ("+", "-", "*") or op == "**" and b >= 0):
                 return int(result)

@@ -25,12 +25,12 @@ from engine.errors import DataError, Location, Problem
 from engine.scoring.bands import classify
 from engine.scoring.figures import Figure, exact, exact_divide, non_negative, record_count
 from engine.scoring.loader import expect_kind, validate_bands
-from engine.scoring.models import Band, Condition, CriteriaFramework, Criterion, Level
+from engine.scoring.models import Band, Condition, CriteriaFramework, Criterion, Level, Ratio
 from engine.vn.numbers import Number, format_number
 
 __all__ = [
-    "ChoiceCheck", "CriteriaResult", "CriterionScore", "RuleChoice", "check_choice", "count_weighted_score",
-    "score_criteria", "select_level",
+    "ChoiceCheck", "ConditionCheck", "CriteriaResult", "CriterionScore", "RuleChoice", "check_choice",
+    "condition_checks", "count_weighted_score", "score_criteria", "select_level",
 ]
 
 _COMPARE = {
@@ -75,6 +75,8 @@ class CriterionScore:
     chosen: Level | None = None
     rule: Level | None = None
     agrees_with_rule: bool | None = None
+    # The figures the rule needed and the data does not give, when the stated choice had to be used.
+    undecided_by: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -286,7 +288,8 @@ def _ruled(framework: CriteriaFramework, criterion: Criterion, stated: Any, valu
     agrees = None if rule_level is None or chosen is None else rule_level.diem == chosen.diem
     return CriterionScore(criterion.so, criterion.ten, criterion.toi_da, criterion.kieu,
                           Figure(level.diem, _shown_decimals(level.diem)),
-                          chosen=chosen, rule=rule_level, agrees_with_rule=agrees)
+                          chosen=chosen, rule=rule_level, agrees_with_rule=agrees,
+                          undecided_by=tuple(rule) if isinstance(rule, list) else ())
 
 
 def _facts(framework: CriteriaFramework, facts: Mapping[str, Any], source: str | None) -> dict[str, Decimal]:
@@ -358,6 +361,43 @@ def _select(framework: CriteriaFramework, criterion: Criterion, values: dict[str
             return _missing(framework, unknown, values)
         return RuleChoice(criterion.so, level, seen)
     raise AssertionError("a validated rule criterion ends with 'con_lai'")  # pragma: no cover
+
+
+@dataclass(frozen=True)
+class ConditionCheck:
+    """One condition of a level on the figures given: its value (None: a figure is missing) and whether it holds.
+
+    For a ratio, ``top`` and ``bottom`` are its part and base as given (the facts it is computed from).
+    """
+
+    level: Level
+    condition: Condition
+    value: Decimal | None
+    holds: bool | None
+    ratio: Ratio | None = None
+    top: Decimal | None = None
+    bottom: Decimal | None = None
+
+
+def condition_checks(framework: CriteriaFramework, number: int, facts: Mapping[str, Any],
+                     *, source: str | None = None) -> list[ConditionCheck]:
+    """Every condition of every level of a rule criterion, checked on ``facts`` (what decided its level)."""
+    framework = expect_kind(framework, CriteriaFramework)
+    criterion = _criterion(framework, number, source)
+    values = _facts(framework, facts, source)
+    ratios = {ratio.ma: ratio for ratio in framework.ty_le}
+    checks: list[ConditionCheck] = []
+    for level in criterion.muc:
+        for condition in level.dieu_kien:
+            try:
+                value = _value(framework, condition.gia_tri, values, source, {})
+            except DataError:  # a zero base with no value for it: the condition cannot be checked
+                value = None
+            ratio = ratios.get(condition.gia_tri)
+            checks.append(ConditionCheck(
+                level, condition, value, None if value is None else _COMPARE[condition.phep](value, condition.voi),
+                ratio, values.get(ratio.tu_so) if ratio else None, values.get(ratio.mau_so) if ratio else None))
+    return checks
 
 
 def _missing(framework: CriteriaFramework, names: list[str], values: dict[str, Decimal]) -> list[str]:

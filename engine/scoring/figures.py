@@ -13,9 +13,9 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal, localcontext
 
 from engine.errors import DataError, Location, Problem
-from engine.vn.numbers import Number, format_number, format_percent, to_decimal
+from engine.vn.numbers import MAX_DECIMALS, Number, decimals_of, format_number, format_percent, to_decimal
 
-__all__ = ["PRECISION", "Figure", "Percentage", "exact", "exact_divide", "percentage"]
+__all__ = ["PRECISION", "Figure", "Percentage", "as_written", "exact", "exact_divide", "percentage"]
 
 # Working precision for divisions that do not terminate (72,1 ÷ 90). 50 significant digits
 # cannot change a half-up rounding to 6 or fewer decimals.
@@ -87,6 +87,15 @@ class Figure:
 
     def __neg__(self) -> Figure:
         return Figure(-self.value, self.decimals)
+
+
+def as_written(number: Decimal, declared: int | None = None) -> Figure:
+    """A figure the data gives: shown with the declared decimals, or else as the data writes it.
+
+    >>> [as_written(Decimal(text)).display() for text in ("4.0", "86.2", "5")], as_written(Decimal("5"), 1).display()
+    (['4,0', '86,2', '5'], '5,0')
+    """
+    return Figure(number, declared if declared is not None else min(decimals_of(number), MAX_DECIMALS))
 
 
 @dataclass(frozen=True)

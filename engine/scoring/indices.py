@@ -10,7 +10,10 @@ error, not "not applicable". Then:
 * class from the framework's bands (or the caller's), rank by a chosen key with shared ranks,
   counts per class and, when the previous period is given, the change of the converted score.
 
-All arithmetic is exact Decimal; every result is a :class:`Figure` with its display decimals.
+All arithmetic is exact Decimal; every result is a :class:`Figure` with its display decimals: what
+the engine computes (sums, the converted score, the change) with the framework's ``so_thap_phan``,
+what the data gives (an index, a group's points, a total given alone, the previous period) with
+``so_thap_phan.du_lieu`` when declared, else as the data writes it ("4,0" stays 4,0).
 """
 
 from __future__ import annotations
@@ -22,7 +25,7 @@ from typing import Any
 
 from engine.errors import DataError, Location, Problem, SpecError
 from engine.scoring.bands import classify, count_by_band, rank
-from engine.scoring.figures import Figure, exact, exact_divide, non_negative
+from engine.scoring.figures import Figure, as_written, exact, exact_divide, non_negative
 from engine.scoring.loader import expect_kind, validate_bands
 from engine.scoring.models import Band, Index, IndexFramework
 from engine.vn.numbers import Number, format_number
@@ -216,6 +219,7 @@ def _rank_key(rank_by: str, groups: tuple[GroupScore, ...], earned: Figure, conv
 def _score_one(framework: IndexFramework, unit: str, values: Mapping[str, Any], source: str | None,
                problems: list[Problem]) -> tuple[tuple[GroupScore, ...], Figure, Figure, Figure] | None:
     decimals = framework.so_thap_phan.diem
+    given = framework.so_thap_phan.du_lieu
     if not isinstance(values, Mapping):
         problems.append(Problem("DATA_FORMAT", f"điểm của '{unit}' phải là một bảng mã chỉ số: điểm",
                                 Location(file=source, field=unit)))
@@ -250,7 +254,7 @@ def _score_one(framework: IndexFramework, unit: str, values: Mapping[str, Any], 
             if number > index.toi_da:
                 problems.append(Problem("DATA_FORMAT", f"điểm {label} là {format_number(number)}, vượt điểm tối đa "
                                         f"{format_number(index.toi_da)}", where))
-            indices.append(IndexScore(group.ma, index.ma, index.ten, index.toi_da, Figure(number, decimals)))
+            indices.append(IndexScore(group.ma, index.ma, index.ten, index.toi_da, as_written(number, given)))
         earned = sum((ix.value.value for ix in indices if ix.value is not None), Decimal(0))
         applicable = sum((ix.maximum for ix in indices if ix.value is not None), Decimal(0))
         groups.append(GroupScore(group.ma, group.ten, group.toi_da, applicable, Figure(earned, decimals),
@@ -280,18 +284,25 @@ def _given(value: Any, maximum: Decimal, where: Location, label: str, problems: 
     return number
 
 
-def _finish(framework: IndexFramework, unit: str, groups: tuple[GroupScore, ...], earned: Decimal,
+def _finish(framework: IndexFramework, unit: str, groups: tuple[GroupScore, ...], earned: Decimal | Figure,
             not_applicable: Decimal, source: str | None, problems: list[Problem]
             ) -> tuple[tuple[GroupScore, ...], Figure, Figure, Figure] | None:
+    """Earned (a sum, or a Figure the data gives), the applicable maximum and the converted score."""
     decimals = framework.so_thap_phan.diem
     applicable = framework.thang_diem - not_applicable
     if applicable <= 0:
         problems.append(Problem("DATA_FORMAT", f"'{unit}' không có chỉ số nào phát sinh (có điểm tối đa > 0)",
                                 Location(file=source, field=unit)))
         return None
-    converted = exact_divide(earned * CONVERTED_SCALE, applicable)
-    return (groups, Figure(earned, decimals), Figure(applicable, decimals),
-            Figure(converted, framework.so_thap_phan.quy_doi))
+    earned_figure = earned if isinstance(earned, Figure) else Figure(earned, decimals)
+    if isinstance(earned, Figure) and applicable == CONVERTED_SCALE:
+        # A total the data gives on a scale of 100 is its converted score itself: nothing is computed,
+        # so it is shown as the data writes it (86,2 stays 86,2 beside 89,63).
+        converted = earned
+    else:
+        converted = Figure(exact_divide(earned_figure.value * CONVERTED_SCALE, applicable),
+                           framework.so_thap_phan.quy_doi)
+    return groups, earned_figure, Figure(applicable, decimals), converted
 
 
 def _score_groups(framework: IndexFramework, unit: str, values: Mapping[str, Any], source: str | None,
@@ -321,7 +332,7 @@ def _score_groups(framework: IndexFramework, unit: str, values: Mapping[str, Any
         number = _given(raw, group.toi_da, where, label, problems)
         if number is not None:
             groups.append(GroupScore(group.ma, group.ten, group.toi_da, group.toi_da,
-                                     Figure(number, framework.so_thap_phan.diem), ()))
+                                     as_written(number, framework.so_thap_phan.du_lieu), ()))
     if len(problems) > count_before:
         return None
     earned = sum((g.earned.value for g in groups), Decimal(0))
@@ -339,7 +350,8 @@ def _score_total(framework: IndexFramework, unit: str, values: Mapping[str, Any]
     number = _given(raw, framework.thang_diem, where, f"tổng của '{unit}'", problems)
     if number is None:
         return None
-    return _finish(framework, unit, (), number, Decimal(0), source, problems)
+    return _finish(framework, unit, (), as_written(number, framework.so_thap_phan.du_lieu), Decimal(0), source,
+                   problems)
 
 
 def _previous(framework: IndexFramework, previous: Mapping[str, Any] | None, names: set[str],
@@ -358,5 +370,5 @@ def _previous(framework: IndexFramework, previous: Mapping[str, Any] | None, nam
         except DataError as exc:
             problems.extend(exc.problems)
             continue
-        out[name] = Figure(number, framework.so_thap_phan.quy_doi)
+        out[name] = as_written(number, framework.so_thap_phan.du_lieu)
     return out

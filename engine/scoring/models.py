@@ -62,11 +62,18 @@ class Band(_Noted):
 
 
 class Precision(_Model):
-    """How many decimals each kind of figure is shown with."""
+    """How many decimals each kind of figure is shown with.
+
+    ``diem``, ``quy_doi`` and ``ty_le`` are the precision of what the engine computes (a sum of
+    points, a converted score, a percentage). ``du_lieu`` is that of the scores a data table gives
+    (an index, a group's points, a total when only totals are given, the previous period, extra
+    columns): when it is not declared, each is shown as the table writes it ("4,0" stays 4,0).
+    """
 
     diem: Annotated[int, Field(ge=0, le=6)] = 2
     quy_doi: Annotated[int, Field(ge=0, le=6)] = 2
     ty_le: Annotated[int, Field(ge=0, le=6)] = 2
+    du_lieu: Annotated[int, Field(ge=0, le=6)] | None = None
 
 
 class _Framework(_Noted):

@@ -4,9 +4,11 @@ For a ``thong_ke_mot_cua`` framework (NĐ 61/2018 one-stop statistics). A status
 ``bang_tong`` is the sum of its parts: it is computed when not given, and a given figure that
 differs from its parts is replaced by their sum and kept in ``stated_totals`` for the audit. A
 status with ``chia_thanh`` should be accounted for by those statuses (every record has one);
-when they do not add up, ``unaccounted`` says so (the audit warns; nothing is invented). A
-status with ``co_so`` gets a percentage of that base (đã giải quyết on tổng số, trước hạn on
-đã giải quyết …); a count above its base is an error, and a zero base gives no percentage.
+when they do not add up, ``unaccounted`` says so (the audit warns; nothing is invented). When
+some of those parts have no figure (a status the data does not give, or one of its own parts),
+the check cannot be made: ``partial`` keeps what adds up and what is missing, for the audit to
+say so. A status with ``co_so`` gets a percentage of that base (đã giải quyết on tổng số, trước
+hạn on đã giải quyết …); a count above its base is an error, and a zero base gives no percentage.
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ from engine.scoring.loader import expect_kind
 from engine.scoring.models import OneStopFramework
 from engine.vn.numbers import format_number
 
-__all__ = ["OneStopResult", "StatusCount", "one_stop_statistics"]
+__all__ = ["OneStopResult", "PartialCheck", "StatusCount", "one_stop_statistics"]
 
 
 @dataclass(frozen=True)
@@ -37,6 +39,25 @@ class StatusCount:
 
 
 @dataclass(frozen=True)
+class PartialCheck:
+    """A status checked against its parts that the data cannot decide: some parts have no figure.
+
+    ``kind`` is "chia_thanh" (every record of the status has one of the parts) or "bang_tong" (a
+    given status is the sum of its parts). ``known`` are the parts with a figure (a part without one
+    is replaced by its own parts when it has them), ``missing`` the codes of those without.
+    """
+
+    code: str
+    kind: str
+    known: tuple[tuple[str, int], ...]
+    missing: tuple[str, ...]
+
+    @property
+    def accounted(self) -> int:
+        return sum(count for _, count in self.known)
+
+
+@dataclass(frozen=True)
 class OneStopResult:
     """The statuses known for one unit, in the framework's order."""
 
@@ -45,6 +66,7 @@ class OneStopResult:
     statuses: tuple[StatusCount, ...]
     stated_totals: dict[str, int] = field(default_factory=dict)  # given total ≠ its parts: code → as given
     unaccounted: tuple[tuple[str, int], ...] = ()  # (code, sum of its chia_thanh parts) when that sum differs
+    partial: tuple[PartialCheck, ...] = ()  # checks some parts have no figure for
 
     def __getitem__(self, code: str) -> StatusCount:
         for status in self.statuses:
@@ -82,6 +104,7 @@ def one_stop_statistics(framework: OneStopFramework, counts: Mapping[str, Any], 
     if problems:
         raise DataError(problems)
 
+    given = set(known)
     stated_totals: dict[str, int] = {}  # given totals that differ from their parts
     derived: set[str] = set()  # computed from parts
     checked: set[str] = set()  # given and compared with parts
@@ -125,9 +148,37 @@ def one_stop_statistics(framework: OneStopFramework, counts: Mapping[str, Any], 
     if problems:
         raise DataError(problems)
     unaccounted = []
+    partial: list[PartialCheck] = []
     for status in framework.chi_tieu:
         if status.chia_thanh and status.ma in known and all(p in known for p in status.chia_thanh):
             accounted = sum(known[p] for p in status.chia_thanh)
             if accounted != known[status.ma]:
                 unaccounted.append((status.ma, accounted))
-    return OneStopResult(framework, unit, tuple(result), stated_totals, tuple(unaccounted))
+        for kind, parts in (("chia_thanh", status.chia_thanh), ("bang_tong", status.bang_tong)):
+            if not parts or status.ma not in known or all(p in known for p in parts):
+                continue
+            if kind == "bang_tong" and status.ma not in given:
+                continue  # not given: a total that could not be computed, not a check
+            counted, missing = _parts(parts, known, statuses)
+            if counted:  # a breakdown the data gives none of is not one it asks to check
+                partial.append(PartialCheck(status.ma, kind, tuple(counted), tuple(missing)))
+    return OneStopResult(framework, unit, tuple(result), stated_totals, tuple(unaccounted), tuple(partial))
+
+
+def _parts(parts: list[str], known: dict[str, int], statuses: dict[str, Any],
+           seen: frozenset[str] = frozenset()) -> tuple[list[tuple[str, int]], list[str]]:
+    """The parts with a figure, and those without; a part without one counts by its own parts when some have one."""
+    counted: list[tuple[str, int]] = []
+    missing: list[str] = []
+    for part in parts:
+        if part in known:
+            counted.append((part, known[part]))
+            continue
+        more, lacking = (_parts(statuses[part].bang_tong, known, statuses, seen | {part})
+                         if statuses[part].bang_tong and part not in seen else ([], []))
+        if more:
+            counted += more
+            missing += lacking
+        else:
+            missing.append(part)
+    return counted, missing

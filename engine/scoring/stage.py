@@ -17,22 +17,41 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from engine.audit import ERROR, WARNING, Finding, compare_number, shown_decimals
+from engine.audit import (
+    ERROR,
+    INFO,
+    MOST_OWN_DECIMALS,
+    WARNING,
+    Fact,
+    Finding,
+    Reason,
+    compare_number,
+    shown_decimals,
+)
 from engine.data.layout import MEAN, TEXT, Column, TableLayout, header_key
 from engine.data.readers import ColumnMap, SummaryRow, UnitRow, UnitTable, parse_number, read_unit_table
 from engine.errors import DataError, Location, Problem, SpecError
 from engine.provenance import Input, note_input, written_name
-from engine.scoring.criteria import CriteriaResult, score_criteria
+from engine.scoring.criteria import CriteriaResult, condition_checks, score_criteria
 from engine.scoring.figures import exact, exact_divide
 from engine.scoring.indices import TOTAL, IndexResult, score_units
 from engine.scoring.loader import framework_and_digest
 from engine.scoring.models import CriteriaFramework, IndexFramework, OneStopFramework
-from engine.scoring.one_stop import OneStopResult, one_stop_statistics
+from engine.scoring.one_stop import OneStopResult, PartialCheck, one_stop_statistics
+from engine.scoring.reasons import (
+    band_reasons,
+    choice_reasons,
+    converted_fact,
+    counted_fact,
+    criteria_total_reasons,
+    earned_fact,
+    rank_reasons,
+)
 from engine.scoring.views import criteria_view, index_view, one_stop_view
 from engine.spec.loader import LoadedSpec
 from engine.spec.models import ChamDiem
 from engine.spec.yamlload import LoadedYaml, load_yaml_input
-from engine.vn.numbers import format_number
+from engine.vn.numbers import decimals_of, format_number
 from engine.vn.text import nfc
 
 __all__ = ["STATED_COLUMNS", "DataGroup", "Scored", "propose_columns", "score_spec"]
@@ -118,6 +137,9 @@ def _framework(loaded: LoadedSpec, name: str, entry: ChamDiem) -> IndexFramework
         note_input(Input(field, written_name(text, loaded.access.base), digest, role="dac_ta"))
     else:  # one of the engine's own, by its file's name among them
         note_input(Input(field, source.name, digest, builtin=True, role="dac_ta"))
+    if entry.so_thap_phan is not None:  # the spec's precision over the framework's, field by field
+        declared = entry.so_thap_phan.model_dump(exclude_none=True)
+        framework = framework.model_copy(update={"so_thap_phan": framework.so_thap_phan.model_copy(update=declared)})
     return framework
 
 
@@ -216,27 +238,30 @@ def _at_row(problem: Problem, row_of: dict[str, UnitRow]) -> Problem:
 
 def _index_findings(result: IndexResult, row_of: dict[str, UnitRow], framework: IndexFramework) -> list[Finding]:
     findings: list[Finding] = []
+    as_displayed = framework.lam_tron_truoc_khi_so_sanh
     for unit in result.units:
         row = row_of[unit.unit]
         stated = row.values
         where = row.source
-        for key, figure in (("dat_duoc_ghi", unit.earned), ("quy_doi_ghi", unit.converted)):
+        for key, figure, fact in (("dat_duoc_ghi", unit.earned, earned_fact(unit)),
+                                  ("quy_doi_ghi", unit.converted, converted_fact(unit))):
             value = stated.get(key)
             if value is not None:
                 found = compare_number(Decimal(value), figure.value, figure.decimals, where=where,
-                                       what=f"{STATED_COLUMNS[key].capitalize()} của '{unit.unit}'")
+                                       what=f"{STATED_COLUMNS[key].capitalize()} của '{unit.unit}'", fact=fact)
                 if found:
                     findings.append(found)
         band = stated.get("xep_loai_ghi")
         if band is not None and nfc(str(band)).casefold() not in (unit.band.ten.casefold(), unit.band.short.casefold()):
-            findings.append(Finding(ERROR, where, str(band), unit.band.ten,
-                                    f"'{unit.unit}' ghi xếp loại {band} nhưng {unit.converted.display()} điểm quy đổi "
-                                    f"thuộc mức {unit.band.ten}"))
+            findings.append(Finding.of(ERROR, where, str(band), unit.band.ten,
+                                       f"'{unit.unit}' ghi xếp loại {band} nhưng {unit.converted.display()} điểm quy "
+                                       f"đổi thuộc mức {unit.band.ten}",
+                                       band_reasons(unit, result.bands, str(band), as_displayed=as_displayed)))
         rank = stated.get("xep_hang_ghi")
         if rank is not None and Decimal(rank) != unit.rank:
-            findings.append(Finding(ERROR, where, format_number(rank), str(unit.rank),
-                                    f"'{unit.unit}' ghi hạng {format_number(rank)} nhưng theo thứ tự điểm là hạng "
-                                    f"{unit.rank}"))
+            findings.append(Finding.of(ERROR, where, format_number(rank), str(unit.rank),
+                                       f"'{unit.unit}' ghi hạng {format_number(rank)} nhưng theo thứ tự điểm là hạng "
+                                       f"{unit.rank}", rank_reasons(result, unit)))
     return findings
 
 
@@ -250,25 +275,30 @@ def _summary_findings(result: IndexResult, table: UnitTable, columns: ColumnMap)
     An input column (an index, a group, the total, the previous period, an extra column) is summed
     from the units' own values; a stated column (điểm đạt được, điểm quy đổi) from the figures the
     engine computes for them, as shown when the framework rounds before comparing. A figure is
-    compared at its own precision; a blank or "-" cell, or a column with nothing to add up, is not.
+    compared at the column's precision (the decimals its values are written with, or the
+    framework's for a computed column) or its own when it has more: "7" for a mean of 6,9 is a
+    warning, as any stated figure with fewer decimals than computed. A blank or "-" cell, or a
+    column with nothing to add up, is not compared.
     """
     findings: list[Finding] = []
     problems: list[Problem] = []
     by_name = {unit.unit: unit for unit in result.units}
     as_shown = result.framework.lam_tron_truoc_khi_so_sanh
     # Rows that cover the same units (a table's "Tổng cộng" and "Trung bình") add them up once.
-    cache: dict[tuple[int, str], list[Decimal]] = {}
+    cache: dict[tuple[int, str], tuple[list[Decimal], int]] = {}
 
-    def values_of(summary: SummaryRow, field: str) -> list[Decimal]:
+    def values_of(summary: SummaryRow, field: str) -> tuple[list[Decimal], int]:
         key = (id(summary.units), field)
         if key not in cache:
             covered = [table.units[k] for k in summary.units]
             if field in ("dat_duoc_ghi", "quy_doi_ghi"):
                 scores = [by_name[nfc(str(row.values[NAME_COLUMN]))] for row in covered if row.values.get(NAME_COLUMN)]
                 figures = [u.earned if field == "dat_duoc_ghi" else u.converted for u in scores]
-                cache[key] = [f.rounded() if as_shown else f.value for f in figures]
+                cache[key] = ([f.rounded() if as_shown else f.value for f in figures],
+                              max((f.decimals for f in figures), default=0))
             else:
-                cache[key] = [v for v in (row.values.get(field) for row in covered) if isinstance(v, Decimal)]
+                values = [v for v in (row.values.get(field) for row in covered) if isinstance(v, Decimal)]
+                cache[key] = (values, max((decimals_of(v) for v in values), default=0))
         return cache[key]
 
     for summary in table.summaries:
@@ -285,24 +315,36 @@ def _summary_findings(result: IndexResult, table: UnitTable, columns: ColumnMap)
                 problems.append(Problem("DATA_FORMAT", f"dòng '{summary.text}': {message}", where,
                                         hint="Ghi số theo cách Việt Nam (16,74), hoặc để trống / '-' nếu không tính."))
                 continue
-            findings.extend(_summary_finding(summary, columns.fields[field], Decimal(stated), values_of(summary, field),
-                                             where))
+            values, places = values_of(summary, field)
+            # A column whose values run to more decimals than anyone writes (an .xlsx formula's result under
+            # General) has no written precision: the row is compared at its own.
+            places = places if places <= MOST_OWN_DECIMALS else 0
+            findings.extend(_summary_finding(summary, columns.fields[field], Decimal(stated), values, places, where))
     if problems:
         raise DataError(problems)
     return findings
 
 
-def _summary_finding(summary: SummaryRow, header: str, stated: Decimal, values: list[Decimal],
+def _summary_finding(summary: SummaryRow, header: str, stated: Decimal, values: list[Decimal], places: int,
                      where: Location) -> list[Finding]:
     what = "trung bình" if summary.kind == MEAN else "tổng"
     scope = f"{len(summary.units)} đơn vị" + (f" nhóm {summary.group.title}" if summary.group is not None else "")
     label = f"Dòng '{summary.text}': {what} cột '{header}' của {scope}"
     if not values:
-        return [Finding(ERROR, where, format_number(stated), None,
-                        f"{label} ghi {format_number(stated)} nhưng không đơn vị nào có số ở cột này")]
+        return [Finding.of(ERROR, where, format_number(stated), None,
+                           f"{label} ghi {format_number(stated)} nhưng không đơn vị nào có số ở cột này",
+                           missing=(Fact(f"cột '{header}' của {scope}"),))]
     total = sum(values, Decimal(0))
-    computed = exact_divide(total, Decimal(len(values))) if summary.kind == MEAN else total
-    found = compare_number(stated, computed, shown_decimals(stated), where=where, what=label)
+    skipped = len(summary.units) - len(values)
+    left_out = f"; {skipped} đơn vị không có số (\"-\") không tính" if skipped else ""
+    if summary.kind == MEAN:
+        computed = exact_divide(total, Decimal(len(values)))
+        formula = f"tổng {format_number(total)} ÷ {len(values)} đơn vị{left_out}"
+    else:
+        computed = total
+        formula = f"cộng {len(values)} đơn vị{left_out}"
+    fact = Fact(f"{what} tính được", formula=formula)
+    found = compare_number(stated, computed, max(shown_decimals(stated), places), where=where, what=label, fact=fact)
     return [found] if found else []
 
 
@@ -459,35 +501,61 @@ def _score_criteria(name: str, entry: ChamDiem, framework: CriteriaFramework, so
                                 chosen=data.get("da_chon") or {}, bands=entry.xep_loai, unit=unit, source=source.file)
     except DataError as exc:
         raise _relocate(exc, source) from None
-    findings: list[Finding] = []
-    for score in result.criteria:
-        if score.agrees_with_rule is False and score.chosen and score.rule:
-            findings.append(Finding(
-                ERROR, source.at("da_chon", score.number), format_number(score.chosen.diem),
-                format_number(score.rule.diem),
-                f"tiêu chí {score.number} tự chấm {format_number(score.chosen.diem)} điểm nhưng theo số liệu thì đạt "
-                f"mức {format_number(score.rule.diem)} điểm ({_short(score.rule.ten)})"))
+    findings = _criteria_findings(result, framework, data.get("so_lieu") or {}, source)
     stated = data.get("ghi") or {}
     if not isinstance(stated, dict):
         raise DataError(Problem("DATA_FORMAT", "'ghi' là bảng các số liệu như văn bản ghi (tong_diem, diem)",
                                 source.at("ghi")))
     if stated.get("tong_diem") is not None:
         value = exact(stated["tong_diem"], source.at("ghi", "tong_diem"), "tổng điểm ghi")
+        total, overridden = criteria_total_reasons(result)
         found = compare_number(value, result.total.value, result.total.decimals, where=source.at("ghi", "tong_diem"),
-                               what="Tổng điểm")
+                               what="Tổng điểm", fact=total)
         if found:
-            findings.append(found)
+            findings.append(found.with_reasons(overridden))
     for number, value in (stated.get("diem") or {}).items():
         where = source.at("ghi", "diem", number)
         try:
-            figure = result.criterion(int(number)).points
+            score = result.criterion(int(number))
         except (KeyError, ValueError):
             raise DataError(Problem("DATA_FORMAT", f"không có tiêu chí {number}", where)) from None
+        figure = score.points
+        fact = counted_fact(score) if score.kind == "dem_ho_so" else Fact(
+            f"điểm tiêu chí {score.number}", formula="theo số liệu" if score.rule else "điểm tự chấm")
         found = compare_number(exact(value, where, "điểm ghi"), figure.value, max(figure.decimals, 2), where=where,
-                               what=f"Điểm tiêu chí {number}")
+                               what=f"Điểm tiêu chí {number}", fact=fact)
         if found:
             findings.append(found)
     return Scored(name, result, criteria_view(result), tuple(findings))
+
+
+def _criteria_findings(result: CriteriaResult, framework: CriteriaFramework, facts: Any, source: _Mapping
+                       ) -> list[Finding]:
+    """A self-assessment the rule contradicts (with the conditions that decide it), and one the rule cannot check."""
+    findings: list[Finding] = []
+    for score in result.criteria:
+        where = source.at("da_chon", score.number)
+        if score.agrees_with_rule is False and score.chosen and score.rule:
+            checks = condition_checks(framework, score.number, facts if isinstance(facts, dict) else {},
+                                      source=source.file)
+            findings.append(Finding.of(
+                ERROR, where, format_number(score.chosen.diem), format_number(score.rule.diem),
+                f"tiêu chí {score.number} tự chấm {format_number(score.chosen.diem)} điểm nhưng theo số liệu thì đạt "
+                f"mức {format_number(score.rule.diem)} điểm ({_short(score.rule.ten)})",
+                choice_reasons(score, checks, framework)))
+        elif score.undecided_by and score.chosen is not None:
+            missing = tuple(Fact(_fact_title(framework, code), code=f"so_lieu.{code}") for code in score.undecided_by)
+            listed = ", ".join(f"'{fact.name}' ({fact.code})" for fact in missing)
+            findings.append(Finding.of(
+                INFO, where, format_number(score.chosen.diem), None,
+                f"tiêu chí {score.number} không xét được theo điều kiện, nên lấy điểm tự chấm "
+                f"{format_number(score.chosen.diem)} điểm mà không kiểm tra",
+                missing=missing, because=f"thiếu số liệu {listed}"))
+    return findings
+
+
+def _fact_title(framework: CriteriaFramework, code: str) -> str:
+    return next((fact.ten for fact in framework.so_lieu if fact.ma == code), code)
 
 
 def _short(text: str, limit: int = 70) -> str:
@@ -504,18 +572,68 @@ def _score_one_stop(name: str, entry: ChamDiem, framework: OneStopFramework, sou
         raise _relocate(exc, source) from None
     findings: list[Finding] = []
     names = {s.ma: s.ten for s in framework.chi_tieu}
+
+    def parts_fact(label: str, parts: list[tuple[str, int]]) -> Fact:
+        base = tuple(Fact(names[code], format_number(count), code) for code, count in parts)
+        return Fact(label, format_number(sum(count for _, count in parts)), base=base,
+                    formula=" + ".join(fact.text() for fact in base))
+
     for code, stated in result.stated_totals.items():
         parts = next(s.bang_tong for s in framework.chi_tieu if s.ma == code)
-        findings.append(Finding(
+        fact = parts_fact("các thành phần cộng lại", [(p, result[p].count) for p in parts])
+        findings.append(Finding.of(
             ERROR, source.at(code), format_number(stated), format_number(result[code].count),
             f"'{names[code]}' ghi {format_number(stated)} nhưng các thành phần ({', '.join(parts)}) cộng lại "
-            f"{format_number(result[code].count)}"))
+            f"{format_number(result[code].count)}", (Reason(fact, "≠", Fact("số ghi", format_number(stated))),)))
     for code, accounted in result.unaccounted:
         status = next(s for s in framework.chi_tieu if s.ma == code)
-        findings.append(Finding(
+        fact = parts_fact("các trạng thái cộng lại", [(p, result[p].count) for p in status.chia_thanh])
+        findings.append(Finding.of(
             WARNING, source.at(code) if code in data else source.at(), format_number(result[code].count),
             format_number(accounted),
             f"các trạng thái ({', '.join(status.chia_thanh)}) cộng lại {format_number(accounted)}, khác "
-            f"'{status.ten}' {format_number(result[code].count)}"))
+            f"'{status.ten}' {format_number(result[code].count)}",
+            (Reason(fact, "≠", Fact(status.ten, format_number(result[code].count), code)),)))
+    for check in result.partial:
+        findings.append(_partial_finding(check, result, names, source.at(check.code) if check.code in data
+                                         else source.at(), parts_fact))
     return Scored(name, result, one_stop_view(result), tuple(findings))
 
+
+def _partial_finding(check: PartialCheck, result: OneStopResult, names: dict[str, str], where: Location,
+                     parts_fact: Any) -> Finding:
+    """A status whose parts the data gives only some of: what they add up to, and which figures are missing.
+
+    Short of the total, it is a check not made (``info``): so many records have no status in the data.
+    Past it, the parts given already contradict it, whatever the missing ones are (a warning for the
+    statuses a record is in, an error for a total stated as the sum of its parts).
+    """
+    total = result[check.code].count
+    accounted = check.accounted
+    missing = tuple(Fact(names[code], code=code) for code in check.missing)
+    listed = ", ".join(f"'{fact.name}' ({fact.code})" for fact in missing)
+    status = names[check.code]
+    if check.kind == "chia_thanh":
+        fact = parts_fact("các trạng thái có số cộng lại", list(check.known))
+        if accounted > total:
+            return Finding.of(WARNING, where, format_number(total), format_number(accounted),
+                              f"các trạng thái có số đã cộng lại {format_number(accounted)}, hơn '{status}' "
+                              f"{format_number(total)}, dù còn thiếu số {listed}",
+                              (Reason(fact, ">", Fact(status, format_number(total), check.code)),), missing)
+        gap = total - accounted
+        head = (f"{format_number(gap)} hồ sơ của '{status}' ({format_number(total)}) không có trạng thái trong dữ liệu"
+                if gap else f"các trạng thái có số đã cộng lại đủ '{status}' {format_number(total)}")
+        return Finding.of(INFO, where, format_number(total), format_number(accounted), head,
+                          (Reason(fact, "<" if gap else "=", Fact(status, format_number(total), check.code)),), missing,
+                          because=f"{fact.text()}; thiếu số {listed}, nên không kiểm tra được mỗi hồ sơ có đúng một "
+                                  f"trạng thái" + ("" if gap else " (số thiếu, nếu có, phải bằng 0)"))
+    fact = parts_fact("các thành phần có số cộng lại", list(check.known))
+    if accounted > total:
+        return Finding.of(ERROR, where, format_number(total), format_number(accounted),
+                          f"'{status}' ghi {format_number(total)} nhưng các thành phần có số đã cộng lại "
+                          f"{format_number(accounted)}, dù còn thiếu số {listed}",
+                          (Reason(fact, ">", Fact("số ghi", format_number(total))),), missing)
+    return Finding.of(INFO, where, format_number(total), format_number(accounted),
+                      f"không kiểm tra được '{status}' {format_number(total)} bằng tổng các thành phần",
+                      (Reason(fact, "≤", Fact("số ghi", format_number(total))),), missing,
+                      because=f"{fact.text()}; thiếu số {listed}")

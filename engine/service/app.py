@@ -371,7 +371,10 @@ def create_app(config: ServiceConfig | None = None) -> FastAPI:
         return await run(request, _job("validate", await _read_form(request, config)))
 
     @app.post("/v1/audit", tags=["kiểm tra"], summary="Số liệu ghi sai so với số tính được (như audit --json)",
-              openapi_extra=_spec_body())
+              description="Mỗi phát hiện có mức (error, warning, info: kiểm tra không làm được vì thiếu số liệu), "
+                          "vị trí, số ghi, số tính được, lời nhắn, các lý do (reasons: số đã quyết định, cơ sở của nó, "
+                          "ngưỡng so sánh) và các số liệu thiếu (missing).",
+              openapi_extra=_spec_body(), responses=_example(models.AUDIT_EXAMPLE))
     async def audit(request: Request) -> JSONResponse:
         result = await run(request, _job("audit", await _read_form(request, config)))
         return JSONResponse(result["findings"])

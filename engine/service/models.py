@@ -55,6 +55,29 @@ class ErrorAnswer(BaseModel):
     error: ErrorBody
 
 
+def _audit_example() -> list[dict[str, Any]]:
+    """What /v1/audit answers (as audit --json), made of the engine's own finding types: it keeps their shape."""
+    from engine.audit import ERROR, INFO, Fact, Finding, Reason
+    from engine.errors import Location
+
+    online = Fact("tỷ lệ hồ sơ trực tuyến trong tổng số hồ sơ", "8,63%", "ty_le_ho_so_truc_tuyen",
+                  (Fact("số hồ sơ tiếp nhận trực tuyến", "99", "ho_so_truc_tuyen"),
+                   Fact("tổng số hồ sơ tiếp nhận", "1.147", "tong_ho_so")),
+                  "số hồ sơ tiếp nhận trực tuyến 99 trên tổng số hồ sơ tiếp nhận 1.147")
+    wrong = Finding.of(ERROR, Location(file="du_lieu.yaml", line=31, column=36, field="da_chon.9"), "1", "0",
+                       "tiêu chí 9 tự chấm 1 điểm nhưng theo số liệu thì đạt mức 0 điểm",
+                       (Reason(online, "<", Fact("ngưỡng của mức 1 điểm", "15%"), "mức 1 điểm cần ≥ 15%"),))
+    missing = Fact("Hồ sơ đang giải quyết quá hạn", code="dang_giai_quyet_qua_han")
+    unchecked = Finding.of(INFO, Location(file="du_lieu.yaml", line=11, column=7), "13.597", "13.577",
+                           "20 hồ sơ của 'Tổng số hồ sơ tiếp nhận và giải quyết trong kỳ' (13.597) không có trạng thái "
+                           "trong dữ liệu", missing=(missing,),
+                           because="thiếu số 'Hồ sơ đang giải quyết quá hạn' (dang_giai_quyet_qua_han)")
+    return [wrong.as_dict(), unchecked.as_dict()]
+
+
+AUDIT_EXAMPLE = _audit_example()
+
+
 # A complete spec that renders with the shipped templates: the worked example of the docs (a test renders it).
 EXAMPLE_SPEC: dict[str, Any] = {
     "loai": "cong_van",

@@ -475,6 +475,23 @@ TieuDe.model_rebuild()
 _NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
 
+Decimals = Annotated[int, Field(ge=0, le=6)]
+
+
+class SoThapPhan(_Model):
+    """How many decimals a scoring's figures are shown with, over the framework's own ``so_thap_phan``.
+
+    ``diem``, ``quy_doi``, ``ty_le``: what the engine computes (sums of points, converted scores,
+    percentages). ``du_lieu``: the scores the data table gives (indices, groups, a total given
+    alone, the previous period, extra columns); undeclared, each is printed as the table writes it.
+    """
+
+    du_lieu: Decimals | None = None
+    diem: Decimals | None = None
+    quy_doi: Decimals | None = None
+    ty_le: Decimals | None = None
+
+
 class ChamDiem(_Model):
     """A named scoring of data under a framework: the figures body text and phụ lục share.
 
@@ -496,16 +513,22 @@ class ChamDiem(_Model):
     xep_loai: list[dict[str, Any]] | None = None
     xep_hang_theo: str = "quy_doi"
     don_vi: str | None = None
+    so_thap_phan: SoThapPhan | None = None
 
 
 class SoLieuGhi(_Model):
-    """A figure as a source states it (``ghi``) and the expression of what it should be (``tinh``)."""
+    """A figure as a source states it (``ghi``) and the expression of what it should be (``tinh``).
+
+    ``so_thap_phan`` is the precision the computed figure is compared at when ``tinh`` gives a plain
+    number that has none of its own (a quotient); a figure the engine computes keeps its own.
+    """
 
     noi_dung: str = Field(min_length=1)
     ghi: Any
     tinh: str = Field(min_length=1)
     ty_le: bool = False
     nguon: str | None = None
+    so_thap_phan: Decimals | None = None
 
     @field_validator("ghi")
     @classmethod
@@ -523,12 +546,17 @@ class DongDau(_Model):
 
 
 class CotBang(_Model):
-    """A column of a declared table: header, the value per row (an expression over ``dong``), width."""
+    """A column of a declared table: header, the value per row (an expression over ``dong``), width.
+
+    ``so_thap_phan`` gives the column one number of decimals: its value must then be one number
+    (``{{ dong.quy_doi }}``), printed with exactly that many; without it a number prints as written.
+    """
 
     tieu_de: str = Field(min_length=1)
     gia_tri: str = Field(min_length=1)
     rong: float = Field(default=2.5, gt=0, le=30)
     can: Literal["trai", "giua", "phai"] = "giua"
+    so_thap_phan: Decimals | None = None
 
 
 class PhuLuc(_Model):
@@ -757,7 +785,7 @@ class Spec(_Model):
 # the phụ lục contexts (engine.render.docx.APPENDIX_CONTEXT and the name each appendix sees).
 RESERVED_NAMES = frozenset({"van_ban", "ky", "loop", "range", "true", "false", "none", "cac_phu_luc", "phu_luc"})
 
-__all__ = ["Spec", "ChamDiem", "SoLieuGhi", "PhuLuc", "CotBang", "DongDau",
+__all__ = ["Spec", "ChamDiem", "SoThapPhan", "SoLieuGhi", "PhuLuc", "CotBang", "DongDau",
            "Block", "TieuDe", "Doan", "Gach", "Cong", "Bang", "BangNoiDung", "CotNoiDung", "Anh", "AnhNoiDung",
            "BieuDo", "BieuDoNoiDung", "ChuThich", "NguoiKy", "NoiNhan", "NhomNoiNhan", "AnhKy", "CoQuan", "Ngay", "Ky",
            "HEADING_LEVELS", "RESERVED_NAMES", "MAX_SIGNERS"]

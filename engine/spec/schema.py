@@ -180,6 +180,16 @@ FIELD_DOCS: dict[str, dict[str, tuple[str, Any]]] = {
         "xep_loai": ("Ngưỡng xếp loại thay ngưỡng của bộ tiêu chí.", [{"tu": 90, "loai": "Xuất sắc"}]),
         "xep_hang_theo": ("Xếp hạng theo quy_doi, dat_duoc hoặc mã một nhóm.", "quy_doi"),
         "don_vi": ("Tên gọi đơn vị được chấm (xã, phường …).", "xã"),
+        "so_thap_phan": ("Số chữ số thập phân, thay số của bộ tiêu chí: du_lieu (điểm bảng điểm ghi; không ghi thì "
+                         "mỗi số in như bảng ghi), diem, quy_doi, ty_le (số chương trình tính).",
+                         {"du_lieu": 1, "quy_doi": 2}),
+    },
+    "SoThapPhan": {
+        "du_lieu": ("Số chữ số thập phân của các điểm bảng điểm ghi (chỉ số, nhóm, tổng khi chỉ có tổng, kỳ trước, "
+                    "cột thêm); không ghi thì mỗi số in như bảng ghi ('4,0' vẫn là 4,0).", 1),
+        "diem": ("Số chữ số thập phân của điểm chương trình cộng (điểm đạt được, điểm tiêu chí, tổng điểm).", 1),
+        "quy_doi": ("Số chữ số thập phân của điểm quy đổi và mức tăng, giảm.", 2),
+        "ty_le": ("Số chữ số thập phân của tỷ lệ phần trăm.", 2),
     },
     "SoLieuGhi": {
         "noi_dung": ("Số này là gì.", "Tỷ lệ hồ sơ đúng hạn"),
@@ -187,6 +197,8 @@ FIELD_DOCS: dict[str, dict[str, tuple[str, Any]]] = {
         "tinh": ("Biểu thức tính số đúng từ dữ liệu.", "kq.ty_le_dung_han"),
         "ty_le": ("Số là tỷ lệ phần trăm.", True),
         "nguon": ("Số lấy từ đâu.", "Báo cáo tháng 02 của xã"),
+        "so_thap_phan": ("Số chữ số thập phân để so khi 'tinh' ra một số không có độ chính xác riêng (một phép "
+                         "chia); số do bộ tiêu chí tính giữ số chữ số của nó.", 2),
     },
     "DongDau": {
         "nhan": ("Nhãn của dòng trên bảng.", "Kỳ đánh giá:"),
@@ -197,6 +209,8 @@ FIELD_DOCS: dict[str, dict[str, tuple[str, Any]]] = {
         "gia_tri": ("Biểu thức giá trị của cột theo 'dong'.", "dong.ten"),
         "rong": ("Độ rộng cột (cm).", 4.5),
         "can": ("Căn lề: trai, giua hoặc phai.", "trai"),
+        "so_thap_phan": ("Mọi số của cột in đúng chừng này chữ số thập phân (giá trị phải là một số); không ghi "
+                         "thì số in như nguồn ghi.", 2),
     },
     "PhuLuc": {
         "mau": ("Loại bảng: bang_chi_so, bang_tieu_chi, bang_xep_hang hoặc bang.", "bang_xep_hang"),
@@ -242,6 +256,7 @@ MODEL_DOCS = {
     "ChuThich": "Chú thích cuối trang (footnote) của Word, đánh số tự động theo thứ tự dẫn.",
     "TieuDe": "Một đề mục có số (mục, khoản, tiểu khoản hoặc điểm: đúng một) và các khối con.",
     "ChamDiem": "Một mục chấm điểm: bộ tiêu chí và bảng điểm; mọi số tính sẵn cho thân văn bản và phụ lục.",
+    "SoThapPhan": "Số chữ số thập phân của các số một mục chấm điểm in ra, thay số của bộ tiêu chí.",
     "SoLieuGhi": "Một số nguồn ghi sẵn và biểu thức tính số đúng, để kiểm tra (audit).",
     "DongDau": "Một dòng nhãn: giá trị in đậm trên bảng phụ lục.",
     "CotBang": "Một cột của bảng tự khai: tiêu đề, giá trị theo dòng, độ rộng, căn lề.",

@@ -2,7 +2,9 @@
 
 Vietnamese uses a dot between thousands and a comma before decimals. All arithmetic is done
 with :class:`decimal.Decimal` and ROUND_HALF_UP (the rounding taught in school and used in
-official reports), so 2,675 rounds to 2,68 and never to 2,67 as binary floats would.
+official reports), so 2,675 rounds to 2,68 and never to 2,67 as binary floats would. A number
+printed without a fixed number of decimals is printed as it was written: a Decimal keeps the
+decimals of its source ("4,0" read from a table stays 4,0; 86,2 stays 86,2), see :func:`decimals_of`.
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ import math
 import re
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation, localcontext
 
-__all__ = ["check_magnitude", "format_number", "format_percent", "roman", "to_decimal", "two_digits"]
+__all__ = ["check_magnitude", "decimals_of", "format_number", "format_percent", "roman", "to_decimal", "two_digits"]
 
 Number = int | float | Decimal | str
 
@@ -114,6 +116,19 @@ def to_decimal(value: Number) -> Decimal:
     )
 
 
+def decimals_of(value: Number) -> int:
+    """How many decimals a number was written with: "4,0" → 1, 86.2 → 1, 16,70 → 2, 47 → 0.
+
+    A Decimal keeps the exponent of the text it was read from, so this is the precision of the
+    source; a float is taken by its shortest form (4.0 → 1, 72.1 → 1).
+
+    >>> decimals_of(Decimal("4.0")), decimals_of(Decimal("16.70")), decimals_of(47), decimals_of(Decimal("1E+2"))
+    (1, 2, 0, 0)
+    """
+    exponent = to_decimal(value).as_tuple().exponent
+    return max(0, -exponent) if isinstance(exponent, int) else 0
+
+
 def _group_thousands(digits: str) -> str:
     head = len(digits) % 3 or 3
     groups = [digits[:head]] + [digits[i : i + 3] for i in range(head, len(digits), 3)]
@@ -123,7 +138,8 @@ def _group_thousands(digits: str) -> str:
 def format_number(value: Number, decimals: int | None = None) -> str:
     """Turn a number into Vietnamese form: dot between thousands, comma before decimals.
 
-    With ``decimals=None`` the value keeps its own decimals, trailing zeros dropped; with
+    With ``decimals=None`` the value is printed as it was written: a Decimal keeps its own
+    decimals, trailing zeros too ("4,0", "16,70": the precision of its source); with
     ``decimals=n`` it is rounded half-up to exactly n decimals.
 
     >>> format_number(16397)
@@ -136,6 +152,8 @@ def format_number(value: Number, decimals: int | None = None) -> str:
     '5,00'
     >>> format_number(-1234.5)
     '-1.234,5'
+    >>> format_number(Decimal("4.0")), format_number(Decimal("86.2")), format_number(Decimal("86.20"))
+    ('4,0', '86,2', '86,20')
     """
     number = to_decimal(value)
     if decimals is not None:
@@ -150,8 +168,6 @@ def format_number(value: Number, decimals: int | None = None) -> str:
             ctx.prec = max(ctx.prec, number.adjusted() + decimals + 2)
             number = number.quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP)
     text = format(number, "f")
-    if decimals is None and "." in text:
-        text = text.rstrip("0").rstrip(".")
     sign = ""
     if text.startswith("-"):
         text = text[1:]

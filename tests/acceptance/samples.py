@@ -28,6 +28,7 @@ SAMPLE_COPY = "mau_goc.txt"
 FEATURES = {
     "lien_tich_2026_03": "văn bản liên tịch: ba người ký, ảnh chữ ký và dấu, Nơi nhận chia nhóm",
     "khoi_noi_dung": "chữ đậm, nghiêng … trong đoạn, bảng trong thân văn bản, chú thích cuối trang, ảnh, biểu đồ",
+    "so_nhu_nguon_ghi": "số in như nguồn ghi, hoặc với số chữ số thập phân khai báo",
 }
 
 OMITTED = "—"  # in the rendered column: the sample's text is left out on purpose
@@ -100,8 +101,8 @@ class StatedFigure:
 
 
 def read_audit_table(readme: Path) -> list[StatedFigure]:
-    """Rows of the README table under '## Số liệu ghi sai (audit báo)': level, stated, computed."""
-    return [StatedFigure(level, stated, computed)
+    """Rows of the README table under '## Số liệu ghi sai (audit báo)': level, stated, computed ("—": none)."""
+    return [StatedFigure(level, "" if stated == OMITTED else stated, "" if computed == OMITTED else computed)
             for level, stated, computed, *_ in _readme_table(readme, "## Số liệu ghi sai (audit báo)", 3)]
 
 

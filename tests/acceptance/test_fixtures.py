@@ -42,7 +42,7 @@ def rendered(tmp_path_factory: pytest.TempPathFactory) -> dict[str, bytes]:
     return _RenderedThroughCli(tmp_path_factory.mktemp("rendered"))
 
 
-@pytest.mark.parametrize("case", CASES)
+@pytest.mark.parametrize("case", [*CASES, *FEATURES])
 def test_fixture_text_matches_its_golden_file(case: str, rendered: dict[str, bytes], regen_golden: bool) -> None:
     text = document_text(rendered[case])
     golden = GOLDEN / f"{case}.txt"

@@ -166,6 +166,22 @@ def _no_sheet(tmp: Path) -> list[str]:
     return ["data", str(tmp / "bang.xlsx"), "--sheet", "Thang 5", "--json"]
 
 
+def _number_format_flood(tmp: Path) -> list[str]:
+    """Score cells whose number format asks for 200.000 decimals, and a format of a million characters (the zip
+    ratio limit is lifted: the formats compress a thousandfold, the reader is what is attacked)."""
+    book = Workbook()
+    sheet = book.active
+    sheet.append(HEADER.split(";"))
+    for row in range(2, 502):
+        sheet.append(UNIT.split(";")[:1] + [None] * 2 + [3.7, 29, 9.7, 0, 4.9, 9.8, 5, 5, 5])
+        sheet.cell(row=row, column=1).value = f"UBND xã {row}"
+        sheet.cell(row=row, column=4).number_format = "0." + "0" * 200_000
+        sheet.cell(row=row, column=5).number_format = '"' + "x" * 1_000_000 + '"0.0'
+    book.save(tmp / "diem.xlsx")
+    spec = spec_reading(tmp, "diem.xlsx", (tmp / "diem.xlsx").read_bytes())
+    return ["audit", str(spec), "--json", "--gioi-han", "ty_le_nen=100000"]
+
+
 # name, builder, exit status, the code it must report (None: success)
 CASES: list[tuple[str, Callable[[Path], list[str]], int, str | None]] = [
     ("a_header_that_never_ends_is_read_as_units_and_their_cells_refused", _header_never_ends, 4, "DATA_FORMAT"),
@@ -185,6 +201,8 @@ CASES: list[tuple[str, Callable[[Path], list[str]], int, str | None]] = [
     ("vanban_data_on_a_fifo_is_refused_before_reading", _fifo, 9, "ACCESS_NOT_FILE"),
     ("vanban_data_on_a_zip_bomb_is_a_zip_limit", _bomb, 10, "LIMIT_ZIP"),
     ("vanban_data_on_a_missing_sheet_suggests_the_close_one", _no_sheet, 4, "DATA_FORMAT"),
+    ("number_formats_of_huge_precision_or_length_read_as_showing_at_most_30_decimals", _number_format_flood, 0,
+     None),
 ]
 
 

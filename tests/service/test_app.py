@@ -107,6 +107,23 @@ def test_audit_answers_the_same_findings_as_the_cli(service):
         [{k: v for k, v in f.items() if k != "location"} for f in expected]
 
 
+def test_audit_gives_each_findings_reasons_and_missing_figures_as_data(service):
+    response = service.post("/v1/audit", files=fixture_upload(FIXTURES / "dien_bien_2021_q2"))
+    assert response.status_code == 200, response.text
+    findings = response.json()
+    [choice] = [f for f in findings if "tiêu chí 9 tự chấm" in f["message"]]
+    [why] = choice["reasons"]
+    assert (why["fact"]["value"], why["relation"], why["threshold"]["value"]) == ("8,63%", "<", "15%")
+    assert [(b["code"], b["value"]) for b in why["fact"]["base"]] == [("ho_so_truc_tuyen", "99"),
+                                                                    ("tong_ho_so", "1.147")]
+    unchecked = [f for f in findings if f["level"] == "info"]
+    assert len(unchecked) == 5 and all(f["missing"] for f in unchecked)
+    assert {m["code"] for m in unchecked[0]["missing"]} == {"dang_giai_quyet_trong_han", "tam_dung_bo_sung", "huy_rut"}
+    documented = service.get("/openapi.json").json()["paths"]["/v1/audit"]["post"]["responses"]["200"]
+    example = documented["content"]["application/json"]["example"]
+    assert {"reasons", "missing"} <= set(example[0]) and example[1]["level"] == "info"
+
+
 def test_check_and_snapshot_read_an_uploaded_docx_like_the_cli(service):
     docx = pipeline.render(FIXTURES / "son_la_2023_q1" / "spec.yaml")
     upload = {"document": ("son_la.docx", docx, DOCX_TYPE)}

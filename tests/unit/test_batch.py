@@ -284,3 +284,18 @@ def test_a_units_column_names_one_of_several_signers_by_its_number(spec: Path, t
     assert "Hà Thị Mai" in document_text((tmp_path / "out" / "xa_0001.docx").read_bytes())
     assert status["xa_0002"].status == "loi" and status["xa_0002"].codes == ("SPEC_VALUE",)
     assert "cột 'nguoi_ky.ho_ten': 'nguoi_ky' là một danh sách (2 mục)" in status["xa_0002"].reason
+
+
+def test_a_units_warnings_count_stated_figures_that_disagree_not_checks_the_data_cannot_make(spec: Path,
+                                                                                            tmp_path: Path) -> None:
+    # Records whose status the data does not give are an info finding: no warning for the unit.
+    scored = "cham_diem:\n  mc:\n    bo_tieu_chi: mot_cua_nd61\n" \
+             "    du_lieu: {ky_truoc_chuyen_sang: 1, tiep_nhan_trong_ky: 9, truoc_han: 5, dung_han: 1, qua_han: 0}\n"
+    text = spec.read_text(encoding="utf-8").replace("noi_dung:\n", scored + "noi_dung:\n", 1)
+    spec.write_text(text, encoding="utf-8")
+    summary = run_batch(spec, LO / "don_vi.csv", tmp_path / "out", workers=1)
+    assert [(r.status, r.warnings) for r in summary.results] == [("ok", 0)] * 3
+    stated = "so_lieu_ghi:\n  - {noi_dung: Tổng số hồ sơ, ghi: 11, tinh: mc.tong_so.so}\n"
+    spec.write_text(text.replace("noi_dung:\n", stated + "noi_dung:\n", 1), encoding="utf-8")
+    summary = run_batch(spec, LO / "don_vi.csv", tmp_path / "out2", workers=1)
+    assert [(r.status, r.warnings) for r in summary.results] == [("ok", 1)] * 3

@@ -20,7 +20,7 @@ from docx.shared import Cm, Mm, Pt
 
 from engine.cli import main
 from engine.conformance import Finding, check_document
-from tests.acceptance.samples import CASES
+from tests.acceptance.samples import CASES, FEATURES
 
 
 def _paragraphs(doc):
@@ -59,7 +59,7 @@ def set_text(paragraph, text: str) -> None:
         run.text = ""
 
 
-@pytest.mark.parametrize("case", CASES)
+@pytest.mark.parametrize("case", [*CASES, *FEATURES])
 def test_every_fixture_output_conforms(case: str, rendered_fixtures: dict[str, bytes]) -> None:
     assert check_document(rendered_fixtures[case]) == []
 

@@ -44,3 +44,10 @@ def test_the_sandbox_refuses_python_internals() -> None:
 def test_the_docx_environment_escapes_xml_special_characters() -> None:
     out = docx_environment().from_string("<w:t>{{ v }}</w:t>").render(v="A & B <C>")
     assert out == "<w:t>A &amp; B &lt;C&gt;</w:t>"
+
+
+def test_a_sum_keeps_the_decimals_its_terms_were_written_with_a_product_does_not_invent_any() -> None:
+    assert render("{{ (a + b) | so }}", a=Decimal("3.5"), b=Decimal("1.5")) == "5,0"
+    assert render("{{ (100 - a) | so }}", a=Decimal("56.12")) == "43,88"
+    assert render("{{ (a * 2) | so }}", a=Decimal("7.5")) == "15"
+    assert render("{{ (a / 4) | so }}", a=Decimal("10.0")) == "2,5"

@@ -127,12 +127,20 @@ def test_a_wrong_total_and_a_wrong_class_are_each_caught_with_their_row(tmp_path
     result = run("audit", str(spec), "--json")
     assert result.exit_code == 1
     findings = json.loads(result.output)
-    assert [set(f) for f in findings] == [{"level", "location", "stated", "computed", "message"}] * 2
+    keys = {"level", "location", "stated", "computed", "message", "reasons", "missing"}
+    assert [set(f) for f in findings] == [keys] * 2
     total, band = findings
     assert (total["level"], total["stated"], total["computed"]) == ("error", "45", "46,0")
     assert "diem.csv" in total["location"] and "dòng 2" in total["location"]
+    [why] = total["reasons"]
+    assert (why["fact"]["value"], why["relation"], why["threshold"]["value"]) == ("46,0", "≠", "45")
+    assert why["fact"]["formula"] == "cộng các chỉ số: 9,5 + 8 + 28,5"
     assert (band["stated"], band["computed"]) == ("Đạt", "Chưa đạt")
     assert "dòng 4" in band["location"]
+    [why] = band["reasons"]  # 24 of 50 is 48,0 converted, under the 50 that Đạt starts from
+    assert (why["fact"]["value"], why["fact"]["formula"], why["relation"], why["threshold"]["value"]) == \
+        ("48,0", "24,0 ÷ 50,0 × 100", "<", "50")
+    assert "48,0 (24,0 ÷ 50,0 × 100) < 50 (mức Đạt: từ 50)" in band["message"]
 
 
 def test_a_percentage_on_the_wrong_base_is_caught_and_names_its_base(tmp_path: Path) -> None:
@@ -145,10 +153,15 @@ def test_a_percentage_on_the_wrong_base_is_caught_and_names_its_base(tmp_path: P
           - {noi_dung: Tỷ lệ đã giải quyết, ghi: "91,86", tinh: mc.da_giai_quyet.ty_le}
         """)).replace("cham_diem:\n", "cham_diem:\n  mc: {bo_tieu_chi: mot_cua_nd61, du_lieu: mot_cua.yaml}\n")
     findings = pipeline.audit(make_case(tmp_path, spec=spec))
-    [wrong] = findings
+    [wrong] = [f for f in findings if f.level != "info"]
     assert (wrong.level, wrong.stated, wrong.computed) == ("error", "1,72%", "1,60%")
     assert "tong_so" in wrong.message and "13.597" in wrong.message
     assert wrong.location.line == 20
+    # The data gives no figure for the records still in progress or paused: 890 of them have no status.
+    [unchecked] = [f for f in findings if f.level == "info"]
+    assert (unchecked.stated, unchecked.computed) == ("13.597", "12.707")
+    assert unchecked.message.startswith("890 hồ sơ của 'Tổng số hồ sơ tiếp nhận và giải quyết trong kỳ' (13.597) "
+                                        "không có trạng thái trong dữ liệu")
 
 
 def test_a_stated_total_that_is_not_the_sum_of_its_parts_is_reported_at_its_line(tmp_path: Path) -> None:
@@ -168,9 +181,21 @@ def test_a_self_assessed_criterion_that_its_rule_contradicts_is_reported(tmp_pat
         """), encoding="utf-8")
     entry = "  tc: {bo_tieu_chi: nd61_qd1187_dien_bien, du_lieu: tieu_chi.yaml}\n"
     spec = SPEC.replace("cham_diem:\n", "cham_diem:\n" + entry)
-    [choice] = pipeline.audit(make_case(tmp_path, spec=spec))  # the stated total 15,74 agrees with the rule
+    findings = pipeline.audit(make_case(tmp_path, spec=spec))  # the stated total 15,74 agrees with the rule
+    [choice] = [f for f in findings if f.level == "error"]
     assert (choice.stated, choice.computed, choice.location.line) == ("1", "0", 3)
     assert "tiêu chí 9" in choice.message
+    # Why: 99 of 1.147 records online is 8,63%, under the 15% that 1 point needs.
+    [why] = choice.reasons
+    assert (why.fact.value, why.relation, why.threshold.value) == ("8,63%", "<", "15%")
+    assert [(f.code, f.value) for f in why.fact.base] == [("ho_so_truc_tuyen", "99"), ("tong_ho_so", "1.147")]
+    assert "8,63% (số hồ sơ tiếp nhận trực tuyến 99 trên tổng số hồ sơ tiếp nhận 1.147) < 15%" in choice.message
+    # Criteria 6 to 8 have no figures to check their self-assessment by: each says so, and which figures.
+    unchecked = [f for f in findings if f.level == "info"]
+    assert [(f.location.line, f.stated, f.computed) for f in unchecked] == [(3, "2", None)] * 3
+    assert [[m.code for m in f.missing] for f in unchecked] == [
+        ["so_lieu.tthc_tai_bo_phan_mot_cua", "so_lieu.tong_so_tthc"], ["so_lieu.so_hinh_thuc_cong_khai_dat"],
+        ["so_lieu.pakn_dung_han", "so_lieu.pakn_tong", "so_lieu.pakn_keo_dai"]]
 
 
 def test_render_warns_about_wrong_figures_and_strict_refuses_without_writing(tmp_path: Path) -> None:

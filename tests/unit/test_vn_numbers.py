@@ -7,6 +7,7 @@ from decimal import Decimal
 import pytest
 
 from engine.vn.numbers import (
+    decimals_of,
     format_number,
     format_percent,
     roman,
@@ -19,7 +20,7 @@ from engine.vn.numbers import (
     ("value", "expected"),
     [
         (16397, "16.397"),
-        (Decimal("16.740"), "16,74"),
+        (Decimal("16.740"), "16,740"),
         (1234567.5, "1.234.567,5"),
         (0, "0"),
         (999, "999"),
@@ -29,11 +30,21 @@ from engine.vn.numbers import (
         ("1.234,5", "1.234,5"),
         ("1.234.567", "1.234.567"),
         (Decimal("1E+3"), "1.000"),
-        (Decimal("5.000"), "5"),
+        (Decimal("5.000"), "5,000"),
+        ("4,0", "4,0"),
+        (Decimal("86.2"), "86,2"),
+        (4.0, "4,0"),
     ],
 )
-def test_number_keeps_its_own_decimals_without_trailing_zeros(value: object, expected: str) -> None:
+def test_a_number_without_fixed_decimals_prints_as_it_was_written_trailing_zeros_too(value: object,
+                                                                                    expected: str) -> None:
     assert format_number(value) == expected
+
+
+@pytest.mark.parametrize(("value", "decimals"), [(Decimal("4.0"), 1), ("16,70", 2), (47, 0), (Decimal("1E+2"), 0),
+                                                 (72.1, 1), (Decimal("-0.50"), 2)])
+def test_decimals_of_is_the_precision_a_number_was_written_with(value: object, decimals: int) -> None:
+    assert decimals_of(value) == decimals
 
 
 def test_decimal_point_one_plus_point_two_prints_point_three() -> None:
@@ -66,7 +77,7 @@ def test_fixed_decimals_round_half_up(value: object, decimals: int, expected: st
 
 @pytest.mark.parametrize(
     ("value", "decimals", "expected"),
-    [(-0.001, 2, "0,00"), (-0.4, 0, "0"), ("-0", None, "0"), (Decimal("-0.000"), None, "0")],
+    [(-0.001, 2, "0,00"), (-0.4, 0, "0"), ("-0", None, "0"), (Decimal("-0.000"), None, "0,000")],
 )
 def test_negative_zero_prints_without_a_minus(
     value: object, decimals: int | None, expected: str
