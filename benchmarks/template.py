@@ -7,11 +7,16 @@ exactly the same file.
 
 from __future__ import annotations
 
+import copy
+import re
+from collections.abc import Iterable
 from pathlib import Path
 
 from docx import Document
 from docx.enum.text import WD_ALIGN_PARAGRAPH
+from docx.oxml.ns import qn
 from docx.shared import Pt
+from docx.text.paragraph import Paragraph
 
 COLUMNS = ("stt", "ten", "cong_khai", "tien_do", "truc_tuyen", "so_hoa", "hai_long", "tong", "xep_loai")
 HEADERS = ("STT", "Tên đơn vị", "Công khai", "Tiến độ", "Trực tuyến", "Số hóa", "Hài lòng", "Tổng", "Xếp loại")
@@ -51,3 +56,62 @@ def context(rows: int) -> dict[str, object]:
             for i in range(1, rows + 1)
         ],
     }
+
+
+# The tags of the template above and their Carbone equivalents (https://carbone.io/documentation.html):
+# a value ``{{ name }}`` is ``{d.name}``; a docxtpl row loop is Carbone's repetition, the row with
+# ``{d.rows[i].x}`` followed by one with ``{d.rows[i+1].x}`` (Carbone repeats the XML between them);
+# ``{{ rows | length }}`` is the ``len`` formatter.
+_VALUE = re.compile(r"\{\{\s*([a-z_]+)\s*\}\}")
+_LOOP_VALUE = re.compile(r"\{\{\s*([a-z_]+)\.([a-z_]+)\s*\}\}")
+_LENGTH = re.compile(r"\{\{\s*([a-z_]+)\s*\|\s*length\s*\}\}")
+_LOOP_OPEN = re.compile(r"^\{%tr for ([a-z_]+) in ([a-z_]+) %\}$")
+_LOOP_CLOSE = "{%tr endfor %}"
+
+
+def build_carbone_twin(template: Path, path: Path) -> Path:
+    """The Carbone template of ``template``: the same document, its tags translated (made from it, not by hand).
+
+    Only the tags the benchmark's template uses are known (values, one ``{%tr for %}`` row loop,
+    ``| length``); any other tag is an error, so that the twin never silently differs.
+    """
+    doc = Document(template)
+
+    def translate(text: str, loop: tuple[str, str] | None, step: str) -> str:
+        text = _LENGTH.sub(lambda m: f"{{d.{m[1]}:len()}}", text)
+        if loop is not None:
+            variable, items = loop
+            text = _LOOP_VALUE.sub(lambda m: f"{{d.{items}[{step}].{m[2]}}}" if m[1] == variable else m[0], text)
+        text = _VALUE.sub(lambda m: f"{{d.{m[1]}}}", text)
+        if "{{" in text or "{%" in text:
+            raise ValueError(f"the Carbone twin does not know the tag in {text!r}")
+        return text
+
+    def translate_runs(paragraphs: Iterable, loop: tuple[str, str] | None = None, step: str = "i") -> None:
+        for paragraph in paragraphs:
+            for run in paragraph.runs:
+                run.text = translate(run.text, loop, step)
+
+    translate_runs(doc.paragraphs)
+    for table in doc.tables:
+        rows = list(table.rows)
+        k = 0
+        while k < len(rows):
+            opening = _LOOP_OPEN.match(rows[k].cells[0].text.strip())
+            if not opening:
+                translate_runs(p for cell in rows[k].cells for p in cell.paragraphs)
+                k += 1
+                continue
+            if k + 2 >= len(rows) or rows[k + 2].cells[0].text.strip() != _LOOP_CLOSE:
+                raise ValueError("the Carbone twin knows a row loop of one row only")
+            loop = (opening[1], opening[2])
+            body, closing = rows[k + 1]._tr, rows[k + 2]._tr
+            following = copy.deepcopy(body)
+            closing.addprevious(following)
+            table._tbl.remove(rows[k]._tr)
+            table._tbl.remove(closing)
+            translate_runs((p for cell in rows[k + 1].cells for p in cell.paragraphs), loop, "i")
+            translate_runs((Paragraph(p, table) for p in following.iter(qn("w:p"))), loop, "i+1")
+            k += 3
+    doc.save(path)
+    return path
