@@ -1,0 +1,211 @@
+"""A PDF batch (``batch --pdf``) against the rate of its warm converters alone, in one run.
+
+    python benchmarks/pdf_batch.py             # 1,000 documents, 3 rounds, a readable summary
+    python benchmarks/pdf_batch.py --json      # the same as one JSON object
+    python benchmarks/pdf_batch.py --quick     # 100 documents, 2 rounds (for development)
+    python benchmarks/pdf_batch.py -j 2 --documents 500 --baseline-documents 150 --rounds 4
+
+The target (issue 17): a 1,000-document PDF batch runs at ≥ 90 % of *workers × one warm converter's
+own rate, measured in the same run*. So each round measures, one after the other on the same machine:
+
+- baseline: one :class:`engine.convert.PdfConverter` (one LibreOffice, started and warmed on three
+  documents before the clock starts) converting ``--baseline-documents`` of the batch's own documents,
+  pre-rendered as .docx, one after another, with nothing else: no render, no check of the PDF, no
+  stamping, no file written. Its rate (documents per second) times the number of workers is the
+  baseline the batch is held to.
+- batch: :func:`engine.batch.run_batch` with ``pdf=True`` and ``-j`` workers on all ``--documents``
+  units into an empty folder, everything included that the user waits for: worker and office start-up,
+  render, conversion, the PDF checks and provenance, atomic writes, the report. Its rate is the units
+  written (each a .docx and a PDF) over the batch's own wall time.
+
+Rounds alternate the two, so both see the same state of a shared machine (its speed drifts by a third
+within minutes); each round's ratio is batch rate / (workers × baseline rate), and the summary gives
+the range and median of the rounds. CPU seconds per document are printed too (for the baseline: the
+converter's process group and this process while timing; for the batch: this process and every child
+it waited for), which shows where the two differ. The documents are fixtures/lo_xa_2026_01's one-page
+công văn, one per unit with the unit's own figures.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import os
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+SPEC = ROOT / "fixtures" / "lo_xa_2026_01" / "spec.yaml"
+_TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def write_units(path: Path, count: int) -> Path:
+    """A units file of ``count`` xã, each with its own figures (so every document differs)."""
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["ma", "ten", "kinh_gui", "diem", "hang", "so_xa", "tien_do"])
+        for i in range(1, count + 1):
+            writer.writerow([f"xa_{i:04d}", f"xã Số {i}", f"Ủy ban nhân dân xã Số {i}", f"{60 + i % 40},{i % 10}",
+                             i, count, f"{80 + i % 20},5"])
+    return path
+
+
+def group_cpu(pgid: int) -> float:
+    """CPU seconds (user + system) used so far by the live processes of one process group."""
+    total = 0
+    for entry in os.scandir("/proc"):
+        if not entry.name.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry.name}/stat", "rb") as handle:
+                fields = handle.read().rsplit(b")", 1)[1].split()
+        except OSError:
+            continue  # ended meanwhile
+        if int(fields[2]) == pgid:  # fields after the command: state, ppid, pgrp, … utime (12), stime (13)
+            total += int(fields[11]) + int(fields[12])
+    return total / _TICKS
+
+
+def own_cpu(children: bool = True) -> float:
+    times = os.times()
+    return times.user + times.system + ((times.children_user + times.children_system) if children else 0.0)
+
+
+def baseline(docx_files: list[Path]) -> dict:
+    """One warm converter alone converting pre-rendered .docx files: its own rate, nothing else."""
+    from engine.convert import PdfConverter
+
+    documents = [path.read_bytes() for path in docx_files]
+    with PdfConverter() as converter:
+        converter.start()
+        for docx in documents[:3]:  # started and warm before the clock starts
+            converter.convert(docx)
+        group = converter.worker_pid
+        assert group is not None
+        cpu_before, own_before = group_cpu(group), own_cpu(children=False)
+        start = time.perf_counter()
+        for docx in documents:
+            pdf = converter.convert(docx)
+            if not pdf.startswith(b"%PDF"):
+                raise SystemExit("baseline: the converter gave something that is not a PDF")
+        seconds = time.perf_counter() - start
+        cpu = group_cpu(group) - cpu_before + own_cpu(children=False) - own_before
+    return {"documents": len(documents), "seconds": round(seconds, 2),
+            "documents_per_second": round(len(documents) / seconds, 3),
+            "cpu_ms_per_document": round(cpu / len(documents) * 1000, 1)}
+
+
+def batch(units: Path, out: Path, workers: int) -> dict:
+    """``batch --pdf`` on every unit into an empty folder, start-up included."""
+    from engine.batch import run_batch
+
+    cpu_before = own_cpu()
+    summary = run_batch(SPEC, units, out, pdf=True, workers=workers, force=True)
+    cpu = own_cpu() - cpu_before
+    written = summary.count("ok")
+    failed = [f"{r.ma}: {r.reason}" for r in summary.results if r.status != "ok"]
+    if failed:
+        raise SystemExit(f"batch: {len(failed)} units not written, e.g. {failed[0]}")
+    pdfs = sorted(out.glob("*.pdf"))
+    if len(pdfs) != written or not all(p.read_bytes()[:4] == b"%PDF" for p in pdfs):
+        raise SystemExit("batch: a unit reported written has no whole PDF")
+    return {"documents": written, "seconds": round(summary.seconds, 2),
+            "documents_per_second": round(summary.per_second, 3),
+            "cpu_ms_per_document": round(cpu / written * 1000, 1)}
+
+
+def prerender(units: Path, folder: Path, workers: int) -> list[Path]:
+    """The batch's own documents as .docx (what the baseline converts)."""
+    from engine.batch import run_batch
+
+    summary = run_batch(SPEC, units, folder, workers=workers)
+    if summary.count("ok") != len(summary.results):
+        raise SystemExit("pre-render: some units failed")
+    return sorted(folder.glob("*.docx"))
+
+
+def run(documents: int, baseline_documents: int, rounds: int, workers: int, folder: Path,
+        progress=None) -> dict:
+    from engine.convert import pdf_available
+
+    if not pdf_available():
+        return {"skipped": "needs LibreOffice and python3-uno"}
+    units = write_units(folder / "don_vi.csv", documents)
+    docx_files = prerender(units, folder / "docx", workers)
+    sample = docx_files[:: max(1, len(docx_files) // baseline_documents)][:baseline_documents]
+    each = []
+    for number in range(1, rounds + 1):
+        alone = baseline(sample)
+        if progress:
+            progress(f"round {number}: one converter alone {alone['documents_per_second']}/s")
+        out = folder / f"lo-{number}"
+        whole = batch(units, out, workers)
+        ratio = whole["documents_per_second"] / (workers * alone["documents_per_second"])
+        each.append({"round": number, "baseline": alone, "batch": whole, "ratio": round(ratio, 3)})
+        if progress:
+            progress(f"round {number}: batch {whole['documents_per_second']}/s, ratio {ratio:.3f}")
+        for path in out.iterdir():  # keep the disk use to one batch
+            path.unlink()
+        out.rmdir()
+
+    def span(values: list[float]) -> list[float]:
+        return [min(values), statistics.median(values), max(values)]
+
+    return {
+        "documents": documents, "baseline_documents": len(sample), "workers": workers, "rounds": rounds,
+        "cores": os.cpu_count(),
+        "baseline_per_second": span([r["baseline"]["documents_per_second"] for r in each]),
+        "workers_times_baseline_per_second": span([workers * r["baseline"]["documents_per_second"] for r in each]),
+        "batch_per_second": span([r["batch"]["documents_per_second"] for r in each]),
+        "ratio": span([r["ratio"] for r in each]),  # min, median, max over the rounds
+        "target": 0.9,
+        "each_round": each,
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--json", action="store_true", help="print one JSON object")
+    parser.add_argument("--quick", action="store_true", help="100 documents, 40 for the baseline, 2 rounds")
+    parser.add_argument("-j", "--jobs", type=int, default=os.cpu_count() or 1, help="batch workers (default: cores)")
+    parser.add_argument("--documents", type=int, default=None, help="units in the batch (default 1,000)")
+    parser.add_argument("--baseline-documents", type=int, default=None,
+                        help="documents the lone converter converts each round (default 250)")
+    parser.add_argument("--rounds", type=int, default=None, help="alternating rounds (default 3)")
+    args = parser.parse_args()
+    documents = args.documents or (100 if args.quick else 1000)
+    alone = min(documents, args.baseline_documents or (40 if args.quick else 250))
+    rounds = args.rounds or (2 if args.quick else 3)
+    with tempfile.TemporaryDirectory(prefix="vanban-pdf-batch-") as tmp:
+        result = run(documents, alone, rounds, args.jobs, Path(tmp),
+                     progress=None if args.json else (lambda line: print(line, flush=True)))
+    if args.json:
+        print(json.dumps(result, ensure_ascii=False, indent=2))
+        return
+    if "skipped" in result:
+        print(f"pdf batch: skipped ({result['skipped']})")
+        return
+
+    def show(values: list[float]) -> str:
+        return f"{values[0]:.2f}–{values[2]:.2f} (median {values[1]:.2f})"
+
+    print(f"{result['documents']} documents, {result['workers']} workers on {result['cores']} cores, "
+          f"{result['rounds']} alternating rounds; the lone converter converts {result['baseline_documents']} "
+          f"of the same documents each round")
+    print(f"one warm converter alone: {show(result['baseline_per_second'])} documents/s")
+    print(f"workers × that:           {show(result['workers_times_baseline_per_second'])} documents/s")
+    print(f"batch --pdf:              {show(result['batch_per_second'])} documents/s")
+    print(f"ratio per round:          {show(result['ratio'])} (target ≥ {result['target']})")
+    for r in result["each_round"]:
+        print(f"  round {r['round']}: CPU per document: converter alone {r['baseline']['cpu_ms_per_document']} ms, "
+              f"batch {r['batch']['cpu_ms_per_document']} ms")
+
+
+if __name__ == "__main__":
+    main()

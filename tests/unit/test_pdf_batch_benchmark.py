@@ -1,0 +1,21 @@
+"""The PDF batch benchmark runs and reports in the documented shape (speed itself is not tested here)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+
+def test_the_pdf_batch_benchmark_holds_the_batch_to_workers_times_one_lone_converter(tmp_path: Path) -> None:
+    from benchmarks.pdf_batch import run
+    from engine.convert import pdf_available
+
+    if not pdf_available():
+        pytest.skip("needs LibreOffice with python3-uno (.ci/run installs them)")
+    result = run(documents=4, baseline_documents=2, rounds=1, workers=1, folder=tmp_path)
+    [round_] = result["each_round"]
+    assert round_["batch"]["documents"] == 4 and round_["baseline"]["documents"] == 2
+    rate = round_["batch"]["documents_per_second"] / round_["baseline"]["documents_per_second"]
+    assert round_["ratio"] == pytest.approx(rate, abs=0.001)
+    assert result["ratio"][0] <= result["ratio"][1] <= result["ratio"][2]
