@@ -30,6 +30,7 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field, replace
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -340,6 +341,8 @@ def _init_pool_worker(limits: Limits, *setup: Any) -> None:
 
 
 Job = tuple[dict[str, Any], "UnitPlace | None", str]  # a unit to render, its place, why it is rendered (again)
+# Renders the jobs: (jobs, the workers' setup, the list to add each unit's result to, progress, the stop flag).
+Renderer = Callable[[list[Job], tuple, list[UnitResult], "Callable[[int], None] | None", "_Stop"], None]
 
 
 def _run_chunk(jobs: list[Job]) -> list[UnitResult]:
@@ -434,14 +437,16 @@ def run_batch(spec_path: Path, units_path: Path, out: Path, *, pdf: bool = False
               only_failed: bool = False, workers: int | None = None,
               progress: Callable[[int], None] | None = None,
               units: list[dict[str, Any]] | None = None, allowed: tuple[Path, ...] = (),
-              places: list[UnitPlace] | None = None) -> BatchSummary:
+              places: list[UnitPlace] | None = None, renderer: Renderer | None = None) -> BatchSummary:
     """Render every unit of ``units_path`` with ``spec_path`` into ``out``; never stops on one unit.
 
     A unit whose files exist is rendered again when what it was rendered from changed (ket_qua_lo.json
     records, per unit, the sha256 of the spec, of its row, of every file read and every template, and the
     engine's version); otherwise it is skipped. ``units``/``places``: the rows of ``units_path`` and
     where they are, when the caller has read them already (to size a progress bar). ``allowed``: folders
-    besides the spec's own that its paths (and the units' columns) may lead to.
+    besides the spec's own that its paths (and the units' columns) may lead to. ``renderer``: renders the
+    units that must be rendered somewhere else than this machine's processes (engine.cluster: on a Dask
+    cluster); planning, resume and the report stay here, so they are the same wherever the units run.
     """
     started = time.perf_counter()
     spec_record(spec_path)  # a broken spec is one error now, not the same error for every unit
@@ -472,9 +477,10 @@ def run_batch(spec_path: Path, units_path: Path, out: Path, *, pdf: bool = False
         try:
             setup = (spec_path, out, suffixes, tuple(allowed), str(units_path))
             if jobs:
-                _render_units(jobs, workers, setup, results, progress, stop)
-        except KeyboardInterrupt:
-            # Every file written so far is whole; say what was done so far, then stop.
+                (renderer or partial(_render_units, workers=workers))(jobs, setup, results, progress, stop)
+        except (KeyboardInterrupt, EngineError):
+            # Every file written so far is whole; say what was done so far, then stop (a renderer
+            # elsewhere may fail as a whole, e.g. a cluster that went away: its finished units count).
             _remove_stale_temporaries(out)
             _finish(out, spec_path, units_path, units, results, started, only_failed, plan)
             raise
@@ -631,8 +637,8 @@ def _result_from_entry(entry: dict[str, Any]) -> UnitResult | None:
         return None
 
 
-def _render_units(jobs: list[Job], workers: int, setup: tuple, results: list[UnitResult],
-                  progress: Callable[[int], None] | None, stop: _Stop) -> None:
+def _render_units(jobs: list[Job], setup: tuple, results: list[UnitResult],
+                  progress: Callable[[int], None] | None, stop: _Stop, *, workers: int) -> None:
     if workers == 1:
         _init_worker(*setup)
         stop.deferred = True

@@ -299,3 +299,44 @@ def test_a_units_warnings_count_stated_figures_that_disagree_not_checks_the_data
     spec.write_text(text.replace("noi_dung:\n", stated + "noi_dung:\n", 1), encoding="utf-8")
     summary = run_batch(spec, LO / "don_vi.csv", tmp_path / "out2", workers=1)
     assert [(r.status, r.warnings) for r in summary.results] == [("ok", 1)] * 3
+
+
+def test_a_renderer_given_to_the_batch_renders_the_units_it_planned_and_the_batch_writes_the_report(
+        spec: Path, tmp_path: Path) -> None:
+    from engine.batch import _init_worker, _run_chunk
+
+    units = units_file(spec.parent, [row(i) for i in range(1, 6)])
+    out = tmp_path / "out"
+    run_batch(spec, units, out, workers=1)
+    (out / "xa_0002.docx").unlink()  # resume: only this unit is planned for the renderer
+    handed: list[str] = []
+
+    def elsewhere(jobs, setup, results, progress, stop) -> None:  # what engine.cluster does on a cluster
+        handed.extend(unit["ma"] for unit, _, _ in jobs)
+        _init_worker(*setup)
+        results.extend(_run_chunk(jobs))
+
+    summary = run_batch(spec, units, out, renderer=elsewhere)
+    assert handed == ["xa_0002"]
+    assert (summary.count("ok"), summary.count("bo_qua")) == (1, 4)
+    report = json.loads((out / REPORT).read_text(encoding="utf-8"))
+    assert [u["ma"] for u in report["don_vi"]] == [f"xa_{i:04d}" for i in range(1, 6)]
+
+
+def test_a_renderer_that_fails_as_a_whole_still_leaves_the_report_of_the_units_it_finished(
+        spec: Path, tmp_path: Path) -> None:
+    from engine.batch import _init_worker, _run_chunk
+    from engine.errors import OutputError, Problem
+
+    units = units_file(spec.parent, [row(i) for i in range(1, 4)])
+    out = tmp_path / "out"
+
+    def lost_half_way(jobs, setup, results, progress, stop) -> None:
+        _init_worker(*setup)
+        results.extend(_run_chunk(jobs[:1]))
+        raise OutputError(Problem("OUTPUT_PATH", "the rest could not be rendered"))
+
+    with pytest.raises(OutputError):
+        run_batch(spec, units, out, renderer=lost_half_way)
+    report = json.loads((out / REPORT).read_text(encoding="utf-8"))
+    assert [(u["ma"], u["status"]) for u in report["don_vi"]] == [("xa_0001", "ok")]
