@@ -172,7 +172,8 @@ class _Form:
         self.body: bytes | None = None  # a JSON body: read in the worker, not on the event loop
 
 
-async def _read_form(request: Request, config: ServiceConfig, *, document_allowed: bool = False) -> _Form:
+async def _read_form(request: Request, config: ServiceConfig, *, document_allowed: bool = False,
+                     spec_required: bool = True) -> _Form:
     form = _Form()
     form.options.update(request.query_params)
     content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
@@ -189,7 +190,7 @@ async def _read_form(request: Request, config: ServiceConfig, *, document_allowe
                                                                                  else "")
         raise request_error(f"kiểu nội dung '{shorten(content_type) or '(không có)'}' không dùng được",
                             f"Gửi Content-Type là một trong: {accepted}.")
-    if form.spec_text is None and form.document is None and form.body is None:
+    if spec_required and form.spec_text is None and form.document is None and form.body is None:
         raise request_error("yêu cầu không có đặc tả" + (" hay văn bản .docx" if document_allowed else ""),
                             "Gửi 'spec' (JSON) hoặc 'spec_yaml' (YAML), hoặc tệp 'spec' trong multipart.")
     return form
@@ -221,7 +222,8 @@ async def _from_multipart(form: _Form, request: Request, config: ServiceConfig, 
                     form.files[name] = data
             elif key == "spec":
                 form.spec_text = value
-            elif key in ("formats", "strict", "trang", "page", "dpi", "format", "ky"):
+            elif key in ("formats", "strict", "trang", "page", "dpi", "format", "ky", "trang_tinh", "bo_tieu_chi",
+                         "so_don_vi"):
                 form.options[key] = value
             else:
                 raise request_error(f"trường '{shorten(key)}' không có trong yêu cầu",
@@ -282,7 +284,7 @@ def _job(action: str, form: _Form) -> Job:
 
 
 _KNOWN_PATHS = {"/v1/render", "/v1/validate", "/v1/audit", "/v1/check", "/v1/snapshot", "/v1/preview", "/v1/init",
-                "/v1/kinds",
+                "/v1/kinds", "/v1/schema", "/v1/spec", "/v1/data", "/v1/pages", "/v1/bundle", "/",
                 "/v1/frameworks", "/v1/templates", "/healthz", "/readyz", "/metrics", "/docs", "/openapi.json"}
 
 
@@ -421,6 +423,68 @@ def create_app(config: ServiceConfig | None = None) -> FastAPI:
             raise request_error(f"văn bản chỉ có {len(images)} trang", field="page")
         return Response(images[page - 1], media_type="image/png")
 
+    @app.get("/v1/schema", tags=["danh mục"], summary="JSON Schema của đặc tả (như vanban schema)",
+             responses=_example({"$schema": "https://json-schema.org/draft/2020-12/schema", "type": "object"}))
+    async def schema() -> JSONResponse:
+        return JSONResponse(_spec_schema())
+
+    @app.post("/v1/spec", tags=["kiểm tra"], summary="Đặc tả như chương trình đọc, mọi lỗi kèm con trỏ tới trường",
+              description="Như validate --json nhưng trả lời bằng dữ liệu (200 cả khi đặc tả có lỗi): `valid`, "
+                          "`spec` (đặc tả dạng JSON, kể cả khi gửi YAML), `problems` (mỗi lỗi có `pointer` RFC 6901 "
+                          "tới trường, ví dụ /nguoi_ky/ho_ten), `findings` (audit), `notices`.",
+              openapi_extra=_spec_body(), responses=_example(
+                  {"valid": False, "spec": {"loai": "bao_cao"}, "findings": [], "notices": [], "problems": [
+                      {"code": "SPEC_MISSING", "message": "thiếu trường bắt buộc 'dia_danh'", "field": "dia_danh",
+                       "pointer": "/dia_danh", "hint": "Thêm 'dia_danh: …' (xem docs/spec.md).", "file": "dac_ta.yaml",
+                       "line": 1, "column": 1, "part": None, "paragraph": None}]}))
+    async def spec(request: Request) -> dict[str, Any]:
+        return await run(request, _job("spec", await _read_form(request, config)))
+
+    @app.post("/v1/data", tags=["kiểm tra"], summary="Bảng điểm được đọc thế nào (như vanban data --json)",
+              description="Multipart: một tệp .csv/.xlsx trong `files`; tùy chọn `trang_tinh`, `bo_tieu_chi` (bộ "
+                          "chỉ số có sẵn hoặc tệp .yaml tải lên cùng: trả thêm `truong` và `goi_y_cot`), `so_don_vi` "
+                          "(mặc định 5).",
+              openapi_extra=_data_body(), responses=_example(
+                  {"tep": "diem_xa.xlsx", "trang_tinh": "Tháng 4", "cac_trang_tinh": ["Hướng dẫn", "Tháng 4"],
+                   "dong_tieu_de": [7, 8, 9], "cot": [{"cot": "C", "vi_tri": 3, "nhan": "(2)",
+                                                       "duong_dan": ["TÊN CƠ QUAN, ĐƠN VỊ"], "kieu": "chu"}],
+                   "dong_bo_qua": [{"dong": 24, "loai": "tong_hop", "ly_do": "dòng tổng hợp"}], "so_don_vi": 12,
+                   "truong": [{"ma": "don_vi", "ten": "Tên đơn vị"}],
+                   "goi_y_cot": {"don_vi": "TÊN CƠ QUAN, ĐƠN VỊ"}}))
+    async def data(request: Request) -> dict[str, Any]:
+        return await run(request, _job("data", await _read_form(request, config, spec_required=False)))
+
+    @app.post("/v1/pages", tags=["kiểm tra"], summary="Ảnh PNG mọi trang, số trang, kiểm tra thể thức (?dpi=60)",
+              description="Dựng đặc tả, chuyển PDF bằng LibreOffice chạy sẵn, vẽ ảnh trang: `so_trang`, `anh` "
+                          "(PNG base64, trang 1 trước), `the_thuc` (các phát hiện Nghị định 30 như check --json), "
+                          "`findings` (audit), `notices`.", openapi_extra=_spec_body())
+    async def pages(request: Request) -> dict[str, Any]:
+        form = await _read_form(request, config)
+        dpi = _whole(form.options.get("dpi", 60), "dpi", 20, 150)
+        result = await run(request, _job("pages", form))
+        converted = await request.app.state.converters.to_pdf(result["docx"], source=_stem_of(result))
+        from engine.convert.pages import page_images
+
+        most = config.limits.so_trang_anh
+        images = await _in_thread(lambda: page_images(converted.pdf, dpi=dpi, first_pages=most))
+        count = await _in_thread(lambda: _page_count(converted.pdf))
+        notices = list(result.get("notices", ())) + list(converted.notices)
+        if count > len(images):
+            notices.append(f"chỉ vẽ {len(images)} trang đầu (giới hạn so_trang_anh)")
+        return {"so_trang": count, "anh": [base64.b64encode(image).decode("ascii") for image in images],
+                "the_thuc": result["check"], "findings": result["findings"], "notices": notices,
+                "file_stem": _stem_of(result)}
+
+    @app.post("/v1/bundle", tags=["dựng"], summary="Tệp zip: spec.yaml và các tệp dữ liệu, dựng lại được",
+              openapi_extra=_spec_body(), response_class=Response,
+              responses={200: {"content": {"application/zip": {}}, "description": "spec.yaml và các tệp đã gửi."}})
+    async def bundle(request: Request) -> Response:
+        result = await run(request, _job("bundle", await _read_form(request, config)))
+        name = f"{_stem_of(result)}.zip"
+        ascii_name = name.encode("ascii", "ignore").decode() or "van_ban.zip"
+        return Response(result["zip"], media_type="application/zip", headers={
+            "Content-Disposition": f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(name)}"})
+
     @app.get("/v1/kinds", tags=["danh mục"], summary="Các loại văn bản dựng được", responses=_example(
         [{"loai": "bao_cao", "ten_loai": "BÁO CÁO", "viet_tat": "BC", "mau": "bao_cao/bao_cao.docx"}]))
     async def kinds() -> list[dict[str, Any]]:
@@ -473,6 +537,26 @@ def create_app(config: ServiceConfig | None = None) -> FastAPI:
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
     app.add_middleware(_Guard, config=config, metrics=metrics)
     return app
+
+
+_schema_cache: dict[str, Any] = {}
+
+
+def _spec_schema() -> dict[str, Any]:
+    """The spec's JSON Schema, made once per process (it depends on the code and the shipped kinds only)."""
+    if not _schema_cache:
+        from engine.spec.schema import spec_schema
+
+        _schema_cache.update(spec_schema())
+    return _schema_cache
+
+
+def _page_count(pdf: bytes) -> int:
+    import io
+
+    from pypdf import PdfReader
+
+    return len(PdfReader(io.BytesIO(pdf)).pages)
 
 
 def _stem_of(result: dict[str, Any]) -> str:
@@ -573,6 +657,15 @@ def _document_body() -> dict[str, Any]:
         "spec": {"type": "string", "description": "Hoặc: đặc tả YAML (văn bản được dựng trước)."}}}
     body["requestBody"]["content"][DOCX_TYPE] = {"schema": {"type": "string", "format": "binary"}}
     return body
+
+
+def _data_body() -> dict[str, Any]:
+    return {"requestBody": {"required": True, "content": {"multipart/form-data": {"schema": {
+        "type": "object", "properties": {
+            "files": {"type": "string", "format": "binary", "description": "Bảng điểm .csv hoặc .xlsx."},
+            "trang_tinh": {"type": "string", "description": "Trang tính (Excel)."},
+            "bo_tieu_chi": {"type": "string", "description": "Bộ chỉ số để ghép cột, ví dụ dien_bien_459_2023."},
+            "so_don_vi": {"type": "integer", "description": "Số đơn vị đầu tiên trả về (mặc định 5)."}}}}}}}
 
 
 def _init_body() -> dict[str, Any]:

@@ -365,13 +365,197 @@ def _init(job: Job) -> dict[str, Any]:
                                               for name, data in recovery.files.items()}}
 
 
+# ----- what the web page needs: a spec's problems by field, a table's reading, page images, a bundle -------------
+
+
+def _spec_check(job: Job) -> dict[str, Any]:
+    """A spec as the engine reads it (plain JSON) and every problem it has, each with a JSON pointer to its field.
+
+    What ``validate --json`` says, answered as data rather than as an error: the page shows each
+    problem beside the field it names. The data, the expressions and the templates are checked too
+    (a spec without problems renders).
+    """
+    from engine.spec.yamlload import load_yaml_text
+    from engine.trust.plain import plain_data
+
+    data: Any = None
+    problems: list[Problem] = []
+    notices: tuple[str, ...] = ()
+    findings: list[dict[str, Any]] = []
+    try:
+        data = (plain_data(job.spec, name=SPEC_NAME) if job.spec is not None
+                else load_yaml_text(job.spec_text or "", SPEC_NAME).data)
+        with _Uploads(job.files) as uploads:
+            prepared = pipeline.prepare(_loaded(job, uploads))
+            notices = pipeline.lint_prepared(prepared)
+            findings = _findings(prepared)
+    except EngineError as error:
+        problems = list(error.problems)
+    return {"valid": not problems, "spec": json_plain(data),
+            "problems": [{**problem.as_dict(), "pointer": pointer_of(problem.location.field, data)}
+                         for problem in problems],
+            "findings": findings, "notices": list(notices)}
+
+
+def json_plain(value: Any) -> Any:
+    """Spec data as JSON can carry it: a date YAML read becomes the text the loader reads back as that date."""
+    import datetime
+    from decimal import Decimal
+
+    if isinstance(value, dict):
+        return {str(key): json_plain(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [json_plain(item) for item in value]
+    if isinstance(value, datetime.date):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return int(value) if value == int(value) else float(value)
+    return value
+
+
+def pointer_of(field: str | None, data: Any) -> str | None:
+    """The JSON pointer (RFC 6901) of a problem's field, written as the loader writes it (``noi_dung[2].doan``).
+
+    A key may itself hold dots (a column mapping's "2.1"), so the path is followed through the data: at
+    each mapping the longest key the rest of the path starts with wins. A part the data does not have
+    (a missing field) is taken up to the next separator.
+    """
+    if not field:
+        return None
+    parts: list[str] = []
+    rest, node = field, data
+    while rest:
+        if rest.startswith("["):
+            end = rest.find("]")
+            if end < 0:
+                break
+            index = rest[1:end]
+            parts.append(index)
+            node = node[int(index)] if isinstance(node, list) and index.isdigit() and int(index) < len(node) else None
+            rest = rest[end + 1:]
+            continue
+        rest = rest.removeprefix(".")
+        keys = [str(key) for key in node] if isinstance(node, dict) else []
+        fitting = [key for key in keys if rest == key or rest.startswith((key + ".", key + "["))]
+        if fitting:
+            key = max(fitting, key=len)
+            node = node.get(key, next((v for k, v in node.items() if str(k) == key), None))
+        else:
+            cut = min((i for i in (rest.find("."), rest.find("[")) if i >= 0), default=len(rest))
+            key, node = rest[:cut], None
+        parts.append(key)
+        rest = rest[len(key):]
+    return "".join("/" + part.replace("~", "~0").replace("/", "~1") for part in parts)
+
+
+# What the fields that are not indices stand for, in the words of the page's column mapping.
+FIELD_LABELS = {"don_vi": "Tên đơn vị", "tong": "Tổng điểm", "ky_truoc": "Điểm kỳ trước",
+                "dat_duoc_ghi": "Điểm đạt được (bảng ghi)", "quy_doi_ghi": "Điểm quy đổi (bảng ghi)",
+                "xep_loai_ghi": "Xếp loại (bảng ghi)", "xep_hang_ghi": "Xếp hạng (bảng ghi)"}
+
+
+def _table(job: Job) -> dict[str, Any]:
+    """How the engine reads an uploaded table (``vanban data --json``), and with a framework: its fields and a ``cot:``.
+
+    Options: ``trang_tinh`` (a workbook's sheet), ``bo_tieu_chi`` (a shipped index framework, or an
+    uploaded .yaml), ``so_don_vi`` (how many units to show; 5 unless given).
+    """
+    from engine.data.readers import read_layout
+    from engine.scoring.loader import load_framework
+    from engine.scoring.models import IndexFramework
+    from engine.scoring.stage import propose_columns
+
+    options = dict(job.options)
+    tables = [name for name, _ in job.files if Path(name).suffix.lower() in (".csv", ".xlsx")]
+    if len(tables) != 1:
+        raise request_error("cần tải lên đúng một bảng .csv hoặc .xlsx" if not tables
+                            else f"chỉ xem một bảng mỗi lần (đã gửi {len(tables)})",
+                            "Gửi tệp bảng điểm trong trường 'files' (multipart).", field="files")
+    first = _whole_option(options.get("so_don_vi", 5), "so_don_vi", 0, 50_000)
+    sheet = options.get("trang_tinh") or None
+    wanted = str(options.get("bo_tieu_chi") or "").strip()
+    with _Uploads(job.files) as uploads:
+        layout = read_layout(uploads.folder / tables[0], sheet=None if sheet is None else str(sheet))
+        answer = layout.as_dict(first)
+        answer["tep"] = tables[0]
+        if wanted:
+            uploaded = dict(job.files)
+            if wanted in uploaded:
+                framework = load_framework(uploads.folder / wanted, shown=wanted)
+            else:
+                framework = load_framework(wanted)
+            if not isinstance(framework, IndexFramework):
+                raise request_error(f"bộ '{shorten(wanted)}' không phải bộ chỉ số (kiểu {framework.kieu}): không có "
+                                    "cột chỉ số nào để ghép", "Dùng một bộ chỉ số như qd766 hoặc dien_bien_459_2023.",
+                                    field="bo_tieu_chi")
+            proposal = propose_columns(layout, framework)
+            names = {index.ma: f"{group.ten} / {index.ten}" if len(group.chi_so) > 1 else index.ten
+                     for group, index in framework.indices()}
+            answer["bo_tieu_chi"] = wanted
+            answer["truong"] = [{"ma": code, "ten": FIELD_LABELS.get(code) or names.get(code, code)}
+                                for code in proposal]
+            answer["goi_y_cot"] = proposal
+    return answer
+
+
+def _whole_option(value: Any, name: str, low: int, high: int) -> int:
+    try:
+        number = int(str(value))
+    except ValueError:
+        raise request_error(f"'{name}' phải là số nguyên", field=name) from None
+    if not low <= number <= high:
+        raise request_error(f"'{name}' phải từ {low} đến {high}", field=name)
+    return number
+
+
+def _pages(job: Job) -> dict[str, Any]:
+    """A spec rendered for its page images: the .docx (converted by the server), the audit and Nghị định 30 findings."""
+    from engine.conformance import check_layout
+    from engine.render.layout import read_layout
+
+    result = _render(job)
+    result["check"] = [f.as_dict() for f in check_layout(read_layout(result["docx"], name=SPEC_NAME))]
+    return result
+
+
+def _bundle(job: Job) -> dict[str, Any]:
+    """A zip of the spec (YAML) and its data files: ``vanban render spec.yaml`` or ``batch`` renders it again.
+
+    The spec is checked first (data, expressions, templates), so what is bundled renders; the zip is
+    the same bytes for the same inputs (entries in order, with a fixed date).
+    """
+    import io
+    import zipfile
+
+    from engine.recover.writer import dump_spec
+    from engine.spec.yamlload import load_yaml_text
+
+    with _Uploads(job.files) as uploads:
+        prepared = pipeline.prepare(_loaded(job, uploads))
+        pipeline.lint_prepared(prepared)
+    data = job.spec if job.spec is not None else load_yaml_text(job.spec_text or "", SPEC_NAME).data
+    text = dump_spec(json_plain(data), header="Đặc tả tải từ trang web của vanban; dựng lại: vanban render "
+                                              "spec.yaml -o van_ban.docx")
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        # An uploaded file named spec.yaml would shadow the spec: the spec wins.
+        entries = [("spec.yaml", text.encode("utf-8"))] + [item for item in sorted(job.files) if item[0] != "spec.yaml"]
+        for name, content in entries:
+            entry = zipfile.ZipInfo(name, date_time=(2020, 1, 1, 0, 0, 0))
+            entry.compress_type = zipfile.ZIP_DEFLATED
+            entry.external_attr = 0o644 << 16
+            archive.writestr(entry, content)
+    return {"zip": buffer.getvalue(), "file_stem": _file_stem(prepared)}
+
+
 def _warm(job: Job) -> dict[str, Any]:
     """Nothing but proof that the worker is up, its templates compiled."""
     return {"pid": os.getpid()}
 
 
 _ACTIONS = {"render": _render, "validate": _validate, "audit": _audit, "check": _check, "snapshot": _snapshot,
-            "docx": _docx, "init": _init, "warm": _warm}
+            "docx": _docx, "init": _init, "warm": _warm, "spec": _spec_check, "data": _table, "pages": _pages,
+            "bundle": _bundle}
 
 
 def outcome_error(outcome: Outcome) -> EngineError:
