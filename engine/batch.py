@@ -26,8 +26,9 @@ import signal
 import threading
 import time
 import unicodedata
+from collections import deque
 from collections.abc import Callable, Iterator
-from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor, as_completed
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field, replace
 from functools import partial
@@ -39,7 +40,7 @@ from engine.audit import INFO
 from engine.data.readers import read_records
 from engine.errors import DataError, EngineError, LimitError, Location, OutputError, Problem, SpecError
 from engine.output import write_atomic
-from engine.provenance import Input
+from engine.provenance import DocumentProperties, Input
 from engine.spec import models
 from engine.spec.loader import LoadedSpec, validate_source
 from engine.spec.yamlload import LoadedYaml, load_yaml_file, load_yaml_input
@@ -54,6 +55,7 @@ UNIT_ID = "ma"
 UNIT_DATA = "don_vi"
 _SAFE_NAME = re.compile(r"^[\w.-]+$")
 CHUNK = 16  # units per task: enough to make the inter-process traffic negligible
+AHEAD = 2  # documents a PDF worker renders ahead of its office: one converting, one queued behind it
 
 
 @dataclass(frozen=True)
@@ -260,8 +262,29 @@ def spec_record(spec_path: Path) -> tuple[LoadedYaml, Input]:
                                                         role="dac_ta")
 
 
+@dataclass
+class _Rendered:
+    """A unit whose .docx is rendered (in memory) and whose PDF, if any, is being converted."""
+
+    unit: dict[str, Any]
+    place: UnitPlace | None
+    reason: str
+    started: float
+    targets: list[Path]
+    docx: bytes
+    properties: DocumentProperties
+    findings: int
+    conversion: Future[bytes] | None = None
+
+
 class _Worker:
-    """What a worker process keeps between units: the parsed spec and, for PDF, a warm converter."""
+    """What a worker process keeps between units: the parsed spec and, for PDF, a warm converter.
+
+    With PDF the worker is a two-stage pipeline: a conversion thread keeps the office busy with the
+    documents the worker rendered ahead (up to :data:`AHEAD`), while the worker renders the next ones
+    and checks, stamps and writes those converted. The office waits for the renderer only at the start
+    of a chunk; the thread waits on the office's pipe (no CPU, no GIL held).
+    """
 
     state: _Worker | None = None
 
@@ -274,39 +297,112 @@ class _Worker:
         self.out = out
         self.suffixes = suffixes
         self.converter = None
+        self._converting: ThreadPoolExecutor | None = None
+
+    def warm(self) -> None:
+        """Start the office now (it boots while the first units render), not at the first document."""
+        if ".pdf" not in self.suffixes:
+            return
+        try:
+            self._pdf_converter().start()
+        except EngineError:
+            pass  # no LibreOffice: each unit's conversion says so, as without warming
+
+    def close(self) -> None:
+        """End the conversion thread and the office (the batch's end; safe to call twice)."""
+        if self._converting is not None:
+            self._converting.shutdown(wait=True)
+            self._converting = None
+        if self.converter is not None:
+            self.converter.close()
+
+    def _pdf_converter(self):
+        if self.converter is None:
+            from engine.convert import PdfConverter
+
+            self.converter = PdfConverter()
+        return self.converter
 
     def run(self, unit: dict[str, Any], place: UnitPlace | None = None, reason: str = "") -> UnitResult:
         """Render one unit's files (the batch decided it must be rendered) and record what they came from."""
+        return next(self.run_many([(unit, place, reason)]))
+
+    def run_many(self, jobs: list[Job], stopping: Callable[[], bool] = lambda: False) -> Iterator[UnitResult]:
+        """Each job's result, in the jobs' order, rendering ahead while the office converts.
+
+        ``stopping``: asked before each new unit; once true no unit is started, the units already under
+        way are finished (their files whole, their results given), and the iteration ends.
+        """
+        if ".pdf" not in self.suffixes:
+            for unit, place, reason in jobs:
+                if stopping():
+                    return
+                rendered = self._render(unit, place, reason)
+                yield rendered if isinstance(rendered, UnitResult) else self._complete(rendered)
+            return
+        if self._converting is None:
+            self._converting = ThreadPoolExecutor(1, thread_name_prefix="vanban-pdf")
+        converter = self._pdf_converter()
+        pending: deque[UnitResult | _Rendered] = deque()
+        for unit, place, reason in jobs:
+            if stopping():
+                break
+            rendered = self._render(unit, place, reason)
+            if isinstance(rendered, _Rendered):
+                rendered.conversion = self._converting.submit(converter.convert, rendered.docx,
+                                                              source=unit[UNIT_ID])
+            pending.append(rendered)
+            # Finish what the office has done; wait for it only when AHEAD documents are queued for it.
+            while pending and (len(pending) > AHEAD or _settled(pending[0])):
+                yield self._complete(pending.popleft())
+        while pending:
+            yield self._complete(pending.popleft())
+
+    def _render(self, unit: dict[str, Any], place: UnitPlace | None, reason: str) -> _Rendered | UnitResult:
         started = time.perf_counter()
         ma = unit[UNIT_ID]
-        targets = [self.out / f"{ma}{suffix}" for suffix in self.suffixes]
         try:
             loaded = replace(unit_spec(self.base, self.base_dir, unit, allowed=self.allowed), origin=self.origin)
             prepared = pipeline.prepare(loaded)
             docx, properties = pipeline.render_recorded(prepared, (row_input(unit, self.units_name, place),))
-            outputs = {".docx": docx}
-            if ".pdf" in self.suffixes:
-                if self.converter is None:
-                    from engine.convert import PdfConverter
+        except Exception as exc:  # noqa: BLE001 - one unit's bug must not stop the batch
+            return self._failed(unit, place, exc, started)
+        # A check the data could not decide (info) is not a stated figure that disagrees.
+        disagreeing = sum(finding.level != INFO for finding in prepared.findings)
+        return _Rendered(unit, place, reason, started, [self.out / f"{ma}{suffix}" for suffix in self.suffixes],
+                         docx, properties, disagreeing)
 
-                    self.converter = PdfConverter()
-                outputs[".pdf"] = pipeline.docx_to_pdf(docx, converter=self.converter, source=ma).pdf
-            for target in targets:
+    def _complete(self, rendered: _Rendered | UnitResult) -> UnitResult:
+        """Check and stamp the unit's PDF, then write its files; a failure is the unit's, not the batch's."""
+        if isinstance(rendered, UnitResult):
+            return rendered
+        ma = rendered.unit[UNIT_ID]
+        outputs = {".docx": rendered.docx}
+        try:
+            if ".pdf" in self.suffixes:
+                if rendered.conversion is None:
+                    pdf = self._pdf_converter().convert(rendered.docx, source=ma)
+                else:
+                    pdf = rendered.conversion.result()
+                outputs[".pdf"] = pipeline.checked_pdf(rendered.docx, pdf, source=ma).pdf
+            for target in rendered.targets:
                 write_atomic(target, outputs[target.suffix], force=True)
-        except EngineError as error:
-            problems = [self._in_units_file(p, unit, place) for p in error.problems]
+        except Exception as exc:  # noqa: BLE001 - one unit's bug must not stop the batch
+            return self._failed(rendered.unit, rendered.place, exc, rendered.started)
+        properties, targets = rendered.properties, rendered.targets
+        return UnitResult(ma, "ok", tuple(t.name for t in targets), rendered.reason, rendered.findings,
+                          time.perf_counter() - rendered.started, (), properties.provenance.engine,
+                          tuple(item.as_dict() for item in properties.provenance.inputs),
+                          {t.name: provenance.sha256(outputs[t.suffix]) for t in targets})
+
+    def _failed(self, unit: dict[str, Any], place: UnitPlace | None, exc: Exception, started: float) -> UnitResult:
+        ma = unit[UNIT_ID]
+        if isinstance(exc, EngineError):
+            problems = [self._in_units_file(p, unit, place) for p in exc.problems]
             failure = "; ".join(f"{p.message} [{p.code}] ({p.location})" for p in problems[:3])
             return UnitResult(ma, "loi", (), failure, 0, time.perf_counter() - started,
                               tuple(dict.fromkeys(p.code for p in problems)))
-        except Exception as exc:  # noqa: BLE001 - one unit's bug must not stop the batch
-            return UnitResult(ma, "loi", (), f"lỗi nội bộ: {type(exc).__name__}: {exc}", 0,
-                              time.perf_counter() - started)
-        # A check the data could not decide (info) is not a stated figure that disagrees.
-        disagreeing = sum(finding.level != INFO for finding in prepared.findings)
-        return UnitResult(ma, "ok", tuple(t.name for t in targets), reason, disagreeing,
-                          time.perf_counter() - started, (), properties.provenance.engine,
-                          tuple(item.as_dict() for item in properties.provenance.inputs),
-                          {t.name: provenance.sha256(outputs[t.suffix]) for t in targets})
+        return UnitResult(ma, "loi", (), f"lỗi nội bộ: {type(exc).__name__}: {exc}", 0, time.perf_counter() - started)
 
     def _in_units_file(self, problem: Problem, unit: dict[str, Any], place: UnitPlace | None) -> Problem:
         """A problem in a field the unit's own column set is placed in the units file's cell, not in the base spec.
@@ -326,8 +422,13 @@ class _Worker:
         return problem
 
 
+def _settled(item: UnitResult | _Rendered) -> bool:
+    return not isinstance(item, _Rendered) or item.conversion is None or item.conversion.done()
+
+
 def _init_worker(*setup: Any) -> None:
     _Worker.state = _Worker(*setup)
+    _Worker.state.warm()
 
 
 def _init_pool_worker(limits: Limits, *setup: Any) -> None:
@@ -338,6 +439,16 @@ def _init_pool_worker(limits: Limits, *setup: Any) -> None:
     signal.signal(signal.SIGTERM, signal.SIG_IGN)
     set_process_limits(limits)  # the limits in force where the batch was started
     _init_worker(*setup)
+    # The pool ends its workers at the batch's end; multiprocessing runs this as a worker exits, so
+    # the office is closed (and its temporary profile removed) rather than left to notice its pipe closed.
+    from multiprocessing.util import Finalize
+
+    Finalize(None, _close_worker, exitpriority=10)
+
+
+def _close_worker() -> None:
+    if _Worker.state is not None:
+        _Worker.state.close()
 
 
 Job = tuple[dict[str, Any], "UnitPlace | None", str]  # a unit to render, its place, why it is rendered (again)
@@ -347,15 +458,24 @@ Renderer = Callable[[list[Job], tuple, list[UnitResult], "Callable[[int], None] 
 
 def _run_chunk(jobs: list[Job]) -> list[UnitResult]:
     assert _Worker.state is not None
-    return [_Worker.state.run(unit, place, reason) for unit, place, reason in jobs]
+    return list(_Worker.state.run_many(jobs))
 
 
 # ----- the batch -------------------------------------------------------------------------------
 
 
-def _chunks(items: list[Job], size: int) -> Iterator[list[Job]]:
-    for start in range(0, len(items), size):
-        yield items[start:start + size]
+def _chunks(items: list[Job], size: int, workers: int = 1) -> Iterator[list[Job]]:
+    """Chunks of ``size`` units, smaller towards the end so that the workers finish together.
+
+    Each chunk is at most the remaining units' share of one worker over two, down to one unit: the last
+    chunks are short, so no worker is left with a long one while the others wait (with PDF a chunk of 16
+    is seconds of work).
+    """
+    start = 0
+    while start < len(items):
+        step = max(1, min(size, (len(items) - start) // (2 * workers)))
+        yield items[start:start + step]
+        start += step
 
 
 class _Stop:
@@ -642,16 +762,25 @@ def _render_units(jobs: list[Job], setup: tuple, results: list[UnitResult],
     if workers == 1:
         _init_worker(*setup)
         stop.deferred = True
-        for job in jobs:
+        worker = _Worker.state
+        assert worker is not None
+        done = 0
+        try:
+            # A stop is noted by the signal handler; the units under way are finished, then it is raised.
+            for result in worker.run_many(jobs, stopping=lambda: stop.requested):
+                results.append(result)
+                done += 1
+                if progress:
+                    progress(1)
+        finally:
+            worker.close()
+        if done < len(jobs):
             stop.check()
-            results.append(_run_chunk([job])[0])
-            if progress:
-                progress(1)
         return
     pool = ProcessPoolExecutor(workers, initializer=_init_pool_worker, initargs=(current_limits(), *setup))
     waiting = set()
     try:
-        waiting = {pool.submit(_run_chunk, chunk) for chunk in _chunks(jobs, CHUNK)}
+        waiting = {pool.submit(_run_chunk, chunk) for chunk in _chunks(jobs, CHUNK, workers)}
         for future in as_completed(list(waiting)):
             waiting.discard(future)
             done = future.result()

@@ -248,13 +248,21 @@ def docx_to_pdf(docx: bytes, *, converter=None, source: str | None = None) -> Pd
     text layer giving back at least 90 % of the letters of the document's body. A PDF that fails
     is an error. (The checks take about 6 ms on a three-page document.)
     """
+    pdf = (converter or shared_converter()).convert(docx, source=source)
+    return checked_pdf(docx, pdf, source=source)
+
+
+def checked_pdf(docx: bytes, pdf: bytes, *, source: str | None = None) -> PdfResult:
+    """The checks and the stamp of :func:`docx_to_pdf`, for a PDF just converted from ``docx``.
+
+    Apart so that a batch can convert the next document while it checks this one.
+    """
     from collections import Counter
 
     from engine.convert import check_pdf, font_notice, read_pdf
     from engine.convert.pdfstamp import stamp_pdf
     from engine.render.layout import quick_facts
 
-    pdf = (converter or shared_converter()).convert(docx, source=source)
     info = read_pdf(pdf)
     facts = quick_facts(docx)
     problems = check_pdf(info, expect_pages_at_least=1)
