@@ -47,7 +47,7 @@ from jinja2.exceptions import SecurityError
 from jinja2.filters import FILTERS as JINJA_BUILTIN_FILTERS
 from jinja2.runtime import LoopContext, Macro, Undefined
 from jinja2.sandbox import ImmutableSandboxedEnvironment
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 from engine.inline import strip_markers
 from engine.render.markup import EngineMarkup
@@ -493,12 +493,47 @@ def python_message(exc: BaseException) -> str:
 
 
 class _BoundedCodeGenerator(CodeGenerator):
-    """Jinja's code generator with every ``~`` concatenation bounded by the text limit."""
+    """Jinja's code generator with every ``~`` concatenation bounded by the text limit.
+
+    In an autoescaping template, each ``{{ … }}`` is compiled to one call of the environment's
+    :meth:`ExactEnvironment.printed` instead of ``escape(environment.finalize(…))``: the same
+    check and the same escaped text, without a Markup object made and dropped for every value
+    (on a 10,000-row table those were a third of the render).
+    """
 
     def visit_Concat(self, node: nodes.Concat, frame: Any) -> None:
         self.write("environment.bounded_text(")
         super().visit_Concat(node, frame)
         self.write(")")
+
+    def _fused(self, frame: Any, finalize: Any) -> bool:
+        return (frame.eval_ctx.autoescape and not frame.eval_ctx.volatile
+                and finalize.src == "environment.finalize(" and self.environment.finalize is printable)
+
+    _printed_field: nodes.Getattr | None = None  # the ``{{ row.field }}`` being written as one printed_field call
+
+    def _output_child_pre(self, node: nodes.Expr, frame: Any, finalize: Any) -> None:
+        if not self._fused(frame, finalize):
+            super()._output_child_pre(node, frame, finalize)
+        elif isinstance(node, nodes.Getattr) and not self.environment.is_async:
+            self._printed_field = node  # visit_Getattr writes the whole call
+        else:
+            self.write("environment.printed(")
+
+    def _output_child_post(self, node: nodes.Expr, frame: Any, finalize: Any) -> None:
+        if not self._fused(frame, finalize):
+            super()._output_child_post(node, frame, finalize)
+        elif not (isinstance(node, nodes.Getattr) and not self.environment.is_async):
+            self.write(")")
+
+    def visit_Getattr(self, node: nodes.Getattr, frame: Any) -> None:
+        if node is not self._printed_field:
+            super().visit_Getattr(node, frame)
+            return
+        self._printed_field = None
+        self.write("environment.printed_field(")
+        self.visit(node.node, frame)
+        self.write(f", {node.attr!r})")
 
 
 def _bounded_concat(pieces: Any) -> str:
@@ -526,6 +561,8 @@ def _bounded_concat(pieces: Any) -> str:
 
 
 _CONCAT_RUN = 64
+_ABSENT = object()
+_NEEDS_ESCAPE = re.compile("[&<>'\"]")
 
 
 def _output_too_long(total: int) -> SandboxLimit:
@@ -552,6 +589,28 @@ class ExactEnvironment(ImmutableSandboxedEnvironment):
             if not (isinstance(loop.iter, nodes.Filter) and loop.iter.name == LOOP_FILTER):
                 loop.iter = nodes.Filter(loop.iter, LOOP_FILTER, [], [], None, None, lineno=loop.lineno)
         return super()._generate(source, name, filename, defer_init)
+
+    def printed(self, value: Any) -> Any:
+        """``escape(printable(value))`` of an autoescaping template: plain text is escaped without a Markup made.
+
+        The text is escaped exactly as markupsafe does (``&<>'"``; a test compares the two); any
+        other value (a number, a figure, the engine's markup, Undefined) takes the general path.
+        """
+        if type(value) is str:
+            if len(value) > current_limits().do_dai_chuoi:
+                _text_limit(len(value), current_limits())
+            if _NEEDS_ESCAPE.search(value) is None:
+                return value
+            return (value.replace("&", "&amp;").replace(">", "&gt;").replace("<", "&lt;").replace("'", "&#39;")
+                    .replace('"', "&#34;"))
+        return escape(printable(value))
+
+    def printed_field(self, obj: Any, attribute: str) -> Any:
+        """``printed(getattr(obj, attribute))`` in one call: ``{{ row.ten }}``, the commonest tag of a table."""
+        value = obj.get(attribute, _ABSENT) if type(obj) is dict else self.getattr(obj, attribute)
+        if value is _ABSENT:
+            value = self.undefined(obj=obj, name=attribute)
+        return self.printed(value)
 
     def bounded_text(self, value: Any) -> Any:
         limits = _spend()

@@ -5,6 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 import jinja2
+import markupsafe
 import pytest
 
 from engine.render.environment import compile_text, docx_environment
@@ -51,3 +52,27 @@ def test_a_sum_keeps_the_decimals_its_terms_were_written_with_a_product_does_not
     assert render("{{ (100 - a) | so }}", a=Decimal("56.12")) == "43,88"
     assert render("{{ (a * 2) | so }}", a=Decimal("7.5")) == "15"
     assert render("{{ (a / 4) | so }}", a=Decimal("10.0")) == "2,5"
+
+
+PRINTED = ["", "UBND xã Tả Phìn", "a & b", "<w:p>", "x > y", "O'Neil", 'say "hi"', "&amp;", "{_{ tag }_}",
+           "\t\n", 7, Decimal("86.20"), 0.5, -3]
+
+
+@pytest.mark.parametrize("value", PRINTED, ids=repr)
+def test_a_printed_value_is_escaped_exactly_as_markupsafe_escapes_it(value: object) -> None:
+    env = docx_environment()
+    expected = str(markupsafe.escape(value))
+    assert env.from_string("{{ v }}").render(v=value) == expected
+    assert env.from_string("{{ r.v }}").render(r={"v": value}) == expected  # the one-call field path
+    assert env.from_string("{{ r['v'] }}").render(r={"v": value}) == expected
+
+
+def test_a_field_printed_in_one_call_keeps_the_sandbox_and_the_undefined_error() -> None:
+    env = docx_environment()
+    assert env.from_string('{{ {"a": "<w:t>"}.a }}').render() == "&lt;w:t&gt;"  # a constant too
+    with pytest.raises(jinja2.UndefinedError, match="no attribute 'khong_co'"):
+        env.from_string("{{ r.khong_co }}").render(r={})
+    with pytest.raises(jinja2.exceptions.SecurityError):
+        env.from_string("{{ r.upper }}").render(r="chữ")
+    with pytest.raises(jinja2.exceptions.SecurityError):  # a dict, a list: not printed as Python's repr
+        env.from_string("{{ r.v }}").render(r={"v": {"k": 1}})
