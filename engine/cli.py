@@ -13,6 +13,7 @@ import signal
 import sys
 import threading
 import traceback
+from functools import partial
 from pathlib import Path
 
 import click
@@ -420,20 +421,31 @@ def preview(source: Path, folder: Path, dpi: int, force: bool, allowed: tuple[Pa
 @click.option("--only-failed", is_flag=True, help="Chỉ dựng lại các đơn vị bị lỗi ở lần chạy trước.")
 @click.option("--force", is_flag=True, help="Dựng lại cả đơn vị đã có tệp kết quả (mặc định: bỏ qua, chạy tiếp).")
 @click.option("-j", "--jobs", type=click.IntRange(1, 256), default=None,
-              help="Số tiến trình song song (mặc định: số nhân CPU).")
+              help="Số tiến trình song song (mặc định: số nhân CPU; với --cum-may: các worker của cụm quyết định).")
+@click.option("--cum-may", "--cluster", "cluster", default=None, metavar="DIA_CHI",
+              help="Dựng trên cụm máy Dask: địa chỉ bộ lập lịch, ví dụ tcp://may-chu:8786 (cần vanban-engine[cum]; "
+                   "thư mục dùng chung ở cùng đường dẫn trên mọi máy, xem README).")
+@click.option("--cho-ket-noi", "connect_seconds", type=click.FloatRange(0.1, 600), default=10.0, show_default=True,
+              metavar="GIAY", help="Với --cum-may: chờ kết nối bộ lập lịch và worker đầu tiên tối đa chừng này giây.")
 @trust_options
 def batch(spec: Path, units: Path, out: Path, pdf: bool, only_failed: bool, force: bool, jobs: int | None,
-          allowed: tuple[Path, ...], limits: Limits | None) -> None:
+          cluster: str | None, connect_seconds: float, allowed: tuple[Path, ...], limits: Limits | None) -> None:
     """Dựng mỗi đơn vị trong --data một văn bản theo đặc tả SPEC, song song; lỗi một đơn vị không dừng lô."""
     from engine.batch import REPORT, read_units_placed, run_batch
 
     def action() -> None:
         rows, places = read_units_placed(units)
+        run = run_batch
+        if cluster is not None:
+            from engine.cluster import quiet_dask_logging, run_batch_on_cluster
+
+            quiet_dask_logging()
+            run = partial(run_batch_on_cluster, cluster.strip(), connect_seconds=connect_seconds)
         with click.progressbar(length=len(rows), label="Đang dựng", file=sys.stderr, show_pos=True,
                                show_percent=True) as bar:
             try:
-                summary = run_batch(spec, units, out, pdf=pdf, force=force, only_failed=only_failed,
-                                    workers=jobs, progress=bar.update, units=rows, allowed=allowed, places=places)
+                summary = run(spec, units, out, pdf=pdf, force=force, only_failed=only_failed,
+                              workers=jobs, progress=bar.update, units=rows, allowed=allowed, places=places)
             except KeyboardInterrupt:
                 click.echo(f"\nĐã dừng theo yêu cầu. Các tệp đã ghi đều trọn vẹn (xem {out}/{REPORT}); "
                            "chạy lại cùng lệnh để dựng tiếp các đơn vị còn lại.", err=True)

@@ -153,6 +153,12 @@ class ServiceError(EngineError):
     title = "Yêu cầu không thực hiện được"
 
 
+class ClusterError(EngineError):
+    """A batch cannot run on the Dask cluster it was given (dask missing, scheduler unreachable, a worker unfit)."""
+
+    title = "Không chạy được lô trên cụm máy"
+
+
 # Stable codes: never renumber or reuse; docs/errors.md lists exactly these (tested).
 ERROR_CODES: dict[str, str] = {
     "SPEC_FILE": "không đọc được tệp đặc tả",
@@ -218,6 +224,9 @@ ERROR_CODES: dict[str, str] = {
     "LIMIT_UPLOAD": "một tệp tải lên lớn quá giới hạn của máy chủ (max_upload)",
     "TEMPLATE_UPLOAD": "máy chủ không nhận mẫu .docx tải lên (chỉ dùng tên mẫu có sẵn)",
     "SERVICE_CONFIG": "cấu hình máy chủ sai (tệp cấu hình, tệp khóa API, thư mục mẫu, cổng)",
+    "CLUSTER_UNAVAILABLE": "máy này chưa cài Dask distributed (vanban-engine[cum]) để chạy lô trên cụm máy",
+    "CLUSTER_CONNECT": "không kết nối được bộ lập lịch Dask (--cum-may), hoặc nó không có máy worker nào",
+    "CLUSTER_WORKER": "một máy worker của cụm khác máy chạy lệnh (phiên bản, mẫu) hoặc không thấy thư mục dùng chung",
     "INTERNAL": "lỗi nội bộ của chương trình",
 }
 
@@ -233,6 +242,7 @@ EXIT_CODES: dict[type[EngineError], int] = {
     AccessError: 9,
     LimitError: 10,
     ServiceError: 11,
+    ClusterError: 12,
 }
 EXIT_AUDIT_FINDINGS = 1  # ``audit`` found an error-level finding, ``check`` a layout finding (like a linter)
 EXIT_USAGE = 2  # click's own code for a wrong command line
