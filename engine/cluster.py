@@ -98,7 +98,13 @@ class _Task:
     version: str
     digest: str
     limits: Limits
+    batch_id: str
     source_date_epoch: str | None  # the client's SOURCE_DATE_EPOCH: a draft's date is the same on every machine
+
+    @property
+    def key(self) -> tuple:
+        """The batch a worker state serves: one per batch run, its spec's bytes and the installation."""
+        return (self.batch_id, self.setup, self.spec_sha256, self.digest)
 
 
 @dataclass(frozen=True)
@@ -122,7 +128,10 @@ _VERSION_HINT = ("Cài cùng một phiên bản vanban-engine trên mọi máy w
 
 # ----- on a worker ------------------------------------------------------------------------------
 
-_states = threading.local()  # each worker thread its own batch state (a PDF converter is not shared between threads)
+# Each worker thread its own state for the batch it renders now (a PDF converter is not shared between
+# threads), kept in one registry so that the batch's end can close them all (their offices, for PDF).
+_states: dict[int, tuple[tuple, batch._Worker]] = {}
+_states_lock = threading.Lock()
 
 
 def _worker_address() -> str:
@@ -136,10 +145,13 @@ def _worker_address() -> str:
 
 def _state_for(task: _Task) -> tuple[batch._Worker | None, dict[str, Any] | None]:
     """This thread's worker state for the batch ``task`` belongs to, made and checked on its first chunk."""
-    key = (task.setup, task.spec_sha256, task.digest)
-    cached = getattr(_states, "batch", None)
+    key = task.key
+    with _states_lock:
+        cached = _states.get(threading.get_ident())
     if cached is not None and cached[0] == key:
         return cached[1], None
+    if cached is not None:  # this thread rendered another batch before: end its office, if any
+        _close(cached[1])
     worker = _worker_address()
     mine = _installation()
     if mine["version"] != task.version:
@@ -159,8 +171,27 @@ def _state_for(task: _Task) -> tuple[batch._Worker | None, dict[str, Any] | None
     if state.origin.sha256 != task.spec_sha256:
         return None, _mismatch(worker, "tệp đặc tả khác với tệp máy chạy lệnh đọc (không cùng thư mục dùng chung?)",
                                _SHARED_HINT, str(spec_path))
-    _states.batch = (key, state)
+    with _states_lock:
+        _states[threading.get_ident()] = (key, state)
+    state.warm()
     return state, None
+
+
+def _close(state: batch._Worker) -> None:
+    try:
+        state.close()
+    except Exception:  # noqa: BLE001 - an office that will not close must not fail the batch
+        logging.getLogger(__name__).exception("đóng LibreOffice của worker không được")
+
+
+def close_batch(key: tuple) -> int:
+    """Run on each worker at the batch's end: close the states (and offices) its threads kept for it."""
+    with _states_lock:
+        mine = [thread for thread, (held, _) in _states.items() if held == key]
+        states = [_states.pop(thread)[1] for thread in mine]
+    for state in states:
+        _close(state)
+    return len(states)
 
 
 def render_chunk(task: _Task, jobs: list[batch.Job]) -> _Outcome:
@@ -173,7 +204,7 @@ def render_chunk(task: _Task, jobs: list[batch.Job]) -> _Outcome:
     else:
         os.environ["SOURCE_DATE_EPOCH"] = task.source_date_epoch
     with using_limits(task.limits):
-        return _Outcome(tuple(state.run(unit, place, reason) for unit, place, reason in jobs))
+        return _Outcome(tuple(state.run_many(jobs)))
 
 
 # ----- on the client ----------------------------------------------------------------------------
@@ -265,12 +296,12 @@ class ClusterRenderer:
         # Workers run elsewhere, in another folder: every path they are given is absolute.
         setup = (Path(spec_path).resolve(), Path(out).resolve(), suffixes,
                  tuple(Path(a).resolve() for a in allowed), units_name)
+        batch_id = uuid.uuid4().hex[:12]
         task = _Task(setup, batch.spec_record(Path(spec_path))[1].sha256, mine["version"], mine["digest"],
-                     current_limits(), os.environ.get("SOURCE_DATE_EPOCH"))
+                     current_limits(), batch_id, os.environ.get("SOURCE_DATE_EPOCH"))
         chunks = [jobs[start:start + self.chunk] for start in range(0, len(jobs), self.chunk)]
         threads = sum(self.client.nthreads().values()) or 1
         in_flight_most = max(2, IN_FLIGHT_PER_THREAD * threads)
-        batch_id = uuid.uuid4().hex[:12]
         # While chunks run here, a Ctrl-C or SIGTERM only asks to stop: no new chunks are handed out and
         # those on the cluster finish, so every file they write is in the report (like local workers).
         stop.deferred = True
@@ -299,6 +330,7 @@ class ClusterRenderer:
             stop.deferred = False
             for future in waiting:
                 future.cancel()
+            self.client.run(close_batch, task.key, on_error="return")
         if stop.requested:
             raise KeyboardInterrupt
 

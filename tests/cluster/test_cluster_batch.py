@@ -230,7 +230,7 @@ def test_a_worker_that_reads_another_spec_or_misses_the_output_folder_refuses_th
 
     def task(**changes) -> _Task:
         fields = dict(setup=setup, spec_sha256=good, version=mine["version"], digest=mine["digest"],
-                      limits=current_limits(), source_date_epoch=None)
+                      limits=current_limits(), batch_id="b", source_date_epoch=None)
         fields.update(changes)
         return _Task(**fields)
 
