@@ -384,7 +384,7 @@ class _Worker:
                     pdf = self._pdf_converter().convert(rendered.docx, source=ma)
                 else:
                     pdf = rendered.conversion.result()
-                outputs[".pdf"] = pipeline.checked_pdf(rendered.docx, pdf, source=ma).pdf
+                outputs[".pdf"] = pipeline.checked_pdf(rendered.docx, pdf, source=ma, font_notice=False).pdf
             for target in rendered.targets:
                 write_atomic(target, outputs[target.suffix], force=True)
         except Exception as exc:  # noqa: BLE001 - one unit's bug must not stop the batch

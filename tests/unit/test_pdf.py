@@ -412,3 +412,29 @@ def test_the_letters_expected_come_from_the_body_once_each_with_entities_read() 
     facts = quick_facts(package.getvalue())
     assert facts.text == "Tom & Jerry\nhộp"
     assert facts.landscape_sections == (True,)
+
+
+def test_reading_without_fonts_gives_the_same_pages_by_pdfium_alone() -> None:
+    for pdf in (blank_pdf(A4_PT, (612, 792), A4_PT[::-1]), blank_pdf(A4_PT, rotate=90), blank_pdf(A4_PT, rotate=270)):
+        quick = read_pdf(pdf, fonts=False)
+        assert quick.pages == read_pdf(pdf).pages and quick.fonts == frozenset()
+
+
+@needs_libreoffice
+def test_the_real_pdf_read_without_fonts_has_the_same_sizes_turns_and_text(pdf: bytes) -> None:
+    quick, full = read_pdf(pdf, fonts=False), read_pdf(pdf)
+    assert quick.pages == full.pages and [page.landscape for page in quick.pages] == [False, False, True]
+
+
+@needs_libreoffice
+def test_checks_without_the_font_notice_refuse_the_same_broken_pdfs(docx: bytes, pdf: bytes) -> None:
+    from engine.pipeline import checked_pdf, docx_to_pdf
+
+    with pytest.raises(OutputError) as caught:
+        checked_pdf(docx, blank_pdf(A4_PT, A4_PT[::-1], A4_PT), font_notice=False)
+    assert "chữ cái" in caught.value.problems[0].message
+    with pytest.raises(OutputError) as caught:
+        checked_pdf(docx, blank_pdf(A4_PT, A4_PT, A4_PT), font_notice=False)  # the annex came out portrait
+    assert "trang ngang" in caught.value.problems[0].message
+    quick = checked_pdf(docx, pdf, font_notice=False)
+    assert quick.pdf == docx_to_pdf(docx, converter=HandsBack(pdf)).pdf and quick.notices == ()
