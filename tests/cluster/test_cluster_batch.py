@@ -250,3 +250,28 @@ def test_importing_the_engine_does_not_import_dask() -> None:
             "print(sorted(m for m in sys.modules if m.split('.')[0] in ('dask', 'distributed')))")
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=True)
     assert result.stdout.strip() == "[]"
+
+
+def test_ctrl_c_on_the_cluster_hands_out_no_more_chunks_and_every_file_written_is_in_the_report(
+        cluster, lot, tmp_path: Path) -> None:
+    from engine.cluster import run_batch_on_cluster
+
+    spec, _, _ = lot
+    units = write_units(tmp_path, 200)
+    out = tmp_path / "out"
+    pressed = []
+
+    def progress(count: int) -> None:
+        if not pressed:  # the first chunk back: as if the user pressed Ctrl-C now
+            pressed.append(count)
+            os.kill(os.getpid(), signal.SIGINT)
+
+    with pytest.raises(KeyboardInterrupt):
+        run_batch_on_cluster(cluster.scheduler_address, spec, units, out, progress=progress)
+    reported = {name for unit in report_units(out) for name in unit["files"]}
+    assert 16 <= len(reported) < 200  # the chunks under way were finished, the rest never handed out
+    assert set(documents(out)) == reported  # no file the report does not know, no temporary file
+    summary = run_batch_on_cluster(cluster.scheduler_address, spec, units, out)
+    assert (summary.count("ok"), summary.count("bo_qua")) == (200 - len(reported), len(reported))
+    run_batch(spec, units, tmp_path / "local", workers=1)
+    assert documents(out) == documents(tmp_path / "local")
