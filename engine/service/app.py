@@ -57,7 +57,16 @@ DOCX_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.docu
 CONTENT_TYPES = {"docx": DOCX_TYPE, "pdf": "application/pdf"}
 UPLOAD_SUFFIXES = {".yaml", ".yml", ".json", ".csv", ".xlsx", ".png"}
 MAX_UPLOADED_FILES = 32
-PUBLIC_PATHS = {"/healthz", "/readyz", "/docs", "/openapi.json", "/docs/oauth2-redirect"}
+PUBLIC_PATHS = {"/healthz", "/readyz", "/docs", "/openapi.json", "/docs/oauth2-redirect", "/"}
+STATIC_PREFIX = "/static/"  # the web page's files: public, like the page itself (its API calls need the key)
+STATIC_DIR = Path(__file__).parent / "static"
+STATIC_TYPES = {".html": "text/html; charset=utf-8", ".js": "text/javascript; charset=utf-8",
+                ".css": "text/css; charset=utf-8", ".png": "image/png", ".svg": "image/svg+xml"}
+# The page loads nothing from elsewhere: its script, style and images are the service's own (page images
+# are blob: URLs made from the /v1/pages answer); no inline script, no frames, no form posts elsewhere.
+PAGE_HEADERS = {"Content-Security-Policy": "default-src 'self'; img-src 'self' blob:; object-src 'none'; "
+                                           "base-uri 'none'; frame-ancestors 'none'; form-action 'self'",
+                "X-Content-Type-Options": "nosniff", "Referrer-Policy": "no-referrer", "Cache-Control": "no-cache"}
 YAML_TYPES = {"application/yaml", "application/x-yaml", "text/yaml", "text/x-yaml", "text/plain"}
 
 
@@ -95,7 +104,7 @@ class _Guard:
             await self.app(scope, receive, send)
             return
         path = scope.get("path", "")
-        endpoint = path if path in _KNOWN_PATHS else "khac"
+        endpoint = path if path in _KNOWN_PATHS else "/static/" if path.startswith(STATIC_PREFIX) else "khac"
         status_seen: list[int] = []
 
         async def counted_send(message: Message) -> None:
@@ -116,7 +125,7 @@ class _Guard:
 
     def _refusal(self, scope: Scope, path: str) -> EngineError | None:
         headers = {key.decode("latin-1").lower(): value.decode("latin-1") for key, value in scope.get("headers", [])}
-        if self.config.api_keys and path not in PUBLIC_PATHS:
+        if self.config.api_keys and path not in PUBLIC_PATHS and not path.startswith(STATIC_PREFIX):
             offered = headers.get("x-api-key") or headers.get("authorization", "").removeprefix("Bearer ").strip()
             if not any(hmac.compare_digest(offered.encode(), key.encode()) for key in self.config.api_keys):
                 return ServiceError(Problem("HTTP_AUTH", "thiếu khóa API hoặc khóa không đúng",
@@ -513,6 +522,14 @@ def create_app(config: ServiceConfig | None = None) -> FastAPI:
                 for path in sorted(folder.rglob("*.docx"))
                 if path.is_file() and Path(os.path.realpath(path)).is_relative_to(folder)]
 
+    @app.get("/", include_in_schema=False)
+    async def page() -> Response:
+        return _static_file("index.html")
+
+    @app.get("/static/{name}", include_in_schema=False)
+    async def static(name: str) -> Response:
+        return _static_file(name)
+
     @app.get("/healthz", tags=["vận hành"], summary="Máy chủ còn sống", responses=_example({"status": "ok"}))
     async def healthz() -> dict[str, str]:
         return {"status": "ok"}
@@ -537,6 +554,24 @@ def create_app(config: ServiceConfig | None = None) -> FastAPI:
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
     app.add_middleware(_Guard, config=config, metrics=metrics)
     return app
+
+
+def _static_files() -> dict[str, Path]:
+    """The page's files by name, listed once: a request names one of them or gets 404 (no path is ever built)."""
+    if not _static_cache:
+        _static_cache.update({path.name: path for path in sorted(STATIC_DIR.iterdir())
+                              if path.is_file() and path.suffix in STATIC_TYPES} if STATIC_DIR.is_dir() else {})
+    return _static_cache
+
+
+_static_cache: dict[str, Path] = {}
+
+
+def _static_file(name: str) -> Response:
+    path = _static_files().get(name)
+    if path is None:
+        raise StarletteHTTPException(404)
+    return Response(path.read_bytes(), media_type=STATIC_TYPES[path.suffix], headers=PAGE_HEADERS)
 
 
 _schema_cache: dict[str, Any] = {}

@@ -392,8 +392,8 @@ def _spec_check(job: Job) -> dict[str, Any]:
     except EngineError as error:
         problems = list(error.problems)
     return {"valid": not problems, "spec": json_plain(data),
-            "problems": [{**problem.as_dict(), "pointer": pointer_of(problem.location.field, data)}
-                         for problem in problems],
+            "problems": [{**problem.as_dict(), "pointer": pointer_of(problem.location.field, data)
+                          or _named_field(problem)} for problem in problems],
             "findings": findings, "notices": list(notices)}
 
 
@@ -446,6 +446,25 @@ def pointer_of(field: str | None, data: Any) -> str | None:
         parts.append(key)
         rest = rest[len(key):]
     return "".join("/" + part.replace("~", "~0").replace("/", "~1") for part in parts)
+
+
+def _named_field(problem: Problem) -> str | None:
+    """The pointer of the spec field a whole-document rule asks for ("văn bản 'bao_cao' cần 'trich_yeu'"), if any.
+
+    Such a rule is about the document, so it has no field of its own; the field it names in quotes is
+    where a clerk fixes it.
+    """
+    import re
+
+    from engine.spec.schema import spec_schema
+
+    if problem.location.field or not problem.code.startswith("SPEC_"):
+        return None
+    fields = spec_schema()["properties"]
+    for name in re.findall(r"'([a-z_]+(?:\.[a-z_]+)*)'", problem.message):
+        if name.split(".")[0] in fields:
+            return "".join("/" + part for part in name.split("."))
+    return None
 
 
 # What the fields that are not indices stand for, in the words of the page's column mapping.

@@ -43,6 +43,8 @@ def test_the_wheel_carries_the_templates_kinds_and_frameworks(installed):
                   for path in (ROOT / "engine" / "scoring" / "frameworks").glob("*.yaml")}
     assert shipped | frameworks <= names
     assert "engine/convert/uno_worker.py" in names and "engine/service/app.py" in names
+    page = {f"engine/service/static/{path.name}" for path in (ROOT / "engine" / "service" / "static").iterdir()}
+    assert {"engine/service/static/index.html", "engine/service/static/app.js"} <= page <= names  # the web page
 
 
 def test_the_installed_engine_renders_a_fixture_from_any_folder(installed, tmp_path):

@@ -201,3 +201,42 @@ def test_a_json_spec_is_bundled_as_yaml_that_reads_back_as_the_same_spec(service
 def test_a_spec_that_would_not_render_is_not_bundled(service):
     response = service.post("/v1/bundle", json={"spec": _broken_spec()})
     assert response.status_code == 422 and response.headers["content-type"].startswith("application/json")
+
+
+# ----- the page's own files ------------------------------------------------------------------------------
+
+
+def test_the_page_and_its_files_are_served_under_a_policy_that_allows_only_the_service(service):
+    page = service.get("/")
+    assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
+    policy = page.headers["content-security-policy"]
+    assert policy.startswith("default-src 'self';") and "img-src 'self' blob:" in policy
+    assert 'src="/static/app.js"' in page.text and "http" not in page.text.replace("http-equiv", "")
+    for name, kind in (("app.js", "text/javascript"), ("app.css", "text/css"), ("favicon.svg", "image/svg+xml")):
+        answer = service.get(f"/static/{name}")
+        assert answer.status_code == 200 and answer.headers["content-type"].startswith(kind)
+        assert answer.headers["x-content-type-options"] == "nosniff"
+    for wrong in ("/static/nope.js", "/static/..%2Fapp.py", "/static/%2E%2E/app.py", "/static/"):
+        assert service.get(wrong).status_code == 404, wrong
+
+
+def test_the_page_asks_nothing_of_another_host():
+    from engine.service.app import STATIC_DIR
+
+    for path in STATIC_DIR.iterdir():
+        text = path.read_text(encoding="utf-8").replace('xmlns="http://www.w3.org/2000/svg"', "")  # a name, not a fetch
+        assert "http://" not in text and "https://" not in text, path.name
+        assert "@import" not in text and "url(" not in text, path.name  # no fonts or styles from elsewhere
+
+
+def test_with_api_keys_the_page_is_public_and_the_endpoints_it_calls_need_the_key():
+    from engine.service.config import ServiceConfig
+    from tests.service.harness import running
+
+    key = "k" * 24
+    with running(ServiceConfig(workers=1, pdf_converters=0, api_keys=frozenset({key}))) as keyed:
+        assert keyed.get("/").status_code == 200 and keyed.get("/static/app.js").status_code == 200
+        for method, path in (("GET", "/v1/schema"), ("POST", "/v1/spec"), ("POST", "/v1/data"), ("POST", "/v1/pages"),
+                             ("POST", "/v1/bundle")):
+            assert codes(keyed.request(method, path)) == ["HTTP_AUTH"], path
+        assert keyed.get("/v1/schema", headers={"X-API-Key": key}).status_code == 200
