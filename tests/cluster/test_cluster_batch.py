@@ -275,3 +275,74 @@ def test_ctrl_c_on_the_cluster_hands_out_no_more_chunks_and_every_file_written_i
     assert (summary.count("ok"), summary.count("bo_qua")) == (200 - len(reported), len(reported))
     run_batch(spec, units, tmp_path / "local", workers=1)
     assert documents(out) == documents(tmp_path / "local")
+
+
+def test_the_readme_s_commands_run_a_batch_on_a_separate_scheduler_and_workers_started_elsewhere(
+        tmp_path: Path) -> None:
+    # `dask scheduler`, `dask worker ADDRESS`, `vanban batch … --cum-may ADDRESS` as separate programs;
+    # the workers run in another folder, the batch is given paths relative to its own.
+    import time
+
+    bin_dir = Path(sys.executable).parent
+    shutil.copytree(LO, tmp_path / "lo")
+    spec = tmp_path / "lo" / "spec.yaml"
+    units = write_units(spec.parent, 40)
+    local = tmp_path / "local"
+    run_batch(spec, units, local, workers=1)
+    address_file = tmp_path / "scheduler.json"
+    started: list[subprocess.Popen] = []
+    log = (tmp_path / "dask.log").open("wb")
+    try:
+        started.append(subprocess.Popen(
+            [bin_dir / "dask", "scheduler", "--host", "127.0.0.1", "--port", "0", "--no-dashboard",
+             "--scheduler-file", address_file], stdout=log, stderr=log, cwd=tmp_path))
+        deadline = time.monotonic() + 60
+        while not address_file.exists() and time.monotonic() < deadline:
+            time.sleep(0.2)
+        address = json.loads(address_file.read_text(encoding="utf-8"))["address"]
+        (tmp_path / "elsewhere").mkdir()
+        started.append(subprocess.Popen(
+            [bin_dir / "dask", "worker", address, "--nworkers", "2", "--nthreads", "1", "--host", "127.0.0.1",
+             "--no-dashboard", "--local-directory", tmp_path / "elsewhere"],
+            stdout=log, stderr=log, cwd=tmp_path / "elsewhere"))
+        run = subprocess.run([bin_dir / "vanban", "batch", spec.name, "--data", units.name, "--out", "tu_cum",
+                              "--cum-may", address, "--cho-ket-noi", "60"],
+                             capture_output=True, text=True, cwd=spec.parent, timeout=300)
+        assert run.returncode == 0, run.stderr
+        assert "40 đã dựng, 0 lỗi, 0 bỏ qua" in run.stdout
+        assert documents(spec.parent / "tu_cum") == documents(local)
+        assert report_units(spec.parent / "tu_cum") == report_units(local)
+    finally:
+        for process in reversed(started):
+            process.terminate()
+        for process in reversed(started):
+            try:
+                process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait(timeout=10)
+        log.close()
+
+
+def test_a_pdf_batch_on_the_cluster_writes_the_local_pdfs_and_leaves_no_office_running(cluster, lot,
+                                                                                      tmp_path: Path) -> None:
+    import psutil
+
+    from engine.cluster import run_batch_on_cluster
+    from engine.convert import pdf_available
+
+    if not pdf_available():
+        pytest.skip("needs LibreOffice with python3-uno: apt-get install libreoffice-writer-nogui python3-uno "
+                    "(.ci/run installs them)")
+    spec, _, _ = lot
+    units = write_units(tmp_path, 6)
+    summary = run_batch_on_cluster(cluster.scheduler_address, spec, units, tmp_path / "out", pdf=True)
+    assert summary.count("ok") == 6
+    run_batch(spec, units, tmp_path / "local", pdf=True, workers=1)
+    files = documents(tmp_path / "out")
+    assert sorted(files) == sorted([f"xa_{i:04d}{s}" for i in range(1, 7) for s in (".docx", ".pdf")])
+    assert files == documents(tmp_path / "local")
+    with distributed.Client(cluster, set_as_default=False) as client:
+        workers = client.run(os.getpid).values()
+    offices = [child for pid in workers for child in psutil.Process(pid).children(recursive=True)]
+    assert offices == []  # each worker thread's office was closed at the batch's end
