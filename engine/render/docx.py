@@ -13,6 +13,9 @@ post-processing of the text (its ``resolve_listing`` runs only when a value carr
 break or page break, the only case where it changes anything), one strict check that each
 rendered part is well-formed, namespaced XML (nothing corrupt is ever written; for a big part it
 runs on a second core while the part is compressed) and one zip. Every step is linear in the output.
+The check is a proof made once per template where it can be (engine.render.proof: the template's
+structure and escaped values make every render well-formed) and libxml2's full parse where it
+cannot, or when a render printed something the proof does not cover.
 A test renders the same template and context both ways and compares the text. Both paths write the
 same document properties and provenance (engine.render.properties): the static parts are hashed
 when the template is compiled, the rendered ones in each render (while their XML is checked).
@@ -56,11 +59,13 @@ from engine.render.environment import (
     docx_environment,
     python_message,
     sandbox_budget,
+    watching_values,
 )
 from engine.render.inspect import find_paragraphs, part_label, template_tags
 from engine.render.markup import EngineMarkup
 from engine.render.messages import jinja_message
 from engine.render.package import BrokenPackage, normalise_package
+from engine.render.proof import structure_proof
 from engine.render.properties import (
     CONTENT_TYPES,
     PROPERTY_PARTS,
@@ -189,9 +194,14 @@ class CompiledTemplate:
             return self._render_compiled(compiled, context, properties)
 
     def _render_compiled(self, compiled: _Compiled, context: dict[str, Any], properties: DocumentProperties) -> bytes:
-        with self._render_errors(), sandbox_budget(), printed_markup() as printed:
+        with self._render_errors(), sandbox_budget(), printed_markup() as printed, watching_values() as unproven:
             rendered = {name: template.render(context) for name, template in compiled.templates.items()}
-            rendered = {name: _post_process(xml, printed[0]) for name, xml in rendered.items()}
+            processed = {name: _post_process(xml, printed[0]) for name, xml in rendered.items()}
+        rendered = {name: xml for name, (xml, _) in processed.items()}
+        # Parts whose well-formedness follows from the template's proof (engine.render.proof): every value
+        # printed was plain, escaped text of XML characters and nothing rewrote the rendered text.
+        proven = set() if unproven[0] else {name for name, (_, rewritten) in processed.items()
+                                             if not rewritten and name in compiled.proven}
         attachments = _attachments_of(context)
         added: dict[str, bytes] = {}
         if attachments:  # pictures and footnotes: parts of this document only (engine.render.blocks)
@@ -215,11 +225,13 @@ class CompiledTemplate:
                 # Bytes joined, not text: a 10 MB part is stored two bytes a letter as Python text.
                 data = b"".join((head, rendered[name].encode("utf-8"), tail))
                 # Both release the GIL: a big part is checked on one core while it is compressed on another,
-                # and hashed on this one after (the check is the longer of the two).
-                checking = _Background(xml_problem, data) if len(data) >= _CHECK_ALONGSIDE else None
+                # and hashed on this one after (the check is the longer of the two). A proven part needs
+                # only the checks its proof leaves out (sizes, long text: proven_xml_problem).
+                check = proven_xml_problem if name in proven else xml_problem
+                checking = _Background(check, data) if len(data) >= _CHECK_ALONGSIDE and check is xml_problem else None
                 entry = deflate(name, data, level=_compress_level(len(data)))
                 digests[name] = part_digest(data)
-                problem = checking.result() if checking else xml_problem(data)
+                problem = checking.result() if checking else check(data)
                 if problem:
                     raise self._broken_output(name, problem)
                 self._check_fields(name, data)
@@ -404,6 +416,7 @@ class _Compiled:
     frame: PackageFrame  # the package's properties frame (engine.render.properties)
     digests: dict[str, str]  # the sha256 of each static part
     raw: dict[str, bytes] = field(default_factory=dict)  # the static parts a document's pictures and notes change
+    proven: frozenset[str] = frozenset()  # the rendered parts whose every render is well-formed (engine.render.proof)
 
 
 def _compile(template: CompiledTemplate) -> _Compiled | bool:
@@ -463,9 +476,11 @@ def _compile(template: CompiledTemplate) -> _Compiled | bool:
     entries = tuple((name, None if name in per_document else deflate(name, static[name])) for name in names)
     digests = {name: part_digest(static[name]) for name in names if name not in per_document}
     encoded = {name: (head.encode("utf-8"), tail.encode("utf-8")) for name, (head, tail) in frames.items()}
+    proven = frozenset(name for name, source in sources.items()
+                       if structure_proof(env, source, *frames[name], check=xml_problem) is None)
     raw = {name: static[name] for name in names
            if name in static and (name.endswith(".rels") or name == CONTENT_TYPES or name.endswith("footnotes.xml"))}
-    return _Compiled(entries, templates, encoded, frame, digests, raw)
+    return _Compiled(entries, templates, encoded, frame, digests, raw, proven)
 
 
 def xml_problem(data: bytes) -> str | None:
@@ -488,6 +503,19 @@ def xml_problem(data: bytes) -> str | None:
     if len(data) > LIBXML2_MAX_TEXT and _LONG_TEXT.search(data):
         return "huge text node"
     return xml_syntax_problem(data)
+
+
+def proven_xml_problem(data: bytes) -> str | None:
+    """:func:`xml_problem` of a part whose well-formedness is proven (engine.render.proof): the limits only.
+
+    The proof covers the syntax, characters and namespaces of every render, not its size: the part's
+    size limit and libxml2's limit on one text node are checked here as they are for any part.
+    """
+    if len(data) > current_limits().phan_van_ban:
+        return f"{_PART_TOO_BIG}: {format_number(len(data))} byte"
+    if len(data) > LIBXML2_MAX_TEXT and _LONG_TEXT.search(data):
+        return "huge text node"
+    return None
 
 
 _PART_TOO_BIG = "phần XML lớn hơn giới hạn phan_van_ban"
@@ -535,7 +563,7 @@ class _Background:
         return self._result
 
 
-def _post_process(xml: str, marked: bool = True) -> str:
+def _post_process(xml: str, marked: bool = True) -> tuple[str, bool]:
     """docxtpl's post-processing of a rendered part (render_xml_part), in the same order.
 
     docxtpl compiles its template with a newline before each paragraph and removes them after
@@ -545,14 +573,17 @@ def _post_process(xml: str, marked: bool = True) -> str:
     turns tabs, line breaks and page breaks inside text into Word's elements and leaves
     everything else as it was, so it runs only when such a character is there. The engine's own
     instructions (engine.render.runs) are resolved when the render printed a marked value (``marked``).
+    Also says whether the XML was rewritten (the last two: elements made), which a structure proof does not
+    cover; undoing the escaped braces changes text only.
     """
+    rewritten = False
     if "_" in xml and ("{_" in xml or "_}" in xml):  # one-character search first: ten times quicker
         xml = xml.replace("{_{", "{{").replace("}_}", "}}").replace("{_%", "{%").replace("%_}", "%}")
     if any(control in xml for control in "\t\a\n\f"):
-        xml = _resolve_listing_where_needed(xml)
+        xml, rewritten = _resolve_listing_where_needed(xml), True
     if marked and PI in xml:  # the engine's inline looks, footnote references and body blocks (engine.render.runs)
-        xml = resolve_runs(xml)
-    return xml
+        xml, rewritten = resolve_runs(xml), True
+    return xml, rewritten
 
 
 _CONTROL = re.compile("[\t\a\n\f]")

@@ -61,7 +61,7 @@ from engine.vn.periods import PERIOD_FIELDS, Period
 
 __all__ = ["JINJA_FILTERS", "READABLE_FIELDS", "SandboxLimit", "SandboxViolation", "bounded_value", "compile_text",
            "compile_value", "python_message",
-           "docx_environment", "printable", "sandbox_budget", "text_environment"]
+           "docx_environment", "printable", "sandbox_budget", "text_environment", "watching_values"]
 
 
 class SandboxViolation(SecurityError):
@@ -562,7 +562,29 @@ def _bounded_concat(pieces: Any) -> str:
 
 _CONCAT_RUN = 64
 _ABSENT = object()
-_NEEDS_ESCAPE = re.compile("[&<>'\"]")
+# What a printed value may hold that the template's proof of structure (engine.render.proof) does not cover:
+# a character XML 1.0 does not allow. _SPECIAL adds the characters escaping changes, for one search of each value.
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+_SPECIAL = re.compile("[&<>'\"\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+_unproven: ContextVar[list[bool] | None] = ContextVar("vanban_unproven", default=None)
+
+
+def _note_unproven() -> None:
+    watch = _unproven.get()
+    if watch is not None:
+        watch[0] = True
+
+
+@contextmanager
+def watching_values() -> Iterator[list[bool]]:
+    """Watch one render: ``watch[0]`` is True afterwards when a value was printed that a structure proof
+    does not cover (markup printed as it is, a character XML does not allow): the parts get the full check."""
+    watch = [False]
+    token = _unproven.set(watch)
+    try:
+        yield watch
+    finally:
+        _unproven.reset(token)
 
 
 def _output_too_long(total: int) -> SandboxLimit:
@@ -599,11 +621,16 @@ class ExactEnvironment(ImmutableSandboxedEnvironment):
         if type(value) is str:
             if len(value) > current_limits().do_dai_chuoi:
                 _text_limit(len(value), current_limits())
-            if _NEEDS_ESCAPE.search(value) is None:
+            if _SPECIAL.search(value) is None:  # the common case: nothing to escape, nothing to watch
                 return value
+            if _NOT_XML.search(value):
+                _note_unproven()
             return (value.replace("&", "&amp;").replace(">", "&gt;").replace("<", "&lt;").replace("'", "&#39;")
                     .replace('"', "&#34;"))
-        return escape(printable(value))
+        result = escape(printable(value))
+        if hasattr(value, "__html__") or _NOT_XML.search(result):  # printed as it is: no longer plain text
+            _note_unproven()
+        return result
 
     def printed_field(self, obj: Any, attribute: str) -> Any:
         """``printed(getattr(obj, attribute))`` in one call: ``{{ row.ten }}``, the commonest tag of a table."""
