@@ -38,7 +38,7 @@ import threading
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -100,6 +100,7 @@ class _Task:
     limits: Limits
     batch_id: str
     source_date_epoch: str | None  # the client's SOURCE_DATE_EPOCH: a draft's date is the same on every machine
+    spec_shown: str = ""  # the spec's path as the user gave it: messages name it as a local batch does
 
     @property
     def key(self) -> tuple:
@@ -171,6 +172,8 @@ def _state_for(task: _Task) -> tuple[batch._Worker | None, dict[str, Any] | None
     if state.origin.sha256 != task.spec_sha256:
         return None, _mismatch(worker, "tệp đặc tả khác với tệp máy chạy lệnh đọc (không cùng thư mục dùng chung?)",
                                _SHARED_HINT, str(spec_path))
+    if task.spec_shown:  # the worker reads the absolute path; a unit's error names the spec as the user did
+        state.base = replace(state.base, file=task.spec_shown)
     with _states_lock:
         _states[threading.get_ident()] = (key, state)
     state.warm()
@@ -272,10 +275,14 @@ def check_workers(client: Any) -> None:
 def _chunk_failed(jobs: list[batch.Job], error: BaseException) -> list[batch.UnitResult]:
     """The units of a chunk the cluster gave up on (its workers kept dying): failed, to render with --only-failed."""
     name = type(error).__name__
-    if name == "KilledWorker":
+    if isinstance(error, ImportError):  # the task could not be unpacked there: a worker without the engine
+        why = (f"một máy worker không chạy được vanban-engine ({name}: {str(error)[:160]}); cài cùng phiên bản "
+               "trên mọi máy worker rồi chạy lại với --only-failed")
+        codes: tuple[str, ...] = ("CLUSTER_WORKER",)
+    elif name == "KilledWorker":
         why = ("máy worker chạy phần việc này bị mất nhiều lần liền (KilledWorker: hết bộ nhớ, bị giết?); "
                "chạy lại với --only-failed")
-        codes: tuple[str, ...] = ("CLUSTER_WORKER",)
+        codes = ("CLUSTER_WORKER",)
     else:  # a bug in the task itself: say it like a local unit's internal error
         why, codes = f"lỗi nội bộ: {name}: {str(error)[:200]}", ()
     return [batch.UnitResult(unit[batch.UNIT_ID], "loi", (), why, codes=codes) for unit, _, _ in jobs]
@@ -298,7 +305,7 @@ class ClusterRenderer:
                  tuple(Path(a).resolve() for a in allowed), units_name)
         batch_id = uuid.uuid4().hex[:12]
         task = _Task(setup, batch.spec_record(Path(spec_path))[1].sha256, mine["version"], mine["digest"],
-                     current_limits(), batch_id, os.environ.get("SOURCE_DATE_EPOCH"))
+                     current_limits(), batch_id, os.environ.get("SOURCE_DATE_EPOCH"), str(spec_path))
         chunks = [jobs[start:start + self.chunk] for start in range(0, len(jobs), self.chunk)]
         threads = sum(self.client.nthreads().values()) or 1
         in_flight_most = max(2, IN_FLIGHT_PER_THREAD * threads)

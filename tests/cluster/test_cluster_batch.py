@@ -346,3 +346,50 @@ def test_a_pdf_batch_on_the_cluster_writes_the_local_pdfs_and_leaves_no_office_r
         workers = client.run(os.getpid).values()
     offices = [child for pid in workers for child in psutil.Process(pid).children(recursive=True)]
     assert offices == []  # each worker thread's office was closed at the batch's end
+
+
+def test_units_that_fail_on_the_cluster_are_reported_in_the_local_words(cluster, lot, tmp_path: Path) -> None:
+    from engine.cluster import run_batch_on_cluster
+
+    spec, _, _ = lot
+    units = tmp_path / "don_vi.yaml"  # a YAML list: a unit may lack a column the spec's text uses
+    units.write_text("- {ma: xa_a, ten: xã A, diem: '80,5', hang: 1, so_xa: 2, tien_do: '90,1'}\n"
+                     "- {ma: xa_b, ten: xã B, hang: 2, so_xa: 2, tien_do: '90,1'}\n"
+                     "- {ma: xa_c, ten: xã C, diem: '70', hang: 3, so_xa: 2, tien_do: '9', ngay.ngay: 31}\n",
+                     encoding="utf-8")
+    run_batch(spec, units, tmp_path / "local", workers=1)
+    summary = run_batch_on_cluster(cluster.scheduler_address, spec, units, tmp_path / "out")
+    assert [r.status for r in summary.results] == ["ok", "loi", "loi"]
+    assert str(spec) in summary.results[1].reason  # the spec as the user named it, not the workers' path
+    assert report_units(tmp_path / "out") == report_units(tmp_path / "local")
+
+
+def test_a_chunk_whose_worker_keeps_dying_is_failed_units_that_only_failed_renders_again(lot, tmp_path: Path) -> None:
+    import dask
+
+    from engine.cluster import run_batch_on_cluster
+
+    spec, units, local = lot
+    killed: list[str] = []
+    # No second chance for a chunk whose worker dies (Dask's default is 3): the kill below loses it.
+    with dask.config.set({"distributed.scheduler.allowed-failures": 0}), local_cluster() as c, \
+            distributed.Client(c, set_as_default=False) as watcher:
+        pids = watcher.run(os.getpid)
+
+        def progress(count: int) -> None:
+            busy = sorted(worker for worker, keys in watcher.processing().items() if keys)
+            if not killed and busy:
+                killed.append(busy[0])
+                os.kill(pids[busy[0]], signal.SIGKILL)
+
+        summary = run_batch_on_cluster(c.scheduler_address, spec, units, tmp_path / "out", progress=progress)
+        lost = [r for r in summary.results if r.status == "loi"]
+        assert killed and lost and len(summary.results) == UNITS
+        assert all(r.codes == ("CLUSTER_WORKER",) and "KilledWorker" in r.reason for r in lost)
+        again = run_batch_on_cluster(c.scheduler_address, spec, units, tmp_path / "out", only_failed=True)
+    assert again.count("ok") == len(lost)
+    assert documents(tmp_path / "out") == documents(local)
+    rendered_again = {r.ma for r in lost}
+    report = report_units(tmp_path / "out")
+    assert {u["ma"] for u in report if u["reason"] == "lần trước bị lỗi"} == rendered_again
+    assert [{**u, "reason": ""} for u in report] == [{**u, "reason": ""} for u in report_units(local)]
