@@ -325,19 +325,31 @@ class ClusterRenderer:
                 finished.add(future)
                 handed += 1
 
+        unfit: ClusterError | None = None  # a worker that cannot render this batch: stop, once the others finish
         try:
             hand_out()
             for future in finished:
-                self._collect(future, waiting.pop(future), results, progress)
-                hand_out()
+                try:
+                    self._collect(future, waiting.pop(future), results, progress)
+                except ClusterError as error:
+                    if error.problems[0].code != "CLUSTER_WORKER":
+                        raise  # the scheduler went away: nothing more will come back
+                    unfit = unfit or error
+                if unfit is None:
+                    hand_out()
             # A worker killed while writing left its temporary file; every chunk is done now, so no
             # attempt is still writing one.
             batch._remove_stale_temporaries(setup[1])
+            if unfit is not None:  # the chunks under way are in the report, like those of a stopped batch
+                raise unfit
         finally:
             stop.deferred = False
             for future in waiting:
                 future.cancel()
-            self.client.run(close_batch, task.key, on_error="return")
+            try:
+                self.client.run(close_batch, task.key, on_error="return")
+            except Exception:  # noqa: BLE001 - the scheduler is gone: the workers' offices end with them
+                logging.getLogger(__name__).warning("không báo được các worker đóng LibreOffice của lô")
         if stop.requested:
             raise KeyboardInterrupt
 

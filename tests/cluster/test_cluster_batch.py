@@ -393,3 +393,25 @@ def test_a_chunk_whose_worker_keeps_dying_is_failed_units_that_only_failed_rende
     report = report_units(tmp_path / "out")
     assert {u["ma"] for u in report if u["reason"] == "lần trước bị lỗi"} == rendered_again
     assert [{**u, "reason": ""} for u in report] == [{**u, "reason": ""} for u in report_units(local)]
+
+
+def test_a_worker_found_unfit_on_its_first_chunk_stops_the_batch_and_the_chunks_under_way_are_reported(
+        cluster, lot, tmp_path: Path) -> None:
+    # A worker that joined after the check (here: one whose built-in templates differ, told so after it)
+    # refuses its first chunk; no more chunks are handed out, those under way finish and are reported.
+    from engine.cluster import ClusterRenderer
+
+    spec, units, _ = lot
+    out = tmp_path / "out"
+    with distributed.Client(cluster, set_as_default=False) as client:
+        spoiled = sorted(client.nthreads())[0]
+        client.run(lambda: setattr(__import__("engine.cluster").cluster, "_digest", "0" * 64), workers=[spoiled])
+        try:
+            with pytest.raises(ClusterError) as raised:
+                run_batch(spec, units, out, renderer=ClusterRenderer(client))
+        finally:
+            client.run(lambda: setattr(__import__("engine.cluster").cluster, "_digest", None), workers=[spoiled])
+    problem = raised.value.problems[0]
+    assert problem.code == "CLUSTER_WORKER" and spoiled in problem.message and "mẫu hoặc bộ tiêu chí" in problem.message
+    reported = {name for unit in report_units(out) for name in unit["files"]}
+    assert len(reported) < UNITS and set(documents(out)) == reported  # every file written is in the report
