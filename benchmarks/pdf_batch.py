@@ -124,6 +124,8 @@ class TreeCpu:
                     grew = True
         for pid in ours - {os.getpid()}:
             _, _, kind, cpu = table[pid]
+            if pid in self.seen and self.seen[pid][0] != "python":
+                kind = self.seen[pid][0]  # an office exiting (a zombie) has no command line any more
             self.seen[pid] = (kind, cpu)
 
     def _run(self) -> None:

@@ -277,8 +277,9 @@ def checked_pdf(docx: bytes, pdf: bytes, *, source: str | None = None, font_noti
     # Text: the letters of the body must be read back from the PDF. Letters, not words: a font
     # lacking some Vietnamese letters has them drawn from a fallback font, out of order in the
     # text layer, and that is not lost text. (Headers and page numbers only add letters.)
-    written = Counter(c for c in facts.text if c.isalpha())
-    extracted = Counter(c for c in info.text if c.isalpha())
+    # (filter with str.isalpha counts in C: a third of the time of a generator, the same letters)
+    written = Counter(filter(str.isalpha, facts.text))
+    extracted = Counter(filter(str.isalpha, info.text))
     found = sum(min(count, extracted[letter]) for letter, count in written.items())
     if found < 0.9 * sum(written.values()):
         problems.append(f"PDF chỉ đọc lại được {found} trong {sum(written.values())} chữ cái của văn bản")
