@@ -266,7 +266,12 @@ def checked_pdf(docx: bytes, pdf: bytes, *, source: str | None = None, font_noti
     from engine.convert.pdfstamp import stamp_pdf
     from engine.render.layout import quick_facts
 
-    info = read_pdf(pdf, fonts=font_notice)
+    hint = "Mở tệp .docx bằng LibreOffice để xem; báo nhóm phát triển nếu tệp .docx đúng mà PDF sai."
+    try:
+        info = read_pdf(pdf, fonts=font_notice)
+    except Exception as exc:  # noqa: BLE001 - whatever PDFium or pypdf raise on a broken file, it is this PDF's fault
+        raise OutputError(Problem("PDF_CONVERSION", f"PDF chuyển ra không đọc được ({type(exc).__name__}: "
+                                  f"{str(exc)[:120]})", Location(file=source), hint=hint)) from None
     facts = quick_facts(docx)
     problems = check_pdf(info, expect_pages_at_least=1)
     pages_landscape = [page.landscape for page in info.pages]
@@ -285,8 +290,7 @@ def checked_pdf(docx: bytes, pdf: bytes, *, source: str | None = None, font_noti
         problems.append(f"PDF chỉ đọc lại được {found} trong {sum(written.values())} chữ cái của văn bản")
     if problems:
         raise OutputError(Problem("PDF_CONVERSION", "PDF chuyển ra không đúng: " + "; ".join(problems),
-                                  Location(file=source), hint="Mở tệp .docx bằng LibreOffice để xem; báo nhóm "
-                                  "phát triển nếu tệp .docx đúng mà PDF sai."))
+                                  Location(file=source), hint=hint))
     notices = [notice] if font_notice and (notice := notice_of_fonts(info)) else []
     stamp = pdf_stamp_for(docx)
     if stamp is not None:  # one of ours: the same bytes for the same .docx, and where it came from

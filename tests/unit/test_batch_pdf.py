@@ -159,3 +159,50 @@ def test_a_worker_without_pdf_starts_no_office(spec: Path, tmp_path: Path) -> No
     worker = batch._Worker(spec, tmp_path, (".docx",))
     worker.warm()
     assert worker.converter is None
+
+
+def test_the_worker_renders_the_next_units_while_its_office_converts(spec: Path, tmp_path: Path) -> None:
+    """A stand-in office that takes a while: the next units are rendered before the first conversion ends."""
+    import threading
+
+    log: list[tuple[str, str]] = []
+
+    class SlowOffice:
+        def convert(self, docx: bytes, *, timeout: float | None = None, source: str | None = None) -> bytes:
+            log.append(("converting", str(source)))
+            time.sleep(0.3)
+            log.append(("converted", str(source)))
+            return b"%PDF-1.7 not checked here"
+
+        def close(self) -> None:
+            pass
+
+    worker = batch._Worker(spec, tmp_path, (".docx", ".pdf"))
+    worker.converter = SlowOffice()
+    render = worker._render
+
+    def logged(unit, place, reason):
+        log.append(("rendered", unit["ma"]))
+        assert threading.current_thread() is threading.main_thread()  # the renderer never waits in a thread
+        return render(unit, place, reason)
+
+    worker._render = logged
+    units = [({"ma": f"xa_{i}", "ten": f"xã {i}", "diem": "80,5", "hang": i, "so_xa": 3, "tien_do": "90,1"}, None, "")
+             for i in (1, 2, 3)]
+    results = list(worker.run_many(units))
+    worker.close()
+    assert [r.ma for r in results] == ["xa_1", "xa_2", "xa_3"]
+    assert log.index(("rendered", "xa_2")) < log.index(("converted", "xa_1"))
+    assert log.index(("rendered", "xa_3")) < log.index(("converted", "xa_1"))  # two ahead of the office
+    assert all(r.status == "loi" and r.codes == ("PDF_CONVERSION",) for r in results)  # the stand-in's PDF is bad
+
+
+@needs_pdf
+def test_a_pdf_worker_starts_its_office_before_its_first_document(spec: Path, tmp_path: Path) -> None:
+    worker = batch._Worker(spec, tmp_path, (".docx", ".pdf"))
+    worker.warm()
+    try:
+        assert worker.converter is not None and worker.converter.worker_pid is not None
+    finally:
+        worker.close()
+    assert worker.converter.worker_pid is None

@@ -438,3 +438,12 @@ def test_checks_without_the_font_notice_refuse_the_same_broken_pdfs(docx: bytes,
     assert "trang ngang" in caught.value.problems[0].message
     quick = checked_pdf(docx, pdf, font_notice=False)
     assert quick.pdf == docx_to_pdf(docx, converter=HandsBack(pdf)).pdf and quick.notices == ()
+
+
+def test_a_pdf_that_cannot_be_read_is_a_conversion_error_not_a_crash(docx: bytes) -> None:
+    from engine.pipeline import checked_pdf
+
+    assert "không đọc được" in pdf_problem(docx, b"%PDF-1.7 cut short")
+    with pytest.raises(OutputError) as caught:
+        checked_pdf(docx, b"%PDF-1.7 cut short", font_notice=False)
+    assert caught.value.problems[0].code == "PDF_CONVERSION"
