@@ -64,3 +64,54 @@ def page_images(pdf: bytes, *, dpi: int = DEFAULT_DPI, mode: Literal["colour", "
         # pdftoppm names pages p-1.png … p-10.png, zero-padded to the page count's width.
         pages = sorted(Path(folder).glob("p-*.png"), key=lambda p: int(p.stem.split("-")[-1]))
         return [page.read_bytes() for page in pages]
+
+
+def quick_page_images(pdf: bytes, *, dpi: int = 60, first_pages: int | None = None,
+                      source: str | None = None) -> tuple[list[bytes], int]:
+    """PNG bytes of the first pages of ``pdf`` drawn by PDFium, and the PDF's page count: the web page's preview.
+
+    A quarter of pdftoppm's time for a three-page report at 60 dpi (no process to start, no files), which
+    is what keeps a preview within the 1.5 s of a change (benchmarks/web_preview.py). The visual golden
+    images keep pdftoppm (:func:`page_images`): the PDF tests read text with the same renderer. The PNG is
+    written here (8-bit RGB, zlib), so the engine needs no imaging library.
+    """
+    import pypdfium2 as pdfium
+
+    from engine.trust.limits import current_limits
+
+    try:
+        document = pdfium.PdfDocument(pdf)
+    except pdfium.PdfiumError as exc:
+        raise OutputError(Problem("PREVIEW_UNAVAILABLE", f"không vẽ được ảnh trang ({exc})", Location(file=source),
+                                  hint="Kiểm tra tệp PDF mở được.")) from None
+    most_pixels = current_limits().anh_diem_anh
+    images: list[bytes] = []
+    try:
+        count = len(document)
+        for index in range(count if first_pages is None else min(count, first_pages)):
+            page = document[index]
+            width, height = page.get_size()  # points
+            scale = dpi / 72
+            if width * height * scale * scale > most_pixels:  # a page of absurd size is drawn smaller, not refused
+                scale = (most_pixels / (width * height)) ** 0.5
+            bitmap = page.render(scale=scale, rev_byteorder=True)  # RGB, not PDFium's BGR
+            images.append(_png(bitmap.width, bitmap.height, bitmap.stride, bytes(bitmap.buffer), bitmap.n_channels))
+            bitmap.close()
+            page.close()
+    finally:
+        document.close()
+    return images, count
+
+
+def _png(width: int, height: int, stride: int, pixels: bytes, channels: int) -> bytes:
+    import struct
+    import zlib
+
+    def chunk(kind: bytes, body: bytes) -> bytes:
+        return struct.pack("!I", len(body)) + kind + body + struct.pack("!I", zlib.crc32(kind + body))
+
+    row = width * channels
+    raw = b"".join(b"\x00" + pixels[y * stride:y * stride + row] for y in range(height))  # filter 0 on each row
+    colour = {1: 0, 3: 2, 4: 6}[channels]
+    header = struct.pack("!IIBBBBB", width, height, 8, colour, 0, 0, 0)
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(raw, 6)) + chunk(b"IEND", b"")

@@ -527,16 +527,6 @@ def _whole_option(value: Any, name: str, low: int, high: int) -> int:
     return number
 
 
-def _pages(job: Job) -> dict[str, Any]:
-    """A spec rendered for its page images: the .docx (converted by the server), the audit and Nghị định 30 findings."""
-    from engine.conformance import check_layout
-    from engine.render.layout import read_layout
-
-    result = _render(job)
-    result["check"] = [f.as_dict() for f in check_layout(read_layout(result["docx"], name=SPEC_NAME))]
-    return result
-
-
 def _bundle(job: Job) -> dict[str, Any]:
     """A zip of the spec (YAML) and its data files: ``vanban render spec.yaml`` or ``batch`` renders it again.
 
@@ -567,14 +557,24 @@ def _bundle(job: Job) -> dict[str, Any]:
     return {"zip": buffer.getvalue(), "file_stem": _file_stem(prepared)}
 
 
+def _nd30(job: Job) -> dict[str, Any]:
+    """The Nghị định 30 findings of a rendered .docx, and nothing else (the preview runs it beside the PDF)."""
+    from engine.conformance import check_layout
+    from engine.render.layout import read_layout
+
+    if job.document is None:
+        raise request_error("cần văn bản .docx", field="document")
+    return {"findings": [f.as_dict() for f in check_layout(read_layout(job.document, name=job.document_name))]}
+
+
 def _warm(job: Job) -> dict[str, Any]:
     """Nothing but proof that the worker is up, its templates compiled."""
     return {"pid": os.getpid()}
 
 
 _ACTIONS = {"render": _render, "validate": _validate, "audit": _audit, "check": _check, "snapshot": _snapshot,
-            "docx": _docx, "init": _init, "warm": _warm, "spec": _spec_check, "data": _table, "pages": _pages,
-            "bundle": _bundle}
+            "docx": _docx, "init": _init, "warm": _warm, "spec": _spec_check, "data": _table,
+            "bundle": _bundle, "the_thuc": _nd30}
 
 
 def outcome_error(outcome: Outcome) -> EngineError:

@@ -689,18 +689,17 @@ function fieldFor(target) {
 
 // ----- change → validate (debounced) and preview (debounced, stale ones cancelled) ---------------------
 
-let validateTimer = 0;
+// 400 ms after the last change the pages are asked for; the spec's check follows as soon as that answer
+// is in (a spec with errors fails fast, so its errors still show within a moment of typing): one request
+// at a time per change leaves the server's two cores to the preview.
 let previewTimer = 0;
 let validating = null;
 let previewing = null;
-const VALIDATE_AFTER_MS = 250;
 const PREVIEW_AFTER_MS = 400;
 
 function changed() {
   state.version += 1;
-  clearTimeout(validateTimer);
   clearTimeout(previewTimer);
-  validateTimer = setTimeout(validate, VALIDATE_AFTER_MS);
   previewTimer = setTimeout(preview, PREVIEW_AFTER_MS);
   for (const id of ["tai-docx", "tai-pdf", "tai-goi"]) $(id).disabled = !state.spec;
 }
@@ -747,6 +746,7 @@ async function preview() {
     if (previewing === controller) {
       $("dang-dung").hidden = true;
       previewing = null;
+      validate();
     }
   }
 }
