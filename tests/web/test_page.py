@@ -272,3 +272,52 @@ def test_with_api_keys_the_page_is_public_and_its_calls_need_the_key(tmp_path):
         assert driver.find_elements("css selector", "#chon-loai option")
         driver.refresh()  # the key stays for the session
         wait_for(lambda: driver.execute_script("return document.body.dataset.sanSang === '1'"), what="the page")
+
+
+# ----- the body's blocks; a saved spec -------------------------------------------------------------------
+
+
+def _click(driver, pointer: str, label: str) -> None:
+    """Click the button named ``label`` in the controls of the list item at ``pointer``."""
+    controls = f'[data-pointer="{pointer}"] > .dieu-khien'
+    driver.find_element("css selector", f'{controls} button[aria-label="{label}"]').click()
+
+
+def test_body_blocks_are_added_reordered_nested_and_removed_in_the_form(browser, server):
+    open_page(browser, server)
+    browser.find_element("id", "tao-moi").click()
+    wait_for(lambda: field(browser, "/noi_dung/0/doan"), what="the form")
+    type_into(browser, "/noi_dung/0/doan", "Đoạn mở đầu.")
+    adder = browser.find_element("css selector", '[data-pointer="/noi_dung"] > .danh-sach > .them')
+    adder.find_element("css selector", "select").send_keys("Đề mục")
+    adder.find_element("css selector", "button").click()
+    wait_for(lambda: field(browser, "/noi_dung/1/khoan"), what="the new heading")
+    type_into(browser, "/noi_dung/1/khoan", "Kết quả")
+    adder = browser.find_element("css selector", '[data-pointer="/noi_dung"] > .danh-sach > .them')
+    adder.find_element("css selector", "select").send_keys("Gạch đầu dòng")
+    adder.find_element("css selector", "button").click()
+    wait_for(lambda: field(browser, "/noi_dung/2/gach"), what="the new bullet")
+    type_into(browser, "/noi_dung/2/gach", "Ý thứ nhất\nÝ thứ hai")
+    _click(browser, "/noi_dung/2", "vào trong")  # into the heading above it
+    assert browser.execute_script("return state.spec.noi_dung") == [
+        {"doan": "Đoạn mở đầu."}, {"khoan": "Kết quả", "noi_dung": [{"gach": ["Ý thứ nhất", "Ý thứ hai"]}]}]
+    _click(browser, "/noi_dung/1", "lên")
+    assert [next(iter(block)) for block in browser.execute_script("return state.spec.noi_dung")] == ["khoan", "doan"]
+    _click(browser, "/noi_dung/0/noi_dung/0", "ra ngoài")
+    assert browser.execute_script("return state.spec.noi_dung.map(b => Object.keys(b)[0])") == ["khoan", "gach", "doan"]
+    picker = browser.find_element("css selector", '[data-pointer="/noi_dung/2"] > .dieu-khien select.dang')
+    picker.send_keys("Dấu cộng")  # a paragraph becomes a '+' line with the same words
+    wait_for(lambda: browser.execute_script("return state.spec.noi_dung[2].cong === 'Đoạn mở đầu.'"), what="the change")
+    _click(browser, "/noi_dung/1", "xóa")
+    assert browser.execute_script("return state.spec.noi_dung.length") == 2
+
+
+def test_a_saved_spec_and_its_data_open_in_the_form_and_render(browser, server):
+    open_page(browser, server)
+    browser.find_element("id", "mo-dac-ta").send_keys("\n".join(
+        str(LAST_MONTH / name) for name in ("spec.yaml", "diem_xa.csv", "du_lieu.yaml")))
+    wait_for(lambda: field(browser, "/ky").get_attribute("value") == "tháng 4 năm 2023", what="the saved spec")
+    assert field(browser, "/nguoi_ky/ho_ten").get_attribute("value") == "Lường Tuấn Anh"
+    assert browser.execute_script("return [...state.files.keys()].sort()") == ["diem_xa.csv", "du_lieu.yaml"]
+    assert preview_of_last_change(browser) == 3
+    wait_for(lambda: browser.find_element("id", "trang-thai-kiem-tra").text == "Đặc tả hợp lệ", what="the check")
