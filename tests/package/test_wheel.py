@@ -76,3 +76,18 @@ def test_a_broken_kinds_entry_is_an_error_at_its_line_not_a_traceback(installed,
     line = next(number for number, text in enumerate(kinds.read_text(encoding="utf-8").splitlines(), 1)
                 if text.startswith("cong_van:"))
     assert f"kinds.yaml:{line + 1}:" in result.stderr and "TEMPLATE_KINDS" in result.stderr
+
+
+def test_the_plain_install_has_no_dask_and_a_batch_on_a_cluster_says_which_extra_to_install(installed, tmp_path):
+    work = tmp_path / "lo"
+    shutil.copytree(FIXTURES / "lo_xa_2026_01", work)
+    result = subprocess.run([str(installed / "bin" / "vanban"), "batch", "spec.yaml", "--data", "don_vi.csv",
+                             "--out", "ket_qua", "--cum-may", "tcp://127.0.0.1:8786"],
+                            cwd=work, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 12, result.stdout + result.stderr
+    assert "pip install 'vanban-engine[cum]'" in result.stderr and "Traceback" not in result.stderr
+    assert not (work / "ket_qua").exists()
+    found = subprocess.run([str(installed / "bin" / "python"), "-c", "import importlib.util as u; "
+                            "print(u.find_spec('dask'), u.find_spec('distributed'))"],
+                           capture_output=True, text=True, check=True)
+    assert found.stdout.split() == ["None", "None"]
