@@ -209,6 +209,7 @@ class CompiledTemplate:
             added = self._attached(known, attachments)
             for name in [name for name in added if name in rendered]:
                 rendered[name] = added.pop(name).decode("utf-8")
+                proven.discard(name)  # rewritten after the render: no longer what the proof is about
         entries = []
         digests = dict(compiled.digests)
         names = [name for name, _ in compiled.entries] + [name for name in added if name not in compiled.raw]
@@ -226,7 +227,8 @@ class CompiledTemplate:
                 data = b"".join((head, rendered[name].encode("utf-8"), tail))
                 # Both release the GIL: a big part is checked on one core while it is compressed on another,
                 # and hashed on this one after (the check is the longer of the two). A proven part needs
-                # only the checks its proof leaves out (sizes, long text: proven_xml_problem).
+                # only the checks its proof leaves out (sizes, long text: proven_xml_problem), made here.
+                # (Compressing it in a thread while this one hashes it was measured no quicker.)
                 check = proven_xml_problem if name in proven else xml_problem
                 checking = _Background(check, data) if len(data) >= _CHECK_ALONGSIDE and check is xml_problem else None
                 entry = deflate(name, data, level=_compress_level(len(data)))
