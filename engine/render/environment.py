@@ -627,6 +627,8 @@ class ExactEnvironment(ImmutableSandboxedEnvironment):
                 _note_unproven()
             return (value.replace("&", "&amp;").replace(">", "&gt;").replace("<", "&lt;").replace("'", "&#39;")
                     .replace('"', "&#34;"))
+        if type(value) is int:  # a count, a rank: digits and a sign, nothing to escape (bool is not int here)
+            return str(value)
         result = escape(printable(value))
         if hasattr(value, "__html__") or _NOT_XML.search(result):  # printed as it is: no longer plain text
             _note_unproven()
@@ -635,7 +637,12 @@ class ExactEnvironment(ImmutableSandboxedEnvironment):
     def printed_field(self, obj: Any, attribute: str) -> Any:
         """``printed(getattr(obj, attribute))`` in one call: ``{{ row.ten }}``, the commonest tag of a table."""
         value = obj.get(attribute, _ABSENT) if type(obj) is dict else self.getattr(obj, attribute)
-        if value is _ABSENT:
+        if type(value) is str:  # printed()'s common case, inline: a table prints tens of thousands of these
+            if _SPECIAL.search(value) is None and len(value) <= current_limits().do_dai_chuoi:
+                return value
+        elif type(value) is int:
+            return str(value)
+        elif value is _ABSENT:
             value = self.undefined(obj=obj, name=attribute)
         return self.printed(value)
 

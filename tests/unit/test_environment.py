@@ -55,7 +55,7 @@ def test_a_sum_keeps_the_decimals_its_terms_were_written_with_a_product_does_not
 
 
 PRINTED = ["", "UBND xã Tả Phìn", "a & b", "<w:p>", "x > y", "O'Neil", 'say "hi"', "&amp;", "{_{ tag }_}",
-           "\t\n", 7, Decimal("86.20"), 0.5, -3]
+           "\t\n", 7, -3, 10**30, Decimal("86.20"), 0.5]
 
 
 @pytest.mark.parametrize("value", PRINTED, ids=repr)
@@ -74,5 +74,8 @@ def test_a_field_printed_in_one_call_keeps_the_sandbox_and_the_undefined_error()
         env.from_string("{{ r.khong_co }}").render(r={})
     with pytest.raises(jinja2.exceptions.SecurityError):
         env.from_string("{{ r.upper }}").render(r="chữ")
-    with pytest.raises(jinja2.exceptions.SecurityError):  # a dict, a list: not printed as Python's repr
-        env.from_string("{{ r.v }}").render(r={"v": {"k": 1}})
+    for value in ({"k": 1}, True, None):  # a dict, a list: not printed as Python's repr; True is not the number 1
+        with pytest.raises(jinja2.exceptions.SecurityError):
+            env.from_string("{{ r.v }}").render(r={"v": value})
+        with pytest.raises(jinja2.exceptions.SecurityError):
+            env.from_string("{{ v }}").render(v=value)
