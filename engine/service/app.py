@@ -45,7 +45,7 @@ from engine.errors import (
 )
 from engine.service import models
 from engine.service.config import ServiceConfig
-from engine.service.jobs import Job, Outcome, flag, outcome_error, request_error
+from engine.service.jobs import Job, Outcome, flag, outcome_error, request_error, whole_option
 from engine.service.metrics import Metrics
 from engine.service.pools import RETRY_AFTER_SECONDS, ConverterPool, RenderPool
 from engine.trust.files import path_name_problem
@@ -420,9 +420,9 @@ def create_app(config: ServiceConfig | None = None) -> FastAPI:
               responses={200: {"content": {"image/png": {}}, "description": "Ảnh trang."}})
     async def preview(request: Request) -> Response:
         form = await _read_form(request, config, document_allowed=True)
-        page = _whole(form.options.get("page", form.options.get("trang", 1)), "page", 1,
+        page = whole_option(form.options.get("page", form.options.get("trang", 1)), "page", 1,
                       config.limits.so_trang_anh)
-        dpi = _whole(form.options.get("dpi", 80), "dpi", 20, 300)
+        dpi = whole_option(form.options.get("dpi", 80), "dpi", 20, 300)
         result = await run(request, _job("docx", form))
         converted = await request.app.state.converters.to_pdf(result["docx"], source=_stem_of(result))
         from engine.convert.pages import page_images
@@ -469,7 +469,7 @@ def create_app(config: ServiceConfig | None = None) -> FastAPI:
                           "`findings` (audit), `notices`.", openapi_extra=_spec_body())
     async def pages(request: Request) -> dict[str, Any]:
         form = await _read_form(request, config)
-        dpi = _whole(form.options.get("dpi", 60), "dpi", 20, 150)
+        dpi = whole_option(form.options.get("dpi", 60), "dpi", 20, 150)
         result = await run(request, _job("render", form))
         # The Nghị định 30 check (in a worker) and the PDF (on a converter) at once: two cores, half the wait.
         import asyncio
@@ -599,16 +599,6 @@ async def _in_thread(call: Any) -> Any:
     import asyncio
 
     return await asyncio.get_running_loop().run_in_executor(None, call)
-
-
-def _whole(value: Any, name: str, low: int, high: int) -> int:
-    try:
-        number = int(str(value))
-    except ValueError:
-        raise request_error(f"'{name}' phải là số nguyên", field=name) from None
-    if not low <= number <= high:
-        raise request_error(f"'{name}' phải từ {low} đến {high}", field=name)
-    return number
 
 
 def _wants_json(request: Request) -> bool:

@@ -490,7 +490,7 @@ def _table(job: Job) -> dict[str, Any]:
         raise request_error("cần tải lên đúng một bảng .csv hoặc .xlsx" if not tables
                             else f"chỉ xem một bảng mỗi lần (đã gửi {len(tables)})",
                             "Gửi tệp bảng điểm trong trường 'files' (multipart).", field="files")
-    first = _whole_option(options.get("so_don_vi", 5), "so_don_vi", 0, 50_000)
+    first = whole_option(options.get("so_don_vi", 5), "so_don_vi", 0, 50_000)
     sheet = options.get("trang_tinh") or None
     wanted = str(options.get("bo_tieu_chi") or "").strip()
     with _Uploads(job.files) as uploads:
@@ -517,7 +517,8 @@ def _table(job: Job) -> dict[str, Any]:
     return answer
 
 
-def _whole_option(value: Any, name: str, low: int, high: int) -> int:
+def whole_option(value: Any, name: str, low: int, high: int) -> int:
+    """A request option that must be a whole number from ``low`` to ``high`` (a ServiceError otherwise)."""
     try:
         number = int(str(value))
     except ValueError:
