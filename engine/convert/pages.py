@@ -72,9 +72,11 @@ def quick_page_images(pdf: bytes, *, dpi: int = 60, first_pages: int | None = No
 
     A quarter of pdftoppm's time for a three-page report at 60 dpi (no process to start, no files), which
     is what keeps a preview within the 1.5 s of a change (benchmarks/web_preview.py). The visual golden
-    images keep pdftoppm (:func:`page_images`): the PDF tests read text with the same renderer. The PNG is
-    written here (8-bit RGB, zlib), so the engine needs no imaging library.
+    images keep pdftoppm (:func:`page_images`): the PDF tests read text with the same renderer. Pillow writes
+    the PNG.
     """
+    import io
+
     import pypdfium2 as pdfium
 
     from engine.trust.limits import current_limits
@@ -95,23 +97,11 @@ def quick_page_images(pdf: bytes, *, dpi: int = 60, first_pages: int | None = No
             if width * height * scale * scale > most_pixels:  # a page of absurd size is drawn smaller, not refused
                 scale = (most_pixels / (width * height)) ** 0.5
             bitmap = page.render(scale=scale, rev_byteorder=True)  # RGB, not PDFium's BGR
-            images.append(_png(bitmap.width, bitmap.height, bitmap.stride, bytes(bitmap.buffer), bitmap.n_channels))
+            picture = io.BytesIO()
+            bitmap.to_pil().save(picture, format="PNG", compress_level=6)
+            images.append(picture.getvalue())
             bitmap.close()
             page.close()
     finally:
         document.close()
     return images, count
-
-
-def _png(width: int, height: int, stride: int, pixels: bytes, channels: int) -> bytes:
-    import struct
-    import zlib
-
-    def chunk(kind: bytes, body: bytes) -> bytes:
-        return struct.pack("!I", len(body)) + kind + body + struct.pack("!I", zlib.crc32(kind + body))
-
-    row = width * channels
-    raw = b"".join(b"\x00" + pixels[y * stride:y * stride + row] for y in range(height))  # filter 0 on each row
-    colour = {1: 0, 3: 2, 4: 6}[channels]
-    header = struct.pack("!IIBBBBB", width, height, 8, colour, 0, 0, 0)
-    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(raw, 6)) + chunk(b"IEND", b"")
