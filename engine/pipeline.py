@@ -30,6 +30,7 @@ from engine.spec.loader import Folders, LoadedSpec, load_spec, spec_from_mapping
 
 if TYPE_CHECKING:
     from engine.convert.pdfstamp import PdfStamp
+    from engine.render.properties import StoredProperties
 
 SpecSource = str | Path | LoadedSpec | dict[str, Any]
 
@@ -264,7 +265,7 @@ def checked_pdf(docx: bytes, pdf: bytes, *, source: str | None = None, font_noti
     from engine.convert import check_pdf, read_pdf
     from engine.convert import font_notice as notice_of_fonts
     from engine.convert.pdfstamp import stamp_pdf
-    from engine.render.layout import quick_facts
+    from engine.render.layout import quick_facts_and_properties
 
     hint = "Mở tệp .docx bằng LibreOffice để xem; báo nhóm phát triển nếu tệp .docx đúng mà PDF sai."
     try:
@@ -272,7 +273,7 @@ def checked_pdf(docx: bytes, pdf: bytes, *, source: str | None = None, font_noti
     except Exception as exc:  # noqa: BLE001 - whatever PDFium or pypdf raise on a broken file, it is this PDF's fault
         raise OutputError(Problem("PDF_CONVERSION", f"PDF chuyển ra không đọc được ({type(exc).__name__}: "
                                   f"{str(exc)[:120]})", Location(file=source), hint=hint)) from None
-    facts = quick_facts(docx)
+    facts, stored = quick_facts_and_properties(docx)
     problems = check_pdf(info, expect_pages_at_least=1)
     pages_landscape = [page.landscape for page in info.pages]
     if pages_landscape and pages_landscape[0] != facts.landscape_sections[0]:
@@ -292,7 +293,7 @@ def checked_pdf(docx: bytes, pdf: bytes, *, source: str | None = None, font_noti
         raise OutputError(Problem("PDF_CONVERSION", "PDF chuyển ra không đúng: " + "; ".join(problems),
                                   Location(file=source), hint=hint))
     notices = [notice] if font_notice and (notice := notice_of_fonts(info)) else []
-    stamp = pdf_stamp_for(docx)
+    stamp = pdf_stamp_for(docx, stored)
     if stamp is not None:  # one of ours: the same bytes for the same .docx, and where it came from
         pdf, stamped = stamp_pdf(pdf, stamp)
         if not stamped:
@@ -301,14 +302,18 @@ def checked_pdf(docx: bytes, pdf: bytes, *, source: str | None = None, font_noti
     return PdfResult(pdf, tuple(notices))
 
 
-def pdf_stamp_for(docx: bytes) -> PdfStamp | None:
-    """What the PDF of a .docx the engine rendered must say about itself (None for a file not ours)."""
+def pdf_stamp_for(docx: bytes, stored: StoredProperties | None = None) -> PdfStamp | None:
+    """What the PDF of a .docx the engine rendered must say about itself (None for a file not ours).
+
+    ``stored``: the .docx's properties if the caller has read them already.
+    """
     from datetime import datetime
 
     from engine.convert.pdfstamp import DOCX_KEY, PdfStamp
     from engine.render.properties import package_properties
 
-    stored = package_properties(docx)
+    if stored is None:
+        stored = package_properties(docx)
     values = dict(stored.pairs)
     if provenance.VERSION_KEY not in values:
         return None

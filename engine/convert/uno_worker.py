@@ -120,7 +120,7 @@ class Office:
                 if time.monotonic() > deadline:
                     raise OfficeGone(f"soffice không nhận kết nối sau {CONNECT_TIMEOUT:.0f} giây") from exc
                 time.sleep(delay)
-                delay = min(delay * 1.5, 0.25)
+                delay = min(delay * 1.5, 0.05)  # often: time waited here delays a batch's first PDF
         return context.ServiceManager.createInstanceWithContext("com.sun.star.frame.Desktop", context)
 
     def alive(self) -> bool:

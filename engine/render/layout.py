@@ -25,6 +25,7 @@ from functools import cached_property
 from lxml import etree
 
 from engine.errors import DocumentError, LimitError, Location, Problem
+from engine.render.properties import StoredProperties, package_properties
 from engine.trust.limits import current_limits
 from engine.trust.packages import open_package, safe_parser, xml_syntax_problem
 
@@ -745,10 +746,28 @@ class QuickFacts:
     text: str  # the text of the body, one line per paragraph (headers, footers and notes not included)
 
 
-def quick_facts(package: bytes) -> QuickFacts:
+def quick_facts_and_properties(package: bytes) -> tuple[QuickFacts, StoredProperties | None]:
+    """:func:`quick_facts` and the stored properties of a .docx, from one opening of its archive.
+
+    What a PDF check needs (the facts, and the properties for the PDF's stamp); None for the
+    properties of a file that is no zip archive (:func:`quick_facts` has said so by then).
+    """
     try:
-        with zipfile.ZipFile(io.BytesIO(package)) as archive:
-            xml = archive.read("word/document.xml")
+        archive = zipfile.ZipFile(io.BytesIO(package))
+    except (zipfile.BadZipFile, OSError, EOFError):
+        return quick_facts(package), None  # raises its error
+    with archive:
+        return quick_facts(archive), package_properties(archive)
+
+
+def quick_facts(package: bytes | zipfile.ZipFile) -> QuickFacts:
+    """The facts of a .docx, given as bytes or as an archive its caller has open (to read it once)."""
+    try:
+        if isinstance(package, zipfile.ZipFile):
+            xml = package.read("word/document.xml")
+        else:
+            with zipfile.ZipFile(io.BytesIO(package)) as archive:
+                xml = archive.read("word/document.xml")
     except (zipfile.BadZipFile, KeyError, OSError, EOFError) as exc:
         raise DocumentError(Problem("DOCX_UNREADABLE", f"không đọc được thân văn bản ({str(exc)[:120]})", Location(),
                                     hint="Mở tệp bằng Word rồi lưu lại dưới dạng .docx.")) from None

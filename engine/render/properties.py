@@ -311,15 +311,20 @@ def read_properties(parts: dict[str, bytes]) -> StoredProperties:
         application=first(app, f"{{{_APP_NS}}}Application"), pairs=tuple(pairs))
 
 
-def package_properties(package: bytes) -> StoredProperties:
-    """The properties of a .docx the engine has just rendered (its four small parts only)."""
-    with zipfile.ZipFile(io.BytesIO(package)) as archive:
-        names = set(archive.namelist())
-        parts = {name: archive.read(name) for name in (ROOT_RELS, *PROPERTY_PARTS) if name in names}
-        targets = _property_targets(parts.get(ROOT_RELS))
-        for target in targets.values():
-            if target in names and target not in parts and target.startswith("docProps/"):
-                parts[target] = archive.read(target)
+def package_properties(package: bytes | zipfile.ZipFile) -> StoredProperties:
+    """The properties of a .docx the engine has just rendered (its four small parts only).
+
+    ``package``: the .docx as bytes, or as an archive its caller has open (to read it once).
+    """
+    if not isinstance(package, zipfile.ZipFile):
+        with zipfile.ZipFile(io.BytesIO(package)) as archive:
+            return package_properties(archive)
+    names = set(package.namelist())
+    parts = {name: package.read(name) for name in (ROOT_RELS, *PROPERTY_PARTS) if name in names}
+    targets = _property_targets(parts.get(ROOT_RELS))
+    for target in targets.values():
+        if target in names and target not in parts and target.startswith("docProps/"):
+            parts[target] = package.read(target)
     return read_properties(parts)
 
 
