@@ -17,12 +17,16 @@ own rate, measured in the same run*. So each round measures, one after the other
   on this machine: 125 ms of CPU per document fresh, 145 ms after 400, the same document alternating
   between the two offices), so a lone converter timed on fewer documents than each of the batch's
   converts would be held to a younger office than the batch's.
+- converters at once: ``-j`` such converters, each warm, converting one worker's share of the documents
+  all at the same time, nothing else. Not the target's baseline but what the machine gives: on a virtual
+  machine whose host is shared, two busy vCPUs may not give twice one (the host takes CPU back, shown as
+  *steal*), so the batch is also shown against this, which is what the batch's own work costs.
 - batch: :func:`engine.batch.run_batch` with ``pdf=True`` and ``-j`` workers on all ``--documents``
   units into an empty folder, everything included that the user waits for: worker and office start-up,
   render, conversion, the PDF checks and provenance, atomic writes, the report. Its rate is the units
   written (each a .docx and a PDF) over the batch's own wall time.
 
-Rounds alternate the two, so both see the same state of a shared machine (its speed drifts by a third
+Rounds run the three in turn, so both see the same state of a shared machine (its speed drifts by a third
 within minutes); each round's ratio is batch rate / (workers × baseline rate), and the summary gives
 the range and median of the rounds. CPU per document is printed too, by kind of process (office,
 uno_worker, the batch's python workers, this process as parent; for the baseline: the converter's
@@ -67,18 +71,7 @@ def write_units(path: Path, count: int) -> Path:
 
 def group_cpu(pgid: int) -> float:
     """CPU seconds (user + system) used so far by the live processes of one process group."""
-    total = 0
-    for entry in os.scandir("/proc"):
-        if not entry.name.isdigit():
-            continue
-        try:
-            with open(f"/proc/{entry.name}/stat", "rb") as handle:
-                fields = handle.read().rsplit(b")", 1)[1].split()
-        except OSError:
-            continue  # ended meanwhile
-        if int(fields[2]) == pgid:  # fields after the command: state, ppid, pgrp, … utime (12), stime (13)
-            total += int(fields[11]) + int(fields[12])
-    return total / _TICKS
+    return sum(_kinds_in_group(pgid).values())
 
 
 def _processes() -> dict[int, tuple[int, int, str, float]]:
@@ -170,17 +163,18 @@ def baseline(docx_files: list[Path]) -> dict:
         assert group is not None
         cpu_before, own_before = group_cpu(group), own_cpu(children=False)
         kinds_before = _kinds_in_group(group)
-        start = time.perf_counter()
+        start, ticks = time.perf_counter(), machine_ticks()
         for docx in documents:
             pdf = converter.convert(docx)
             if not pdf.startswith(b"%PDF"):
                 raise SystemExit("baseline: the converter gave something that is not a PDF")
         seconds = time.perf_counter() - start
+        stolen = stolen_share(ticks, machine_ticks())
         cpu = group_cpu(group) - cpu_before + own_cpu(children=False) - own_before
         kinds = {"parent": own_cpu(children=False) - own_before,
                  **{kind: value - kinds_before.get(kind, 0.0) for kind, value in _kinds_in_group(group).items()}}
     return {"documents": len(documents), "seconds": round(seconds, 2),
-            "documents_per_second": round(len(documents) / seconds, 3),
+            "documents_per_second": round(len(documents) / seconds, 3), "steal": stolen,
             "cpu_ms_per_document": round(cpu / len(documents) * 1000, 1),
             "cpu_ms_per_document_by_kind": {kind: round(value / len(documents) * 1000, 1)
                                             for kind, value in kinds.items()}}
@@ -199,8 +193,10 @@ def batch(units: Path, out: Path, workers: int) -> dict:
     from engine.batch import run_batch
 
     cpu_before, own_before = own_cpu(), own_cpu(children=False)
+    ticks = machine_ticks()
     with TreeCpu() as tree:
         summary = run_batch(SPEC, units, out, pdf=True, workers=workers, force=True)
+    stolen = stolen_share(ticks, machine_ticks())
     cpu = own_cpu() - cpu_before
     cpu -= tree.own
     kinds = {"parent": own_cpu(children=False) - own_before - tree.own, **tree.by_kind()}
@@ -212,9 +208,73 @@ def batch(units: Path, out: Path, workers: int) -> dict:
     if len(pdfs) != written or not all(p.read_bytes()[:4] == b"%PDF" for p in pdfs):
         raise SystemExit("batch: a unit reported written has no whole PDF")
     return {"documents": written, "seconds": round(summary.seconds, 2),
-            "documents_per_second": round(summary.per_second, 3),
+            "documents_per_second": round(summary.per_second, 3), "steal": stolen,
             "cpu_ms_per_document": round(cpu / written * 1000, 1),
             "cpu_ms_per_document_by_kind": {kind: round(value / written * 1000, 1) for kind, value in kinds.items()}}
+
+
+def machine_ticks() -> list[int]:
+    """The machine's CPU time so far by state, from /proc/stat: user … steal (the first eight columns)."""
+    with open("/proc/stat", encoding="ascii") as handle:
+        return [int(value) for value in handle.readline().split()[1:9]]
+
+
+def stolen_share(before: list[int], after: list[int]) -> float:
+    """The share of the machine's CPU time the hypervisor gave to other machines (steal) between two readings."""
+    spent = [b - a for a, b in zip(before, after, strict=True)]
+    return round(spent[7] / max(1, sum(spent)), 3)
+
+
+def converters_at_once(shares: list[list[Path]]) -> dict:
+    """One warm converter per share, all converting at once (threads of this process), nothing else.
+
+    What the machine itself gives for that many LibreOffices side by side: on a virtual machine whose
+    host is shared, two vCPUs busy at once may not give twice one (the host takes some back as steal
+    time). The batch's ratio to this is what the batch's own code loses; the target is held to the lone
+    converter times workers all the same.
+    """
+    from engine.convert import PdfConverter
+
+    documents = [[path.read_bytes() for path in share] for share in shares]
+    converters = [PdfConverter() for _ in shares]
+    ready = threading.Barrier(len(shares) + 1)
+    finished: list[float] = []
+    failures: list[str] = []
+
+    def convert_share(converter, share: list[bytes]) -> None:
+        try:
+            converter.start()
+            for docx in share[:3]:  # warm before the clock starts, like the lone converter
+                converter.convert(docx)
+        except Exception as exc:  # noqa: BLE001 - reported after the barrier
+            failures.append(str(exc))
+        ready.wait()
+        try:
+            for docx in share:
+                if not converter.convert(docx).startswith(b"%PDF"):
+                    failures.append("not a PDF")
+        except Exception as exc:  # noqa: BLE001
+            failures.append(str(exc))
+        finished.append(time.perf_counter())
+
+    threads = [threading.Thread(target=convert_share, args=pair) for pair in zip(converters, documents, strict=True)]
+    try:
+        for thread in threads:
+            thread.start()
+        ready.wait()
+        start, ticks = time.perf_counter(), machine_ticks()
+        for thread in threads:
+            thread.join()
+        stolen = stolen_share(ticks, machine_ticks())
+    finally:
+        for converter in converters:
+            converter.close()
+    if failures:
+        raise SystemExit(f"converters at once: {failures[0]}")
+    count = sum(len(share) for share in documents)
+    seconds = max(finished) - start
+    return {"converters": len(shares), "documents": count, "seconds": round(seconds, 2),
+            "documents_per_second": round(count / seconds, 3), "steal": stolen}
 
 
 def prerender(units: Path, folder: Path, workers: int) -> list[Path]:
@@ -242,10 +302,17 @@ def run(documents: int, baseline_documents: int, rounds: int, workers: int, fold
         alone = baseline(sample)
         if progress:
             progress(f"round {number}: one converter alone {alone['documents_per_second']}/s")
+        together = converters_at_once([docx_files[i::workers] for i in range(workers)])
+        if progress:
+            progress(f"round {number}: {workers} converters at once {together['documents_per_second']}/s")
         out = folder / f"lo-{number}"
         whole = batch(units, out, workers)
         ratio = whole["documents_per_second"] / (workers * alone["documents_per_second"])
-        each.append({"round": number, "baseline": alone, "batch": whole, "ratio": round(ratio, 3),
+        each.append({"round": number, "baseline": alone, "at_once": together, "batch": whole, "ratio": round(ratio, 3),
+                     # What the machine gives for workers converters side by side, and the batch against that.
+                     "machine_scaling": round(together["documents_per_second"]
+                                              / (workers * alone["documents_per_second"]), 3),
+                     "ratio_to_at_once": round(whole["documents_per_second"] / together["documents_per_second"], 3),
                      # On a machine shared with other work the scheduler, not the code, sets each side's share
                      # of the cores; CPU per document is what the code decides (an estimate of the ratio on an
                      # idle machine with as many workers as cores, not the measured one).
@@ -267,6 +334,10 @@ def run(documents: int, baseline_documents: int, rounds: int, workers: int, fold
         "workers_times_baseline_per_second": span([workers * r["baseline"]["documents_per_second"] for r in each]),
         "batch_per_second": span([r["batch"]["documents_per_second"] for r in each]),
         "ratio": span([r["ratio"] for r in each]),  # min, median, max over the rounds
+        "at_once_per_second": span([r["at_once"]["documents_per_second"] for r in each]),
+        "machine_scaling": span([r["machine_scaling"] for r in each]),
+        "ratio_to_at_once": span([r["ratio_to_at_once"] for r in each]),
+        "steal": {phase: span([r[phase]["steal"] for r in each]) for phase in ("baseline", "at_once", "batch")},
         "cpu_ratio": span([r["cpu_ratio"] for r in each]),
         "load_average": span([r["load_average"] for r in each]),
         "target": 0.9,
@@ -301,12 +372,17 @@ def main() -> None:
         return f"{values[0]:.2f}–{values[2]:.2f} (median {values[1]:.2f})"
 
     print(f"{result['documents']} documents, {result['workers']} workers on {result['cores']} cores, "
-          f"{result['rounds']} alternating rounds; the lone converter converts {result['baseline_documents']} "
+          f"{result['rounds']} rounds; the lone converter converts {result['baseline_documents']} "
           f"of the same documents each round")
     print(f"one warm converter alone: {show(result['baseline_per_second'])} documents/s")
     print(f"workers × that:           {show(result['workers_times_baseline_per_second'])} documents/s")
     print(f"batch --pdf:              {show(result['batch_per_second'])} documents/s")
     print(f"ratio per round:          {show(result['ratio'])} (target ≥ {result['target']})")
+    print(f"{result['workers']} converters at once:    {show(result['at_once_per_second'])} documents/s, "
+          f"{show(result['machine_scaling'])} × workers × one alone (what the machine gives)")
+    print(f"batch / converters at once: {show(result['ratio_to_at_once'])} (what the batch's own work costs)")
+    print("steal (CPU the host gave to other machines): "
+          + ", ".join(f"{phase} {show(values)}" for phase, values in result["steal"].items()))
     print(f"CPU per document, alone over batch: {show(result['cpu_ratio'])}; load average after each round: "
           f"{show(result['load_average'])}")
     for r in result["each_round"]:

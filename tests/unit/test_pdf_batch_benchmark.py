@@ -19,3 +19,22 @@ def test_the_pdf_batch_benchmark_holds_the_batch_to_workers_times_one_lone_conve
     rate = round_["batch"]["documents_per_second"] / round_["baseline"]["documents_per_second"]
     assert round_["ratio"] == pytest.approx(rate, abs=0.001)
     assert result["ratio"][0] <= result["ratio"][1] <= result["ratio"][2]
+
+
+def test_the_pdf_batch_benchmark_also_shows_what_the_machine_gives_for_converters_side_by_side(
+        tmp_path: Path) -> None:
+    from benchmarks.pdf_batch import run
+    from engine.convert import pdf_available
+
+    if not pdf_available():
+        pytest.skip("needs LibreOffice with python3-uno (.ci/run installs them)")
+    result = run(documents=4, baseline_documents=2, rounds=1, workers=2, folder=tmp_path)
+    [round_] = result["each_round"]
+    together, alone, whole = round_["at_once"], round_["baseline"], round_["batch"]
+    assert together["converters"] == 2 and together["documents"] == 4
+    assert round_["machine_scaling"] == pytest.approx(
+        together["documents_per_second"] / (2 * alone["documents_per_second"]), abs=0.001)
+    assert round_["ratio_to_at_once"] == pytest.approx(
+        whole["documents_per_second"] / together["documents_per_second"], abs=0.001)
+    for phase in ("baseline", "at_once", "batch"):
+        assert 0 <= round_[phase]["steal"] <= 1
