@@ -26,7 +26,7 @@ own rate, measured in the same run*. So each round measures, one after the other
   render, conversion, the PDF checks and provenance, atomic writes, the report. Its rate is the units
   written (each a .docx and a PDF) over the batch's own wall time.
 
-Rounds run the three in turn, so both see the same state of a shared machine (its speed drifts by a third
+Rounds run the three in turn, so all three see the same state of a shared machine (its speed drifts by a third
 within minutes); each round's ratio is batch rate / (workers × baseline rate), and the summary gives
 the range and median of the rounds. CPU per document is printed too, by kind of process (office,
 uno_worker, the batch's python workers, this process as parent; for the baseline: the converter's
@@ -253,7 +253,7 @@ def converters_at_once(shares: list[list[Path]]) -> dict:
             for docx in share:
                 if not converter.convert(docx).startswith(b"%PDF"):
                     failures.append("not a PDF")
-        except Exception as exc:  # noqa: BLE001
+        except Exception as exc:  # noqa: BLE001 - reported when all have ended
             failures.append(str(exc))
         finished.append(time.perf_counter())
 
