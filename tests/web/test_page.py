@@ -278,9 +278,26 @@ def test_with_api_keys_the_page_is_public_and_its_calls_need_the_key(tmp_path):
 
 
 def _click(driver, pointer: str, label: str) -> None:
-    """Click the button named ``label`` in the controls of the list item at ``pointer``."""
+    """Click the button named ``label`` in the controls of the list item at ``pointer``.
+
+    As a person would: once the form has settled. Right after a change the form is drawn again and a
+    button may for a moment lie under another one (Chrome then refuses the click), so the button is
+    found again, brought to the middle of the view and clicked, for at most five seconds.
+    """
+    from selenium.common.exceptions import ElementClickInterceptedException, StaleElementReferenceException
+
     controls = f'[data-pointer="{pointer}"] > .dieu-khien'
-    driver.find_element("css selector", f'{controls} button[aria-label="{label}"]').click()
+    deadline = time.monotonic() + 5
+    while True:
+        button = driver.find_element("css selector", f'{controls} button[aria-label="{label}"]')
+        try:
+            driver.execute_script("arguments[0].scrollIntoView({block: 'center'})", button)
+            button.click()
+            return
+        except (ElementClickInterceptedException, StaleElementReferenceException):
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.1)
 
 
 def test_body_blocks_are_added_reordered_nested_and_removed_in_the_form(browser, server):
