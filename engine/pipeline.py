@@ -284,11 +284,11 @@ def checked_pdf(docx: bytes, pdf: bytes, *, source: str | None = None, font_noti
     # lacking some Vietnamese letters has them drawn from a fallback font, out of order in the
     # text layer, and that is not lost text. (Headers and page numbers only add letters.)
     # (filter with str.isalpha counts in C: a third of the time of a generator, the same letters)
+    # (written & extracted: each letter's smaller count, counted in C)
     written = Counter(filter(str.isalpha, facts.text))
-    extracted = Counter(filter(str.isalpha, info.text))
-    found = sum(min(count, extracted[letter]) for letter, count in written.items())
-    if found < 0.9 * sum(written.values()):
-        problems.append(f"PDF chỉ đọc lại được {found} trong {sum(written.values())} chữ cái của văn bản")
+    found, wanted = sum((written & Counter(filter(str.isalpha, info.text))).values()), sum(written.values())
+    if found < 0.9 * wanted:
+        problems.append(f"PDF chỉ đọc lại được {found} trong {wanted} chữ cái của văn bản")
     if problems:
         raise OutputError(Problem("PDF_CONVERSION", "PDF chuyển ra không đúng: " + "; ".join(problems),
                                   Location(file=source), hint=hint))

@@ -41,6 +41,7 @@ _DATE = re.compile(rb"/(CreationDate|ModDate)\s*\((D:\d{14})([^)]{0,16})\)")
 _PRODUCER = re.compile(rb"/Producer\s*<([0-9A-Fa-f]{0,2000})>")
 _ENTRY = re.compile(rb"/([^\s/<>\[\]()]{1,400})\s*<([0-9A-Fa-f]*)>")
 _NAME_SAFE = re.compile(r"[A-Za-z0-9._-]")
+_NAME_PLAIN = re.compile(r"[A-Za-z0-9._-]*")
 
 
 @dataclass(frozen=True)
@@ -98,6 +99,8 @@ def _text(value: str) -> bytes:
 
 
 def _name(key: str) -> bytes:
+    if _NAME_PLAIN.fullmatch(key):  # the engine's own keys: nothing to escape, no walk letter by letter
+        return key.encode("ascii")
     return "".join(c if _NAME_SAFE.fullmatch(c) else "".join(f"#{b:02X}" for b in c.encode("utf-8"))
                    for c in key).encode("ascii")
 

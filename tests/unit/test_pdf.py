@@ -447,3 +447,19 @@ def test_a_pdf_that_cannot_be_read_is_a_conversion_error_not_a_crash(docx: bytes
     with pytest.raises(OutputError) as caught:
         checked_pdf(docx, b"%PDF-1.7 cut short", font_notice=False)
     assert caught.value.problems[0].code == "PDF_CONVERSION"
+
+
+def test_a_stamp_key_with_vietnamese_letters_and_spaces_is_escaped_and_read_back_whole() -> None:
+    from datetime import UTC, datetime
+
+    from engine.convert.pdfstamp import PdfStamp, read_stamp, stamp_pdf
+
+    pairs = (("vanban.du_lieu.điểm số", "diem.csv sha256:00ff"), ("vanban.phien_ban", "1.0"))
+    stamp = PdfStamp("Báo cáo tháng 1", "UBND xã Số 1", "Báo cáo", datetime(2024, 1, 5, tzinfo=UTC), pairs)
+    pdf, stamped = stamp_pdf(blank_pdf(A4_PT), stamp)
+    assert stamped
+    assert b"/vanban.du_lieu.#C4#91i#E1#BB#83m#20s#E1#BB#91" in pdf  # a PDF name escapes what is not plain
+    check = read_stamp(pdf)
+    assert check.intact
+    assert ("vanban.du_lieu.điểm số", "diem.csv sha256:00ff") in check.entries
+    assert ("vanban.phien_ban", "1.0") in check.entries
