@@ -6,7 +6,7 @@
     python benchmarks/pdf_batch.py -j 2 --documents 500 --rounds 4
 
 The target (issue 17): a 1,000-document PDF batch runs at ≥ 90 % of *workers × one warm converter's
-own rate, measured in the same run*. So each round measures, one after the other on the same machine:
+own rate, measured in the same run*. So each round measures, on the same machine:
 
 - baseline: one :class:`engine.convert.PdfConverter` (one LibreOffice, started and warmed on three
   documents before the clock starts) converting one worker's share of the batch's own documents
@@ -16,7 +16,10 @@ own rate, measured in the same run*. So each round measures, one after the other
   worker's share, because a LibreOffice slows down as it converts more documents in one run (measured
   on this machine: 125 ms of CPU per document fresh, 145 ms after 400, the same document alternating
   between the two offices), so a lone converter timed on fewer documents than each of the batch's
-  converts would be held to a younger office than the batch's.
+  converts would be held to a younger office than the batch's. Half of them are timed just before the
+  batch and half just after it, by the same office (left open and idle while the batch runs): the
+  speed of a shared machine drifts within minutes, and timing the baseline on both sides of the batch
+  puts a steady drift on both sides of the ratio instead of on one (each half's rate is printed too).
 - converters at once: ``-j`` such converters, each warm, converting one worker's share of the documents
   all at the same time, nothing else. Not the target's baseline but what the machine gives: on a virtual
   machine whose host is shared, two busy vCPUs may not give twice one (the host takes CPU back, shown as
@@ -26,7 +29,8 @@ own rate, measured in the same run*. So each round measures, one after the other
   render, conversion, the PDF checks and provenance, atomic writes, the report. Its rate is the units
   written (each a .docx and a PDF) over the batch's own wall time.
 
-Rounds run the three in turn, so all three see the same state of a shared machine (its speed drifts by a third
+A round runs the converters at once, then the baseline's first half, the batch and the baseline's
+second half, so all three see the same state of a shared machine (its speed drifts by a third
 within minutes); each round's ratio is batch rate / (workers × baseline rate), and the summary gives
 the range and median of the rounds. CPU per document is printed too, by kind of process (office,
 uno_worker, the batch's python workers, this process as parent; for the baseline: the converter's
@@ -150,34 +154,72 @@ def own_cpu(children: bool = True) -> float:
     return times.user + times.system + ((times.children_user + times.children_system) if children else 0.0)
 
 
-def baseline(docx_files: list[Path]) -> dict:
-    """One warm converter alone converting pre-rendered .docx files: its own rate, nothing else."""
-    from engine.convert import PdfConverter
+class LoneConverter:
+    """One warm converter alone converting pre-rendered .docx files: its own rate, nothing else.
 
-    documents = [path.read_bytes() for path in docx_files]
-    with PdfConverter() as converter:
-        converter.start()
-        for docx in documents[:3]:  # started and warm before the clock starts
-            converter.convert(docx)
-        group = converter.worker_pid
+    Started and warmed on three documents before any clock starts, then timed in parts (:meth:`timed`)
+    that :meth:`rate` adds up: a round times half its documents before the batch and half after, with
+    the same office kept open (idle) in between, so that a drift of a shared machine's speed during the
+    round falls on the baseline and the batch alike instead of on one side.
+    """
+
+    def __init__(self, warm_with: list[bytes]) -> None:
+        from engine.convert import PdfConverter
+
+        self.converter = PdfConverter()
+        self.converter.start()
+        for docx in warm_with[:3]:
+            self.converter.convert(docx)
+        self.parts: list[dict] = []
+
+    def __enter__(self) -> LoneConverter:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.converter.close()
+
+    def timed(self, documents: list[bytes]) -> dict:
+        """Convert ``documents`` one after another and record the time, CPU and steal it took."""
+        group = self.converter.worker_pid
         assert group is not None
-        cpu_before, own_before = group_cpu(group), own_cpu(children=False)
-        kinds_before = _kinds_in_group(group)
+        own_before, kinds_before = own_cpu(children=False), _kinds_in_group(group)
         start, ticks = time.perf_counter(), machine_ticks()
         for docx in documents:
-            pdf = converter.convert(docx)
-            if not pdf.startswith(b"%PDF"):
+            if not self.converter.convert(docx).startswith(b"%PDF"):
                 raise SystemExit("baseline: the converter gave something that is not a PDF")
         seconds = time.perf_counter() - start
-        stolen = stolen_share(ticks, machine_ticks())
-        cpu = group_cpu(group) - cpu_before + own_cpu(children=False) - own_before
+        after = machine_ticks()
         kinds = {"parent": own_cpu(children=False) - own_before,
                  **{kind: value - kinds_before.get(kind, 0.0) for kind, value in _kinds_in_group(group).items()}}
-    return {"documents": len(documents), "seconds": round(seconds, 2),
-            "documents_per_second": round(len(documents) / seconds, 3), "steal": stolen,
-            "cpu_ms_per_document": round(cpu / len(documents) * 1000, 1),
-            "cpu_ms_per_document_by_kind": {kind: round(value / len(documents) * 1000, 1)
-                                            for kind, value in kinds.items()}}
+        part = {"documents": len(documents), "seconds": seconds, "ticks": [ticks, after], "kinds": kinds,
+                "documents_per_second": round(len(documents) / seconds, 3)}
+        self.parts.append(part)
+        return part
+
+    def rate(self) -> dict:
+        """Every timed part together: documents over seconds, CPU per document, steal while timed."""
+        documents = sum(part["documents"] for part in self.parts)
+        seconds = sum(part["seconds"] for part in self.parts)
+        spent = [sum(b - a for a, b in zip(*part["ticks"], strict=True)) for part in self.parts]
+        stolen = sum(part["ticks"][1][7] - part["ticks"][0][7] for part in self.parts)
+        kinds: dict[str, float] = {}
+        for part in self.parts:
+            for kind, value in part["kinds"].items():
+                kinds[kind] = kinds.get(kind, 0.0) + value
+        return {"documents": documents, "seconds": round(seconds, 2),
+                "documents_per_second": round(documents / seconds, 3), "steal": round(stolen / max(1, sum(spent)), 3),
+                "parts_per_second": [part["documents_per_second"] for part in self.parts],
+                "cpu_ms_per_document": round(sum(kinds.values()) / documents * 1000, 1),
+                "cpu_ms_per_document_by_kind": {kind: round(value / documents * 1000, 1)
+                                                for kind, value in kinds.items()}}
+
+
+def baseline(docx_files: list[Path]) -> dict:
+    """One warm converter alone converting ``docx_files`` in one timed part (:class:`LoneConverter`)."""
+    documents = [path.read_bytes() for path in docx_files]
+    with LoneConverter(documents) as lone:
+        lone.timed(documents)
+        return lone.rate()
 
 
 def _kinds_in_group(group: int) -> dict[str, float]:
@@ -299,14 +341,21 @@ def run(documents: int, baseline_documents: int, rounds: int, workers: int, fold
     sample = docx_files[:: max(1, len(docx_files) // baseline_documents)][:baseline_documents]
     each = []
     for number in range(1, rounds + 1):
-        alone = baseline(sample)
-        if progress:
-            progress(f"round {number}: one converter alone {alone['documents_per_second']}/s")
         together = converters_at_once([docx_files[i::workers] for i in range(workers)])
         if progress:
             progress(f"round {number}: {workers} converters at once {together['documents_per_second']}/s")
+        lone_documents = [path.read_bytes() for path in sample]
+        half = (len(lone_documents) + 1) // 2
         out = folder / f"lo-{number}"
-        whole = batch(units, out, workers)
+        with LoneConverter(lone_documents) as lone:
+            lone.timed(lone_documents[:half])  # before the batch ...
+            whole = batch(units, out, workers)
+            if lone_documents[half:]:
+                lone.timed(lone_documents[half:])  # ... and after it, the same office
+            alone = lone.rate()
+        if progress:
+            progress(f"round {number}: one converter alone {alone['documents_per_second']}/s "
+                     f"(before the batch {alone['parts_per_second'][0]}/s, after {alone['parts_per_second'][-1]}/s)")
         ratio = whole["documents_per_second"] / (workers * alone["documents_per_second"])
         each.append({"round": number, "baseline": alone, "at_once": together, "batch": whole, "ratio": round(ratio, 3),
                      # What the machine gives for workers converters side by side, and the batch against that.

@@ -38,3 +38,14 @@ def test_the_pdf_batch_benchmark_also_shows_what_the_machine_gives_for_converter
         whole["documents_per_second"] / together["documents_per_second"], abs=0.001)
     for phase in ("baseline", "at_once", "batch"):
         assert 0 <= round_[phase]["steal"] <= 1
+
+
+def test_the_pdf_batch_benchmark_times_its_lone_converter_half_before_and_half_after_the_batch(
+        benchmark_round: dict) -> None:
+    [round_] = benchmark_round["each_round"]
+    alone = round_["baseline"]
+    assert len(alone["parts_per_second"]) == 2  # one document before the batch, one after
+    # The rate is every part's documents over every part's seconds, not the mean of the two rates.
+    assert alone["documents_per_second"] == pytest.approx(alone["documents"] / alone["seconds"], rel=0.03)
+    slowest, fastest = min(alone["parts_per_second"]), max(alone["parts_per_second"])
+    assert slowest * 0.99 <= alone["documents_per_second"] <= fastest * 1.01
