@@ -73,11 +73,6 @@ def write_units(path: Path, count: int) -> Path:
     return path
 
 
-def group_cpu(pgid: int) -> float:
-    """CPU seconds (user + system) used so far by the live processes of one process group."""
-    return sum(_kinds_in_group(pgid).values())
-
-
 def _processes() -> dict[int, tuple[int, int, str, float]]:
     """Every live process: pid -> (parent pid, process group, kind, CPU seconds so far)."""
     found = {}
@@ -160,7 +155,8 @@ class LoneConverter:
     Started and warmed on three documents before any clock starts, then timed in parts (:meth:`timed`)
     that :meth:`rate` adds up: a round times half its documents before the batch and half after, with
     the same office kept open (idle) in between, so that a drift of a shared machine's speed during the
-    round falls on the baseline and the batch alike instead of on one side.
+    round falls on the baseline and the batch alike instead of on one side. (The idle office is a child of
+    this process while the batch runs, so whatever CPU it takes then is counted against the batch.)
     """
 
     def __init__(self, warm_with: list[bytes]) -> None:
@@ -200,14 +196,15 @@ class LoneConverter:
         """Every timed part together: documents over seconds, CPU per document, steal while timed."""
         documents = sum(part["documents"] for part in self.parts)
         seconds = sum(part["seconds"] for part in self.parts)
-        spent = [sum(b - a for a, b in zip(*part["ticks"], strict=True)) for part in self.parts]
-        stolen = sum(part["ticks"][1][7] - part["ticks"][0][7] for part in self.parts)
+        # The machine's ticks over the timed parts only (not the batch between them), by state.
+        ticks = [sum(states) for states in zip(*([b - a for a, b in zip(*part["ticks"], strict=True)]
+                                                  for part in self.parts), strict=True)]
         kinds: dict[str, float] = {}
         for part in self.parts:
             for kind, value in part["kinds"].items():
                 kinds[kind] = kinds.get(kind, 0.0) + value
         return {"documents": documents, "seconds": round(seconds, 2),
-                "documents_per_second": round(documents / seconds, 3), "steal": round(stolen / max(1, sum(spent)), 3),
+                "documents_per_second": round(documents / seconds, 3), "steal": stolen_share([0] * len(ticks), ticks),
                 "parts_per_second": [part["documents_per_second"] for part in self.parts],
                 "cpu_ms_per_document": round(sum(kinds.values()) / documents * 1000, 1),
                 "cpu_ms_per_document_by_kind": {kind: round(value / documents * 1000, 1)
