@@ -203,7 +203,8 @@ class LoneConverter:
         for part in self.parts:
             for kind, value in part["kinds"].items():
                 kinds[kind] = kinds.get(kind, 0.0) + value
-        return {"documents": documents, "seconds": round(seconds, 2),
+        # Seconds to the millisecond: a test's round of two documents takes a fifth of a second.
+        return {"documents": documents, "seconds": round(seconds, 3),
                 "documents_per_second": round(documents / seconds, 3), "steal": stolen_share([0] * len(ticks), ticks),
                 "parts_per_second": [part["documents_per_second"] for part in self.parts],
                 "cpu_ms_per_document": round(sum(kinds.values()) / documents * 1000, 1),
@@ -227,14 +228,35 @@ def _kinds_in_group(group: int) -> dict[str, float]:
     return totals
 
 
+def steady_rate(marks: list[tuple[float, int]], total: int) -> float | None:
+    """Units per second between the first report of 10 % of ``total`` done and the first of 90 %.
+
+    ``marks``: (seconds since the batch started, units done so far), one per progress report. The
+    batch's rate without its start (offices starting, the first chunk) and its end (the last chunks,
+    offices closing): it shows whether a gap to the converters lies in the batch's steady work or in
+    its ends. None when too few reports fall between the two.
+    """
+    first = next(((t, done) for t, done in marks if done >= 0.1 * total), None)
+    last = next(((t, done) for t, done in marks if done >= 0.9 * total), None)
+    if first is None or last is None or last[0] <= first[0]:
+        return None
+    return round((last[1] - first[1]) / (last[0] - first[0]), 3)
+
+
 def batch(units: Path, out: Path, workers: int) -> dict:
     """``batch --pdf`` on every unit into an empty folder, start-up included."""
     from engine.batch import run_batch
 
+    marks: list[tuple[float, int]] = []  # (seconds, units done so far) at each progress report
+
+    def reported(count: int) -> None:
+        marks.append((time.perf_counter() - started, (marks[-1][1] if marks else 0) + count))
+
     cpu_before, own_before = own_cpu(), own_cpu(children=False)
     ticks = machine_ticks()
     with TreeCpu() as tree:
-        summary = run_batch(SPEC, units, out, pdf=True, workers=workers, force=True)
+        started = time.perf_counter()
+        summary = run_batch(SPEC, units, out, pdf=True, workers=workers, force=True, progress=reported)
     stolen = stolen_share(ticks, machine_ticks())
     cpu = own_cpu() - cpu_before
     cpu -= tree.own
@@ -248,6 +270,8 @@ def batch(units: Path, out: Path, workers: int) -> dict:
         raise SystemExit("batch: a unit reported written has no whole PDF")
     return {"documents": written, "seconds": round(summary.seconds, 2),
             "documents_per_second": round(summary.per_second, 3), "steal": stolen,
+            "steady_per_second": steady_rate(marks, written),
+            "first_results_seconds": round(marks[0][0], 2) if marks else None,
             "cpu_ms_per_document": round(cpu / written * 1000, 1),
             "cpu_ms_per_document_by_kind": {kind: round(value / written * 1000, 1) for kind, value in kinds.items()}}
 
@@ -359,6 +383,9 @@ def run(documents: int, baseline_documents: int, rounds: int, workers: int, fold
                      "machine_scaling": round(together["documents_per_second"]
                                               / (workers * alone["documents_per_second"]), 3),
                      "ratio_to_at_once": round(whole["documents_per_second"] / together["documents_per_second"], 3),
+                     # The batch between 10 % and 90 % done, against the same baseline: its ends left out.
+                     "steady_ratio": None if whole["steady_per_second"] is None else
+                     round(whole["steady_per_second"] / (workers * alone["documents_per_second"]), 3),
                      # On a machine shared with other work the scheduler, not the code, sets each side's share
                      # of the cores; CPU per document is what the code decides (an estimate of the ratio on an
                      # idle machine with as many workers as cores, not the measured one).
@@ -373,6 +400,10 @@ def run(documents: int, baseline_documents: int, rounds: int, workers: int, fold
     def span(values: list[float]) -> list[float]:
         return [min(values), statistics.median(values), max(values)]
 
+    # Rounds whose batch gave too few progress reports for these have none (a batch of a few units).
+    steady = [r["steady_ratio"] for r in each if r["steady_ratio"] is not None]
+    firsts = [r["batch"]["first_results_seconds"] for r in each if r["batch"]["first_results_seconds"] is not None]
+
     return {
         "documents": documents, "baseline_documents": len(sample), "workers": workers, "rounds": rounds,
         "cores": os.cpu_count(),
@@ -383,6 +414,8 @@ def run(documents: int, baseline_documents: int, rounds: int, workers: int, fold
         "at_once_per_second": span([r["at_once"]["documents_per_second"] for r in each]),
         "machine_scaling": span([r["machine_scaling"] for r in each]),
         "ratio_to_at_once": span([r["ratio_to_at_once"] for r in each]),
+        "steady_ratio": span(steady) if steady else None,
+        "first_results_seconds": span(firsts) if firsts else None,
         "steal": {phase: span([r[phase]["steal"] for r in each]) for phase in ("baseline", "at_once", "batch")},
         "cpu_ratio": span([r["cpu_ratio"] for r in each]),
         "load_average": span([r["load_average"] for r in each]),
@@ -427,6 +460,12 @@ def main() -> None:
     print(f"{result['workers']} converters at once:    {show(result['at_once_per_second'])} documents/s, "
           f"{show(result['machine_scaling'])} × workers × one alone (what the machine gives)")
     print(f"batch / converters at once: {show(result['ratio_to_at_once'])} (what the batch's own work costs)")
+    if result["steady_ratio"] is not None:
+        print(f"batch from 10 % to 90 % done: {show(result['steady_ratio'])} × workers × one alone (its start and "
+              "end left out)")
+    if result["first_results_seconds"] is not None:
+        print(f"first results of the batch after: {show(result['first_results_seconds'])} s (offices starting, "
+              "the first chunk)")
     print("steal (CPU the host gave to other machines): "
           + ", ".join(f"{phase} {show(values)}" for phase, values in result["steal"].items()))
     print(f"CPU per document, alone over batch: {show(result['cpu_ratio'])}; load average after each round: "
