@@ -29,17 +29,19 @@ own rate, measured in the same run*. So each round measures, on the same machine
   render, conversion, the PDF checks and provenance, atomic writes, the report. Its rate is the units
   written (each a .docx and a PDF) over the batch's own wall time.
 
-A round runs the converters at once, then the baseline's first half, the batch and the baseline's
-second half, so all three see the same state of a shared machine (its speed drifts by a third
-within minutes); each round's ratio is batch rate / (workers × baseline rate), and the summary gives
-the range and median of the rounds. CPU per document is printed too, by kind of process (office,
+A round runs the converters at once, then the baseline's first half, the batch and the baseline's second
+half, so all three see the same state of a shared machine (its speed drifts by a third within minutes);
+each round's ratio is batch rate / (workers × baseline rate), and the summary gives the range and median
+of the rounds. The batch's rate between 10 % and 90 % of its units done is held to the same baseline too
+(its start-up and its end left out), with the time of its first results, which shows whether a gap lies
+in the batch's ends or in its steady work. CPU per document is printed too, by kind of process (office,
 uno_worker, the batch's python workers, this process as parent; for the baseline: the converter's
-process group and this process while timing; for the batch: this process and every child it waited
-for), which shows where the two differ; and the load average, since on a machine shared with other
-work the scheduler gives the lone converter and the batch different shares of the cores. The ratio of
-CPU per document (alone over batch) is what the code decides: an estimate of the ratio on an idle
-machine with one worker per core, printed beside, never in place of, the measured ratio. The
-documents are fixtures/lo_xa_2026_01's one-page công văn, one per unit with the unit's own figures.
+process group and this process while timing; for the batch: this process and every child it waited for),
+which shows where the two differ; and the load average, since on a machine shared with other work the
+scheduler gives the lone converter and the batch different shares of the cores. The ratio of CPU per
+document (alone over batch) is what the code decides: an estimate of the ratio on an idle machine with
+one worker per core, printed beside, never in place of, the measured ratio. The documents are
+fixtures/lo_xa_2026_01's one-page công văn, one per unit with the unit's own figures.
 """
 
 from __future__ import annotations

@@ -40,8 +40,9 @@ _CHECKSUM = re.compile(rb"/DocChecksum\s*/([0-9A-Fa-f]+)")  # LibreOffice's own:
 _DATE = re.compile(rb"/(CreationDate|ModDate)\s*\((D:\d{14})([^)]{0,16})\)")
 _PRODUCER = re.compile(rb"/Producer\s*<([0-9A-Fa-f]{0,2000})>")
 _ENTRY = re.compile(rb"/([^\s/<>\[\]()]{1,400})\s*<([0-9A-Fa-f]*)>")
-_NAME_SAFE = re.compile(r"[A-Za-z0-9._-]")
-_NAME_PLAIN = re.compile(r"[A-Za-z0-9._-]*")
+_NAME_LETTER = "[A-Za-z0-9._-]"  # what a PDF name may hold as it is; anything else is written #XX
+_NAME_SAFE = re.compile(_NAME_LETTER)
+_NAME_PLAIN = re.compile(_NAME_LETTER + "*")
 
 
 @dataclass(frozen=True)
